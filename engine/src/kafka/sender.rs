@@ -1,0 +1,152 @@
+//! Producing with a bounded number of unacknowledged records.
+//!
+//! Delivery guarantee: [`Sender::flush`] returns only after the broker acknowledged every record
+//! handed to [`Sender::send`], so a caller that commits source offsets after `flush` never commits
+//! an offset for a record Kafka does not have (at-least-once).
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::ToBytes;
+use rdkafka::producer::{DeliveryFuture, FutureRecord};
+
+use super::ShardProducer;
+
+/// Why a record could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("Kafka rejected a record for topic {topic}: {source}")]
+    Rejected {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+    #[error("delivery to topic {topic} failed: {source}")]
+    Delivery {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+    #[error("the producer was closed before delivery to topic {topic} was confirmed")]
+    Canceled { topic: String },
+}
+
+/// Counters of what a [`Sender`] delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SenderStats {
+    /// Records the broker acknowledged.
+    pub acked: u64,
+}
+
+/// Wraps a [`ShardProducer`], keeping at most `max_in_flight` deliveries outstanding. When
+/// librdkafka's queue is full it waits for the oldest delivery instead of sleeping, so the
+/// producer runs at the broker's pace (rdkafka's own `send` sleeps 100 ms per retry).
+pub struct Sender {
+    producer: ShardProducer,
+    topic: Rc<str>,
+    in_flight: VecDeque<DeliveryFuture>,
+    max_in_flight: usize,
+    stats: SenderStats,
+}
+
+impl std::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender")
+            .field("topic", &self.topic)
+            .field("in_flight", &self.in_flight.len())
+            .field("max_in_flight", &self.max_in_flight)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl Sender {
+    /// A sender for `topic` with room for `max_in_flight` unacknowledged records.
+    pub fn new(producer: ShardProducer, topic: &str, max_in_flight: usize) -> Self {
+        Self {
+            producer,
+            topic: Rc::from(topic),
+            in_flight: VecDeque::with_capacity(max_in_flight.min(1 << 16)),
+            max_in_flight: max_in_flight.max(1),
+            stats: SenderStats::default(),
+        }
+    }
+
+    /// The producer this sender writes through.
+    pub fn producer(&self) -> &ShardProducer {
+        &self.producer
+    }
+
+    /// Queues one record; waits only when the in-flight window or librdkafka's queue is full.
+    pub async fn send<K, P>(
+        &mut self,
+        key: Option<&K>,
+        payload: Option<&P>,
+        partition: Option<i32>,
+    ) -> Result<(), SendError>
+    where
+        K: ToBytes + ?Sized,
+        P: ToBytes + ?Sized,
+    {
+        let topic = Rc::clone(&self.topic);
+        let mut record = FutureRecord::<K, P>::to(&topic);
+        record.key = key;
+        record.payload = payload;
+        record.partition = partition;
+        loop {
+            match self.producer.send_result(record) {
+                Ok(delivery) => {
+                    self.in_flight.push_back(delivery);
+                    if self.in_flight.len() >= self.max_in_flight {
+                        self.ack_oldest().await?;
+                    }
+                    return Ok(());
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    if !self.ack_oldest().await? {
+                        // Nothing of ours is in flight: another producer user filled the queue.
+                        glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
+                    }
+                }
+                Err((source, _)) => {
+                    return Err(SendError::Rejected {
+                        topic: self.topic.to_string(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Waits until every record sent so far is acknowledged.
+    pub async fn flush(&mut self) -> Result<SenderStats, SendError> {
+        while self.ack_oldest().await? {}
+        Ok(self.stats)
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SenderStats {
+        self.stats
+    }
+
+    async fn ack_oldest(&mut self) -> Result<bool, SendError> {
+        let Some(delivery) = self.in_flight.pop_front() else {
+            return Ok(false);
+        };
+        match delivery.await {
+            Ok(Ok(_)) => {
+                self.stats.acked += 1;
+                Ok(true)
+            }
+            Ok(Err((source, _))) => Err(SendError::Delivery {
+                topic: self.topic.to_string(),
+                source,
+            }),
+            Err(_) => Err(SendError::Canceled {
+                topic: self.topic.to_string(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The wharf worker: a Kafka Connect compatible runtime built on one pinned glommio executor per
+//! core.
+//!
+//! - [`runtime`]: shards and the glue that lets rdkafka run on them.
+//! - [`kafka`]: producer/consumer/admin clients as the data plane uses them.
+//! - [`smoke`]: a self-checking produce → consume pipeline used by `wharf smoke`.
+
+pub mod kafka;
+pub mod runtime;
+pub mod smoke;
