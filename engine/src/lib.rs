@@ -5,6 +5,7 @@
 //! - [`kafka`]: producer/consumer/admin clients as the data plane uses them.
 //! - [`smoke`]: a self-checking produce → consume pipeline used by `wharf smoke`.
 
+pub mod config;
 pub mod kafka;
 pub mod runtime;
 pub mod smoke;
