@@ -7,5 +7,7 @@
 
 pub mod config;
 pub mod kafka;
+pub mod offsets;
+pub mod record;
 pub mod runtime;
 pub mod smoke;

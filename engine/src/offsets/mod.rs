@@ -1,0 +1,79 @@
+//! Source offsets: where each source partition of each connector has got to.
+//!
+//! Delivery guarantee (at-least-once): the source runtime records an offset here only after Kafka
+//! acknowledged every record up to it, and a store makes offsets durable on `flush`. After a
+//! crash a task restarts from the last flushed offset, so at most one flush interval of records
+//! is produced again; none is lost.
+//!
+//! Keys and values use Kafka Connect's shapes: the key is the connector name plus the source
+//! partition map (`["<connector>",{..}]` in the offsets topic), the value is the source offset
+//! map; `None` deletes.
+
+pub mod file;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+pub use file::FileOffsetStore;
+
+/// A source partition or offset: a JSON object, as in Kafka Connect.
+pub type JsonMap = Map<String, Value>;
+
+/// Identifies one source partition of one connector.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OffsetKey {
+    pub connector: String,
+    /// The source partition, serialized as compact JSON with sorted keys so equal maps compare
+    /// equal.
+    pub partition: String,
+}
+
+impl OffsetKey {
+    pub fn new(connector: &str, partition: &JsonMap) -> Self {
+        Self {
+            connector: connector.to_owned(),
+            partition: Value::Object(partition.clone()).to_string(),
+        }
+    }
+
+    /// The partition map back.
+    pub fn partition_map(&self) -> JsonMap {
+        match serde_json::from_str(&self.partition) {
+            Ok(Value::Object(map)) => map,
+            _ => JsonMap::new(),
+        }
+    }
+
+    /// Kafka Connect's offsets-topic key: `["<connector>",{<partition>}]`.
+    pub fn topic_key(&self) -> String {
+        Value::Array(vec![
+            Value::String(self.connector.clone()),
+            Value::Object(self.partition_map()),
+        ])
+        .to_string()
+    }
+}
+
+/// Errors reading or writing offsets.
+#[derive(Debug, thiserror::Error)]
+pub enum OffsetError {
+    #[error("offset file {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("offset file {path} is not a wharf offset file: {message}")]
+    Corrupt { path: String, message: String },
+}
+
+/// Where offsets are kept. Implementations are shared by the tasks of a worker and are called
+/// once per flush, never per record.
+pub trait OffsetStore: Send + Sync {
+    /// The last durable offset of every partition of `connector`.
+    fn offsets(&self, connector: &str) -> BTreeMap<OffsetKey, JsonMap>;
+
+    /// Records offsets (`None` removes the partition) and makes them durable before returning.
+    fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError>;
+}
