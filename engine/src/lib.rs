@@ -6,8 +6,11 @@
 //! - [`smoke`]: a self-checking produce → consume pipeline used by `wharf smoke`.
 
 pub mod config;
+pub mod connector;
+pub mod connectors;
 pub mod kafka;
 pub mod offsets;
 pub mod record;
 pub mod runtime;
 pub mod smoke;
+pub mod worker;

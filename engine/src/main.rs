@@ -1,11 +1,13 @@
 //! The `wharf` binary.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use engine::runtime::{ShardConfig, ShardPool};
 use engine::smoke::{self, SmokeConfig};
+use engine::worker::standalone::{self, Standalone};
 
 #[derive(Debug, Parser)]
 #[command(name = "wharf", version, about = "Kafka Connect compatible worker")]
@@ -16,6 +18,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run connectors in one process: worker.properties, then connector configs
+    /// (.properties, or .json as POST /connectors takes them). Stops cleanly on SIGINT/SIGTERM.
+    Standalone {
+        worker: PathBuf,
+        #[arg(required = true)]
+        connectors: Vec<PathBuf>,
+    },
     /// Produce records from one shard, consume them on another, check order and count.
     Smoke {
         /// Kafka bootstrap servers.
@@ -56,6 +65,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Standalone { worker, connectors } => run_standalone(&worker, &connectors),
         Command::Smoke {
             bootstrap,
             topic,
@@ -99,4 +109,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::Result<()> {
+    let worker_props = engine::config::properties::load(worker)?;
+    let connector_props = connectors
+        .iter()
+        .map(|p| standalone::load_connector_file(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let running = Standalone::start(&worker_props, &connector_props)?;
+    let control = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    control.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut report = tokio::time::interval(Duration::from_secs(10));
+        report.tick().await;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+                _ = report.tick() => {
+                    for task in running.tasks() {
+                        tracing::info!(message = "Task progress.", task = %task.id, records = task.stats.records(), bytes = task.stats.bytes());
+                    }
+                }
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    tracing::info!(message = "Stopping: flushing and committing every task.");
+    let mut failed = 0;
+    for (id, outcome) in running.stop() {
+        match outcome {
+            Ok(()) => tracing::info!(message = "Task stopped.", task = %id),
+            Err(error) => {
+                failed += 1;
+                tracing::error!(message = "Task failed.", task = %id, %error);
+            }
+        }
+    }
+    anyhow::ensure!(failed == 0, "{failed} task(s) failed");
+    Ok(())
 }

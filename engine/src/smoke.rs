@@ -112,13 +112,15 @@ async fn produce(config: SmokeConfig) -> Result<(u64, Duration), SmokeError> {
     let producer: ShardProducer = kafka::producer_config(&config.bootstrap)
         .create()
         .map_err(SmokeError::Client)?;
-    let mut sender = Sender::new(producer, &config.topic, 200_000);
+    let mut sender = Sender::new(producer, 200_000);
+    let topic: std::rc::Rc<str> = std::rc::Rc::from(config.topic.as_str());
     let value = vec![b'w'; config.value_size];
     let partitions = u64::try_from(config.partitions.max(1)).unwrap_or(1);
     for seq in 0..config.records {
         let partition = i32::try_from(seq % partitions).unwrap_or(0);
         sender
             .send(
+                &topic,
                 Some(&seq.to_be_bytes()[..]),
                 Some(&value[..]),
                 Some(partition),

@@ -19,17 +19,22 @@ fn key(seq: u64) -> String {
 
 fn value(seq: u64) -> String {
     // Varying lengths, so a value attached to the wrong record cannot go unnoticed.
-    format!("value-{seq}-{}", "x".repeat(usize::try_from(seq % 97).unwrap()))
+    format!(
+        "value-{seq}-{}",
+        "x".repeat(usize::try_from(seq % 97).unwrap())
+    )
 }
 
 /// Records go to partition `seq % PARTITIONS`, so each partition must see an arithmetic sequence.
 async fn produce(bootstrap: String, topic: String) -> u64 {
     let producer: ShardProducer = kafka::producer_config(&bootstrap).create().unwrap();
-    let mut sender = Sender::new(producer, &topic, 50_000);
+    let mut sender = Sender::new(producer, 50_000);
+    let topic: std::rc::Rc<str> = std::rc::Rc::from(topic.as_str());
     for seq in 0..RECORDS {
         let partition = i32::try_from(seq % u64::try_from(PARTITIONS).unwrap()).unwrap();
         sender
             .send(
+                &topic,
                 Some(key(seq).as_str()),
                 Some(value(seq).as_str()),
                 Some(partition),
@@ -55,12 +60,11 @@ async fn consume(bootstrap: String, topic: String) -> Vec<Vec<(i64, String, Stri
     let mut seen = vec![Vec::new(); usize::try_from(PARTITIONS).unwrap()];
     let mut total = 0;
     while total < RECORDS {
-        let message = glommio::timer::timeout(Duration::from_secs(60), async {
-            Ok(consumer.recv().await)
-        })
-        .await
-        .expect("a record within 60 s")
-        .expect("consumer error");
+        let message =
+            glommio::timer::timeout(Duration::from_secs(60), async { Ok(consumer.recv().await) })
+                .await
+                .expect("a record within 60 s")
+                .expect("consumer error");
         let text = |b: Option<&[u8]>| String::from_utf8(b.expect("present").to_vec()).unwrap();
         seen[usize::try_from(message.partition()).unwrap()].push((
             message.offset(),
@@ -111,14 +115,35 @@ fn shard_to_shard_roundtrip_keeps_count_order_keys_and_values() {
     let partitions = u64::try_from(PARTITIONS).unwrap();
     for (partition, records) in seen.iter().enumerate() {
         let first = u64::try_from(partition).unwrap();
-        let expected: Vec<u64> = (first..RECORDS).step_by(usize::try_from(partitions).unwrap()).collect();
-        assert_eq!(records.len(), expected.len(), "record count of partition {partition}");
+        let expected: Vec<u64> = (first..RECORDS)
+            .step_by(usize::try_from(partitions).unwrap())
+            .collect();
+        assert_eq!(
+            records.len(),
+            expected.len(),
+            "record count of partition {partition}"
+        );
         for (i, ((offset, k, v), seq)) in records.iter().zip(&expected).enumerate() {
-            assert_eq!(*offset, i64::try_from(i).unwrap(), "offsets of partition {partition} are dense");
-            assert_eq!(k, &key(*seq), "key at partition {partition} offset {offset}");
-            assert_eq!(v, &value(*seq), "value at partition {partition} offset {offset}");
+            assert_eq!(
+                *offset,
+                i64::try_from(i).unwrap(),
+                "offsets of partition {partition} are dense"
+            );
+            assert_eq!(
+                k,
+                &key(*seq),
+                "key at partition {partition} offset {offset}"
+            );
+            assert_eq!(
+                v,
+                &value(*seq),
+                "value at partition {partition} offset {offset}"
+            );
         }
     }
-    assert_eq!(seen.iter().map(Vec::len).sum::<usize>(), usize::try_from(RECORDS).unwrap());
+    assert_eq!(
+        seen.iter().map(Vec::len).sum::<usize>(),
+        usize::try_from(RECORDS).unwrap()
+    );
     pool.shutdown();
 }

@@ -44,8 +44,7 @@ pub struct SenderStats {
 /// producer runs at the broker's pace (rdkafka's own `send` sleeps 100 ms per retry).
 pub struct Sender {
     producer: ShardProducer,
-    topic: Rc<str>,
-    in_flight: VecDeque<DeliveryFuture>,
+    in_flight: VecDeque<(DeliveryFuture, Rc<str>)>,
     max_in_flight: usize,
     stats: SenderStats,
 }
@@ -53,7 +52,6 @@ pub struct Sender {
 impl std::fmt::Debug for Sender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sender")
-            .field("topic", &self.topic)
             .field("in_flight", &self.in_flight.len())
             .field("max_in_flight", &self.max_in_flight)
             .field("stats", &self.stats)
@@ -62,11 +60,10 @@ impl std::fmt::Debug for Sender {
 }
 
 impl Sender {
-    /// A sender for `topic` with room for `max_in_flight` unacknowledged records.
-    pub fn new(producer: ShardProducer, topic: &str, max_in_flight: usize) -> Self {
+    /// A sender with room for `max_in_flight` unacknowledged records.
+    pub fn new(producer: ShardProducer, max_in_flight: usize) -> Self {
         Self {
             producer,
-            topic: Rc::from(topic),
             in_flight: VecDeque::with_capacity(max_in_flight.min(1 << 16)),
             max_in_flight: max_in_flight.max(1),
             stats: SenderStats::default(),
@@ -79,8 +76,10 @@ impl Sender {
     }
 
     /// Queues one record; waits only when the in-flight window or librdkafka's queue is full.
+    /// `topic` is shared so a source emitting many records to one topic does not copy its name.
     pub async fn send<K, P>(
         &mut self,
+        topic: &Rc<str>,
         key: Option<&K>,
         payload: Option<&P>,
         partition: Option<i32>,
@@ -89,15 +88,14 @@ impl Sender {
         K: ToBytes + ?Sized,
         P: ToBytes + ?Sized,
     {
-        let topic = Rc::clone(&self.topic);
-        let mut record = FutureRecord::<K, P>::to(&topic);
+        let mut record = FutureRecord::<K, P>::to(topic);
         record.key = key;
         record.payload = payload;
         record.partition = partition;
         loop {
             match self.producer.send_result(record) {
                 Ok(delivery) => {
-                    self.in_flight.push_back(delivery);
+                    self.in_flight.push_back((delivery, Rc::clone(topic)));
                     if self.in_flight.len() >= self.max_in_flight {
                         self.ack_oldest().await?;
                     }
@@ -112,7 +110,7 @@ impl Sender {
                 }
                 Err((source, _)) => {
                     return Err(SendError::Rejected {
-                        topic: self.topic.to_string(),
+                        topic: topic.to_string(),
                         source,
                     });
                 }
@@ -126,13 +124,18 @@ impl Sender {
         Ok(self.stats)
     }
 
+    /// Records handed to `send` and not yet acknowledged.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> SenderStats {
         self.stats
     }
 
     async fn ack_oldest(&mut self) -> Result<bool, SendError> {
-        let Some(delivery) = self.in_flight.pop_front() else {
+        let Some((delivery, topic)) = self.in_flight.pop_front() else {
             return Ok(false);
         };
         match delivery.await {
@@ -141,11 +144,11 @@ impl Sender {
                 Ok(true)
             }
             Ok(Err((source, _))) => Err(SendError::Delivery {
-                topic: self.topic.to_string(),
+                topic: topic.to_string(),
                 source,
             }),
             Err(_) => Err(SendError::Canceled {
-                topic: self.topic.to_string(),
+                topic: topic.to_string(),
             }),
         }
     }

@@ -1,0 +1,147 @@
+//! The connector and task API, shaped like Kafka Connect's.
+//!
+//! A connector validates its config and splits its job into at most `tasks.max` task configs. A
+//! source task polls batches of [`SourceRecord`]s and is told which offsets became durable; a
+//! sink task receives batches of [`SinkRecord`]s in `put`, and `flush` makes everything it was
+//! given durable — the runtime commits consumer offsets only after `flush` returned.
+//!
+//! Tasks live on one shard for their whole life, so their futures are not `Send`.
+
+mod record;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::config::{ConfigDef, Properties};
+use crate::offsets::{JsonMap, OffsetKey};
+
+pub use record::{Payload, SinkRecord, SourceRecord};
+
+/// How the runtime should react to a task error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Bad config: the task cannot run until the config changes.
+    Config,
+    /// A transient problem (network, unavailable system): retry with backoff.
+    Retriable,
+    /// A record the task cannot handle: subject to `errors.tolerance` and the DLQ.
+    BadData,
+    /// Anything else: the task fails.
+    Fatal,
+}
+
+/// An error from a connector or task, with its class and what it concerns.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct TaskError {
+    pub class: ErrorClass,
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TaskError {
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> Self {
+        Self {
+            class,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub fn with_source(
+        class: ErrorClass,
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            class,
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+/// Whether a plugin is a source or a sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectorType {
+    Source,
+    Sink,
+}
+
+impl ConnectorType {
+    /// The name Kafka Connect's REST API uses.
+    pub fn rest_name(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::Sink => "sink",
+        }
+    }
+}
+
+/// A connector: validates config and plans tasks. Runs on the control plane.
+pub trait Connector: Send + Sync {
+    /// The connector's own config keys (the worker adds the common ones).
+    fn config_def(&self) -> ConfigDef;
+
+    /// Splits the job into at most `max_tasks` task configs.
+    fn task_configs(&self, config: &Properties, max_tasks: usize) -> Vec<Properties>;
+}
+
+/// What a source task can ask of the runtime.
+#[derive(Debug, Default)]
+pub struct SourceTaskContext {
+    /// The last committed offsets of this connector, by source partition.
+    pub offsets: BTreeMap<OffsetKey, JsonMap>,
+    pub connector: String,
+}
+
+impl SourceTaskContext {
+    /// The committed offset of `partition`, if any.
+    pub fn offset(&self, partition: &JsonMap) -> Option<&JsonMap> {
+        self.offsets
+            .get(&OffsetKey::new(&self.connector, partition))
+    }
+}
+
+/// A source task: brings records from a system into Kafka.
+#[async_trait(?Send)]
+pub trait SourceTask {
+    /// Called once on the task's shard before the first poll.
+    async fn start(
+        &mut self,
+        config: &Properties,
+        context: &SourceTaskContext,
+    ) -> Result<(), TaskError>;
+
+    /// The next batch; an empty batch means "nothing now" and the runtime polls again.
+    /// `Ok(None)` means the source is exhausted for good.
+    async fn poll(&mut self) -> Result<Option<Vec<SourceRecord>>, TaskError>;
+
+    /// Offsets up to these records are durable (informational).
+    async fn commit(&mut self) -> Result<(), TaskError> {
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> Result<(), TaskError> {
+        Ok(())
+    }
+}
+
+/// A sink task: delivers records from Kafka to a system.
+#[async_trait(?Send)]
+pub trait SinkTask {
+    async fn start(&mut self, config: &Properties) -> Result<(), TaskError>;
+
+    /// Takes a batch. May buffer; must not lose records it accepted.
+    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError>;
+
+    /// Makes everything `put` so far durable. The runtime commits consumer offsets only after
+    /// this returns `Ok`.
+    async fn flush(&mut self) -> Result<(), TaskError>;
+
+    async fn stop(&mut self) -> Result<(), TaskError> {
+        Ok(())
+    }
+}

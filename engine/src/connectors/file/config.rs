@@ -1,0 +1,45 @@
+//! Config keys of the file connectors, as FileStreamSource / FileStreamSink name them.
+
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
+
+/// `file`: the file to read or write; stdin / stdout when unset.
+pub const FILE: &str = "file";
+/// `topic`: where the source writes.
+pub const TOPIC: &str = "topic";
+/// `batch.size`: most lines one source poll returns.
+pub const BATCH_SIZE: &str = "batch.size";
+
+/// Kafka Connect's FileStreamSource default.
+pub const DEFAULT_BATCH_SIZE: &str = "2000";
+
+pub fn source_def() -> ConfigDef {
+    ConfigDef::new([
+        ConfigKey::optional(
+            FILE,
+            ConfigType::String,
+            "",
+            "Source filename. If not specified, the standard input will be used.",
+        )
+        .importance(Importance::High),
+        ConfigKey::required(TOPIC, ConfigType::String, "The topic to publish data to.")
+            .validate(Validator::NonEmpty),
+        ConfigKey::optional(
+            BATCH_SIZE,
+            ConfigType::Int,
+            DEFAULT_BATCH_SIZE,
+            "The maximum number of records the source task can read from the file each time it is polled.",
+        )
+        .importance(Importance::Low)
+        .validate(Validator::Range { min: 1, max: 1_000_000 }),
+    ])
+}
+
+pub fn sink_def() -> ConfigDef {
+    ConfigDef::new([ConfigKey::optional(
+        FILE,
+        ConfigType::String,
+        "",
+        "Destination filename. If not specified, the standard output will be used.",
+    )
+    .importance(Importance::High)])
+}
