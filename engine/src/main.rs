@@ -118,6 +118,11 @@ fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::R
         .map(|p| standalone::load_connector_file(p))
         .collect::<Result<Vec<_>, _>>()?;
     let running = Standalone::start(&worker_props, &connector_props)?;
+    tracing::info!(
+        message = "Standalone worker started.",
+        tasks = running.tasks().len(),
+        shards = running.shards()
+    );
     let control = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

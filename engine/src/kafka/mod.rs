@@ -42,6 +42,9 @@ pub fn consumer_config(bootstrap: &str, group_id: &str) -> ClientConfig {
         .set("group.id", group_id)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest");
+        .set("auto.offset.reset", "earliest")
+        // librdkafka looks for subscribed topics that do not exist yet only at this interval
+        // (5 minutes by default), so a sink started before its topic would idle that long.
+        .set("topic.metadata.refresh.interval.ms", "5000");
     config
 }

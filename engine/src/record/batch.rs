@@ -9,6 +9,9 @@ use rdkafka::message::Headers;
 
 use super::{Header, RawRecord};
 
+/// A byte range of the batch buffer.
+type Span = (usize, usize);
+
 /// Where a record's parts sit in the batch buffer.
 #[derive(Debug)]
 struct Pending {
@@ -16,9 +19,9 @@ struct Pending {
     partition: i32,
     offset: i64,
     timestamp: Option<i64>,
-    key: Option<(usize, usize)>,
-    value: Option<(usize, usize)>,
-    headers: Vec<(Arc<str>, Option<(usize, usize)>)>,
+    key: Option<Span>,
+    value: Option<Span>,
+    headers: Vec<(Arc<str>, Option<Span>)>,
 }
 
 /// Collects messages into one buffer; [`finish`](Self::finish) freezes it and returns the
@@ -84,7 +87,7 @@ impl BatchBuilder {
         });
     }
 
-    fn append(&mut self, bytes: &[u8]) -> (usize, usize) {
+    fn append(&mut self, bytes: &[u8]) -> Span {
         let start = self.buffer.len();
         self.buffer.extend_from_slice(bytes);
         (start, self.buffer.len())
@@ -93,7 +96,7 @@ impl BatchBuilder {
     /// Freezes the buffer and returns the records; the builder is empty again afterwards.
     pub fn finish(&mut self) -> Vec<RawRecord> {
         let buffer: Bytes = std::mem::take(&mut self.buffer).freeze();
-        let slice = |range: Option<(usize, usize)>| range.map(|(s, e)| buffer.slice(s..e));
+        let slice = |range: Option<Span>| range.map(|(s, e)| buffer.slice(s..e));
         self.pending
             .drain(..)
             .map(|p| RawRecord {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
@@ -81,15 +82,23 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
         while !run.stop.is_set() {
             let first =
                 glommio::timer::timeout(IDLE_WAIT, async { Ok(consumer.recv().await) }).await;
-            if let Ok(first) = first {
-                let message = first.map_err(|e| kafka_error(&run, "consume failed", e))?;
-                builder.push(&message);
-                drop(message);
+            match first {
+                Ok(Ok(message)) => {
+                    builder.push(&message);
+                    drop(message);
+                }
+                Ok(Err(e)) => consumer_error(&run, e)?,
+                Err(_) => {}
+            }
+            if !builder.is_empty() {
                 // Take what is already buffered without waiting.
                 while builder.len() < MAX_BATCH {
                     match consumer.recv().now_or_never() {
                         Some(Ok(message)) => builder.push(&message),
-                        Some(Err(e)) => return Err(kafka_error(&run, "consume failed", e)),
+                        Some(Err(e)) => {
+                            consumer_error(&run, e)?;
+                            break;
+                        }
                         None => break,
                     }
                 }
@@ -122,6 +131,18 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     };
     let stopped = task.stop().await;
     result.and(flushed).and(committed).and(stopped)
+}
+
+/// librdkafka reports most consumer errors for information and recovers by itself (a subscribed
+/// topic that does not exist yet, a partition leader moving); only fatal errors end the task.
+fn consumer_error(run: &SinkRun, error: rdkafka::error::KafkaError) -> Result<(), TaskError> {
+    match error {
+        KafkaError::MessageConsumptionFatal(_) => Err(kafka_error(run, "consumer failed", error)),
+        other => {
+            tracing::warn!(message = "Consumer reported an error; continuing.", task = %run.id, error = %other);
+            Ok(())
+        }
+    }
 }
 
 fn commit(

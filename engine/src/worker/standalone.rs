@@ -81,6 +81,21 @@ pub fn load_connector_file(path: &Path) -> Result<Properties, StandaloneError> {
 
 type TaskResult = Pin<Box<dyn Future<Output = Result<Result<(), TaskError>, ShardError>> + Send>>;
 
+/// Logs a task's failure when it happens, not only when someone asks for the result.
+async fn logged(
+    id: TaskId,
+    run: impl Future<Output = Result<(), TaskError>>,
+) -> Result<(), TaskError> {
+    let result = run.await;
+    match &result {
+        Ok(()) => tracing::info!(message = "Task finished.", task = %id),
+        Err(error) => {
+            tracing::error!(message = "Task failed.", task = %id, %error, class = ?error.class)
+        }
+    }
+    result
+}
+
 /// A task the worker started.
 pub struct RunningTask {
     pub id: TaskId,
@@ -177,7 +192,12 @@ impl Standalone {
                             stop: stop.clone(),
                             stats: Arc::clone(&stats),
                         };
-                        Box::pin(pool.spawn_on(shard, move || source_task::run(make(), run))?)
+                        let id = id.clone();
+                        Box::pin(
+                            pool.spawn_on(shard, move || {
+                                logged(id, source_task::run(make(), run))
+                            })?,
+                        )
                     }
                     TaskFactory::Sink(make) => {
                         let mut consumer_config =
@@ -198,7 +218,10 @@ impl Standalone {
                             stop: stop.clone(),
                             stats: Arc::clone(&stats),
                         };
-                        Box::pin(pool.spawn_on(shard, move || sink_task::run(make(), run))?)
+                        let id = id.clone();
+                        Box::pin(
+                            pool.spawn_on(shard, move || logged(id, sink_task::run(make(), run)))?,
+                        )
                     }
                 };
                 tracing::info!(message = "Started task.", task = %id, shard);
@@ -208,16 +231,20 @@ impl Standalone {
         Ok(Self { pool, stop, tasks })
     }
 
+    /// Number of shards the tasks run on.
+    pub fn shards(&self) -> usize {
+        self.pool.len()
+    }
+
     /// The running tasks and their counters.
     pub fn tasks(&self) -> &[RunningTask] {
         &self.tasks
     }
 
     /// Stops every task (each flushes and commits), waits for them, and reports each result.
-    pub fn stop(self) -> Vec<(TaskId, Result<(), String>)> {
+    pub fn stop(mut self) -> Vec<(TaskId, Result<(), String>)> {
         self.stop.set();
-        let results = self
-            .tasks
+        std::mem::take(&mut self.tasks)
             .into_iter()
             .map(|t| {
                 let outcome = match futures::executor::block_on(t.result) {
@@ -227,8 +254,13 @@ impl Standalone {
                 };
                 (t.id, outcome)
             })
-            .collect();
-        self.pool.shutdown();
-        results
+            .collect()
+    }
+}
+
+impl Drop for Standalone {
+    /// Dropping the worker stops its tasks; the shard pool's own drop then waits for them.
+    fn drop(&mut self) {
+        self.stop.set();
     }
 }

@@ -14,7 +14,8 @@ enum Output {
     Stdout(BufWriter<std::io::Stdout>),
 }
 
-/// Appends each record's value and a newline; `flush` makes the appended bytes durable.
+/// Appends each record's value and a newline; each batch is written when `put` returns and
+/// `flush` makes it durable (fsync).
 #[derive(Default)]
 pub struct FileSinkTask {
     output: Option<Output>,
@@ -79,7 +80,9 @@ impl SinkTask for FileSinkTask {
                 }
                 out.write_all(b"\n")?;
             }
-            Ok(())
+            // Like Kafka Connect's sink, make each batch visible in the file at once (one write
+            // per batch rather than per line); durability comes with `flush`.
+            out.flush()
         })();
         result.map_err(|e| self.io_error("cannot write to", e))
     }
