@@ -84,3 +84,70 @@ pub fn init_logs() {
         .with_test_writer()
         .try_init();
 }
+
+/// Produces `(key, value, headers)` records to `topic` partition 0 with a plain blocking
+/// producer, and waits until the broker has them all.
+pub fn produce_all(topic: &str, records: &[(Option<&[u8]>, Option<&[u8]>)]) {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("producer");
+    for (key, value) in records {
+        let mut record = BaseRecord::<[u8], [u8]>::to(topic).partition(0);
+        record.key = *key;
+        record.payload = *value;
+        producer.send(record).map_err(|(e, _)| e).expect("queued");
+    }
+    producer
+        .flush(std::time::Duration::from_secs(30))
+        .expect("all records acknowledged");
+}
+
+/// One consumed record: key, value and headers (name → UTF-8 value).
+pub type Consumed = (Option<Vec<u8>>, Option<Vec<u8>>, Vec<(String, String)>);
+
+/// Reads `count` records of `topic` from the beginning (all partitions), or panics after `limit`.
+pub fn consume_n(topic: &str, count: usize, limit: std::time::Duration) -> Vec<Consumed> {
+    use rdkafka::Message;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::Headers;
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("topic.metadata.refresh.interval.ms", "1000")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let start = std::time::Instant::now();
+    let mut out = Vec::new();
+    while out.len() < count {
+        assert!(
+            start.elapsed() < limit,
+            "read {} of {count} records from {topic} in {limit:?}",
+            out.len()
+        );
+        let Some(Ok(m)) = consumer.poll(std::time::Duration::from_millis(200)) else {
+            continue;
+        };
+        let headers = m
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| {
+                        let value = h.value.map(|v| String::from_utf8_lossy(v).into_owned());
+                        (h.key.to_owned(), value.unwrap_or_default())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push((
+            m.key().map(<[u8]>::to_vec),
+            m.payload().map(<[u8]>::to_vec),
+            headers,
+        ));
+    }
+    out
+}

@@ -3,34 +3,20 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use converters::data::SchemaAndValue;
 
 use crate::offsets::JsonMap;
-use crate::record::{Header, RawRecord};
+use crate::record::Header;
 
-/// A key or value on its way through the runtime.
-///
-/// `Raw` holds bytes in the serialized form the worker's converter reads and writes. When a
-/// source emits raw bytes and the converter is a pass-through one (String, ByteArray), the bytes
-/// go to Kafka untouched; a sink receiving `Raw` can write them without decoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A key or value a source task hands to the runtime.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// Absent (a null key, a tombstone value).
     Null,
-    /// Serialized bytes.
+    /// Connect data, serialized by the connector's converter.
+    Data(SchemaAndValue),
+    /// Bytes already in the form Kafka should store; the converter is skipped.
     Raw(Bytes),
-}
-
-impl Payload {
-    pub fn from_option(bytes: Option<Bytes>) -> Self {
-        bytes.map_or(Self::Null, Self::Raw)
-    }
-
-    pub fn bytes(&self) -> Option<&Bytes> {
-        match self {
-            Self::Null => None,
-            Self::Raw(b) => Some(b),
-        }
-    }
 }
 
 /// A record a source task produced, with the position it came from.
@@ -49,28 +35,15 @@ pub struct SourceRecord {
     pub headers: Vec<Header>,
 }
 
-/// A record delivered to a sink task.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A record delivered to a sink task: key and value as the converters read them. Strings and
+/// bytes in them share the consumed batch's buffer.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SinkRecord {
     pub topic: Arc<str>,
     pub partition: i32,
     pub offset: i64,
     pub timestamp: Option<i64>,
-    pub key: Payload,
-    pub value: Payload,
+    pub key: SchemaAndValue,
+    pub value: SchemaAndValue,
     pub headers: Vec<Header>,
-}
-
-impl From<RawRecord> for SinkRecord {
-    fn from(raw: RawRecord) -> Self {
-        Self {
-            topic: raw.topic,
-            partition: raw.partition,
-            offset: raw.offset,
-            timestamp: raw.timestamp,
-            key: Payload::from_option(raw.key),
-            value: Payload::from_option(raw.value),
-            headers: raw.headers,
-        }
-    }
 }

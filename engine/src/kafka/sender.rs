@@ -8,10 +8,11 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::ToBytes;
+use rdkafka::message::{Header as KafkaHeader, OwnedHeaders, ToBytes};
 use rdkafka::producer::{DeliveryFuture, FutureRecord};
 
 use super::ShardProducer;
+use crate::record::Header;
 
 /// Why a record could not be produced.
 #[derive(Debug, thiserror::Error)]
@@ -88,10 +89,37 @@ impl Sender {
         K: ToBytes + ?Sized,
         P: ToBytes + ?Sized,
     {
+        self.send_with_headers(topic, key, payload, partition, &[])
+            .await
+    }
+
+    /// [`send`](Self::send) with record headers.
+    pub async fn send_with_headers<K, P>(
+        &mut self,
+        topic: &Rc<str>,
+        key: Option<&K>,
+        payload: Option<&P>,
+        partition: Option<i32>,
+        headers: &[Header],
+    ) -> Result<(), SendError>
+    where
+        K: ToBytes + ?Sized,
+        P: ToBytes + ?Sized,
+    {
         let mut record = FutureRecord::<K, P>::to(topic);
         record.key = key;
         record.payload = payload;
         record.partition = partition;
+        if !headers.is_empty() {
+            let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+            for h in headers {
+                owned = owned.insert(KafkaHeader {
+                    key: &h.key,
+                    value: h.value.as_deref(),
+                });
+            }
+            record.headers = Some(owned);
+        }
         loop {
             match self.producer.send_result(record) {
                 Ok(delivery) => {

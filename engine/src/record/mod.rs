@@ -13,12 +13,9 @@ use bytes::Bytes;
 
 pub use batch::BatchBuilder;
 
-/// One header: a name and an optional value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub key: Arc<str>,
-    pub value: Option<Bytes>,
-}
+/// One header: a name and an optional value (the converters' type, so headers pass to them as
+/// they are).
+pub use converters::Header;
 
 /// A record read from Kafka, with its bytes still in their serialized form.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -247,7 +247,9 @@ mod tests {
                 .expect("job runs")
             })
             .collect();
-        assert_eq!(names, ["wharf-shard-0", "wharf-shard-1"]);
+        // glommio appends its executor id to the thread name.
+        assert!(names[0].starts_with("wharf-shard-0-"), "{names:?}");
+        assert!(names[1].starts_with("wharf-shard-1-"), "{names:?}");
     }
 
     #[test]

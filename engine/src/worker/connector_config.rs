@@ -8,6 +8,9 @@ use crate::config::{
 use crate::connector::ConnectorType;
 use crate::connectors::{self, Plugin};
 
+use super::convert::RecordConverters;
+use super::errors::ErrorPolicy;
+
 pub const NAME: &str = "name";
 pub const CONNECTOR_CLASS: &str = "connector.class";
 pub const TASKS_MAX: &str = "tasks.max";
@@ -15,14 +18,6 @@ pub const TOPICS: &str = "topics";
 pub const TOPICS_REGEX: &str = "topics.regex";
 pub const KEY_CONVERTER: &str = "key.converter";
 pub const VALUE_CONVERTER: &str = "value.converter";
-
-/// Converters whose bytes are what the built-in connectors read and write untouched.
-const PASS_THROUGH_CONVERTERS: &[&str] = &[
-    "org.apache.kafka.connect.storage.StringConverter",
-    "StringConverter",
-    "org.apache.kafka.connect.converters.ByteArrayConverter",
-    "ByteArrayConverter",
-];
 
 fn common_def(kind: ConnectorType) -> ConfigDef {
     let mut keys = vec![
@@ -85,11 +80,16 @@ pub struct ConnectorConfig {
     pub plugin: &'static Plugin,
     pub config: Config,
     pub props: Properties,
+    pub converters: RecordConverters,
+    pub errors: ErrorPolicy,
 }
 
 /// Validates a connector config against the common keys, the plugin's keys and cross-field
 /// rules; reports every bad field at once.
-pub fn validate(props: &Properties, worker: &Config) -> Result<ConnectorConfig, ConfigErrors> {
+pub fn validate(
+    props: &Properties,
+    worker_props: &Properties,
+) -> Result<ConnectorConfig, ConfigErrors> {
     let name = props.get(NAME).cloned().unwrap_or_default();
     let subject = format!("connector {name}");
     let class = props.get(CONNECTOR_CLASS).map(String::as_str).unwrap_or("");
@@ -107,22 +107,13 @@ pub fn validate(props: &Properties, worker: &Config) -> Result<ConnectorConfig, 
     };
     let def = common_def(plugin.kind).extend(&(plugin.connector)().config_def());
     let mut errors = def.field_errors(props);
-    for key in [KEY_CONVERTER, VALUE_CONVERTER] {
-        let effective = props
-            .get(key)
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .or_else(|| worker.string(key))
-            .unwrap_or("");
-        if !PASS_THROUGH_CONVERTERS.contains(&effective) {
-            errors.push(FieldError {
-                key: key.to_owned(),
-                message: format!(
-                    "converter {effective} is not supported by this worker yet; use org.apache.kafka.connect.storage.StringConverter or org.apache.kafka.connect.converters.ByteArrayConverter"
-                ),
-            });
+    let converters = match super::convert::build(worker_props, props) {
+        Ok(c) => Some(c),
+        Err(bad) => {
+            errors.extend(bad);
+            None
         }
-    }
+    };
     if plugin.kind == ConnectorType::Sink {
         let topics = props
             .get(TOPICS)
@@ -148,11 +139,16 @@ pub fn validate(props: &Properties, worker: &Config) -> Result<ConnectorConfig, 
         return Err(ConfigErrors { subject, errors });
     }
     let config = def.parse(&subject, props)?;
+    let (Some(converters), true) = (converters, errors.is_empty()) else {
+        return Err(ConfigErrors { subject, errors });
+    };
     Ok(ConnectorConfig {
         name,
         plugin,
+        errors: ErrorPolicy::from_config(&config),
         config,
         props: props.clone(),
+        converters,
     })
 }
 
@@ -167,8 +163,8 @@ mod tests {
             .collect()
     }
 
-    fn worker() -> Config {
-        super::super::config::parse(&props(&[
+    fn worker() -> Properties {
+        props(&[
             (
                 "key.converter",
                 "org.apache.kafka.connect.storage.StringConverter",
@@ -177,8 +173,7 @@ mod tests {
                 "value.converter",
                 "org.apache.kafka.connect.storage.StringConverter",
             ),
-        ]))
-        .unwrap()
+        ])
     }
 
     #[test]

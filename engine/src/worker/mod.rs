@@ -6,12 +6,17 @@
 
 pub mod config;
 pub mod connector_config;
+pub mod convert;
+pub mod errors;
+pub mod retry;
 pub mod sink_task;
 pub mod source_task;
 pub mod standalone;
+pub mod supervisor;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A task's name: connector and task number, shown as `<connector>-<n>` like Kafka Connect.
@@ -41,17 +46,51 @@ impl StopSignal {
     }
 }
 
-/// Per-task counters, written by the task's shard, read by reporting code.
+/// Per-task counters and state, written by the task's shard, read by reporting code.
 #[derive(Debug, Default)]
 pub struct TaskStats {
     records: AtomicU64,
     bytes: AtomicU64,
+    dlq: AtomicU64,
+    restarts: AtomicU64,
+    /// The error that ended the task's last run, while it has not run cleanly since.
+    failure: Mutex<Option<String>>,
 }
 
 impl TaskStats {
     pub fn add(&self, records: usize, bytes: usize) {
         self.records.fetch_add(records as u64, Ordering::Relaxed);
         self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub fn add_dlq(&self, records: u64) {
+        self.dlq.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// Records sent to the dead letter queue.
+    pub fn dlq(&self) -> u64 {
+        self.dlq.load(Ordering::Relaxed)
+    }
+
+    /// How often the task was restarted after failing.
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn restarted(&self) {
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The trace of the task's last failure, if it failed and has not recovered.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_failure(&self, failure: Option<String>) {
+        *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = failure;
     }
 
     pub fn records(&self) -> u64 {

@@ -6,6 +6,7 @@
 //! records again.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,9 +15,15 @@ use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::{Offset, TopicPartitionList};
 
+use converters::Converter;
+use converters::data::SchemaAndValue;
+
+use super::convert::RecordConverters;
+use super::errors::{ErrorPolicy, Failure, Stage, dlq_headers};
+use super::retry::{Attempt, with_retry};
 use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
-use crate::kafka::ShardConsumer;
-use crate::record::BatchBuilder;
+use crate::kafka::{self, Sender, ShardConsumer, ShardProducer, TopicSpec};
+use crate::record::{BatchBuilder, RawRecord};
 
 use super::{StopSignal, TaskId, TaskStats};
 
@@ -34,8 +41,14 @@ pub enum Subscription {
 }
 
 /// Everything a sink task run needs, built on the control plane.
+#[derive(Clone)]
 pub struct SinkRun {
     pub id: TaskId,
+    pub converters: RecordConverters,
+    pub errors: ErrorPolicy,
+    /// For the dead letter queue, when `errors.deadletterqueue.topic.name` is set.
+    pub producer_config: rdkafka::ClientConfig,
+    pub bootstrap: String,
     pub config: crate::config::Properties,
     /// Includes `group.id = connect-<connector>`.
     pub consumer_config: rdkafka::ClientConfig,
@@ -73,6 +86,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     }
     .map_err(|e| kafka_error(&run, "cannot subscribe", e))?;
     task.start(&run.config).await?;
+    let mut dlq = DeadLetterQueue::open(&run).await?;
 
     // Next offset to commit per partition: the last offset put + 1.
     let mut uncommitted: BTreeMap<(Arc<str>, i32), i64> = BTreeMap::new();
@@ -105,15 +119,30 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 let raws = builder.finish();
                 let bytes: usize = raws.iter().map(|r| r.size()).sum();
                 let count = raws.len();
+                // Offsets to commit once this batch is put: a batch that fails is not committed,
+                // so its records are read again after a restart.
+                let mut batch_end: Vec<((Arc<str>, i32), i64)> = Vec::new();
                 for r in &raws {
-                    uncommitted.insert((Arc::clone(&r.topic), r.partition), r.offset + 1);
+                    match batch_end.last_mut() {
+                        Some(((t, p), next)) if Arc::ptr_eq(t, &r.topic) && *p == r.partition => {
+                            *next = r.offset + 1
+                        }
+                        _ => batch_end.push(((Arc::clone(&r.topic), r.partition), r.offset + 1)),
+                    }
                 }
-                task.put(raws.into_iter().map(SinkRecord::from).collect())
-                    .await?;
+                let mut records = Vec::with_capacity(raws.len());
+                for raw in raws {
+                    if let Some(record) = decode(&run, &mut dlq, raw).await? {
+                        records.push(record);
+                    }
+                }
+                task.put(records).await?;
+                uncommitted.extend(batch_end);
                 run.stats.add(count, bytes);
             }
             if last_commit.elapsed() >= run.flush_interval && !uncommitted.is_empty() {
                 task.flush().await?;
+                dlq.flush(&run).await?;
                 commit(&run, &consumer, &mut uncommitted, CommitMode::Async)?;
                 last_commit = Instant::now();
             }
@@ -123,7 +152,10 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     .await;
     // On the way out, make what was put durable and commit it, also after a put error: records
     // before the failing batch were accepted.
-    let flushed = task.flush().await;
+    let flushed = match task.flush().await {
+        Ok(()) => dlq.flush(&run).await,
+        Err(e) => Err(e),
+    };
     let committed = if flushed.is_ok() && !uncommitted.is_empty() {
         commit(&run, &consumer, &mut uncommitted, CommitMode::Sync)
     } else {
@@ -161,4 +193,166 @@ fn commit(
         .map_err(|e| kafka_error(run, "offset commit failed", e))?;
     uncommitted.clear();
     Ok(())
+}
+
+/// Reads key and value with the connector's converters. A record they cannot read fails the
+/// task, or under `errors.tolerance=all` is logged, sent to the dead letter queue if there is
+/// one, and skipped (`None`).
+async fn decode(
+    run: &SinkRun,
+    dlq: &mut DeadLetterQueue,
+    raw: RawRecord,
+) -> Result<Option<SinkRecord>, TaskError> {
+    let key = read(run, &*run.converters.key, &raw, raw.key.as_ref()).await;
+    let value = match &key {
+        Ok(_) => read(run, &*run.converters.value, &raw, raw.value.as_ref()).await,
+        Err(_) => Ok(SchemaAndValue::default()),
+    };
+    let (stage, converter, error) = match (key, value) {
+        (Ok(key), Ok(value)) => {
+            return Ok(Some(SinkRecord {
+                topic: raw.topic,
+                partition: raw.partition,
+                offset: raw.offset,
+                timestamp: raw.timestamp,
+                key,
+                value,
+                headers: raw.headers,
+            }));
+        }
+        (Err(e), _) => (Stage::KeyConverter, &run.converters.key, e),
+        (_, Err(e)) => (Stage::ValueConverter, &run.converters.value, e),
+    };
+    let message = format!(
+        "{}: {} failed for record at {}-{} offset {}: {error}",
+        run.id,
+        stage.name(),
+        raw.topic,
+        raw.partition,
+        raw.offset
+    );
+    if !run.errors.tolerate_all {
+        return Err(TaskError::with_source(ErrorClass::BadData, message, error));
+    }
+    if run.errors.log {
+        if run.errors.log_messages {
+            tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message, record = ?raw);
+        } else {
+            tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message);
+        }
+    }
+    let failure = Failure {
+        connector: &run.id.connector,
+        task: run.id.task,
+        stage,
+        class_name: converter.class_name(),
+        error_type: error_type(&error),
+        message: error.to_string(),
+    };
+    dlq.send(run, &raw, &failure).await?;
+    Ok(None)
+}
+
+/// The name the DLQ context headers give the error, as Kafka Connect names exception classes.
+fn error_type(error: &converters::Error) -> &'static str {
+    match error.kind() {
+        converters::ErrorKind::Config => "org.apache.kafka.common.config.ConfigException",
+        converters::ErrorKind::Retriable => "org.apache.kafka.connect.errors.RetriableException",
+        _ => "org.apache.kafka.connect.errors.DataException",
+    }
+}
+
+async fn read(
+    run: &SinkRun,
+    converter: &dyn Converter,
+    raw: &RawRecord,
+    bytes: Option<&bytes::Bytes>,
+) -> Result<SchemaAndValue, converters::Error> {
+    with_retry(&run.errors, &run.stop, || {
+        match converter.to_connect_data(&raw.topic, &raw.headers, bytes) {
+            Ok(data) => Attempt::Done(data),
+            Err(e) if e.kind() == converters::ErrorKind::Retriable => Attempt::Retry(e),
+            Err(e) => Attempt::Fail(e),
+        }
+    })
+    .await
+}
+
+/// The sink's dead letter queue: failed records as they were consumed, plus context headers.
+/// Flushed before consumer offsets are committed, so a committed bad record is in the DLQ.
+struct DeadLetterQueue {
+    target: Option<(Rc<str>, Sender)>,
+}
+
+impl DeadLetterQueue {
+    async fn open(run: &SinkRun) -> Result<Self, TaskError> {
+        let Some(topic) = run.errors.dlq_topic.as_deref() else {
+            return Ok(Self { target: None });
+        };
+        kafka::ensure_topic(
+            &run.bootstrap,
+            &TopicSpec {
+                name: topic,
+                partitions: 1,
+                replication_factor: run.errors.dlq_replication_factor,
+                configs: Vec::new(),
+            },
+        )
+        .await
+        .map_err(|e| {
+            TaskError::with_source(
+                ErrorClass::Config,
+                format!(
+                    "{}: cannot create dead letter queue topic {topic}: {e}",
+                    run.id
+                ),
+                e,
+            )
+        })?;
+        let producer: ShardProducer = run.producer_config.create().map_err(|e| {
+            TaskError::with_source(
+                ErrorClass::Config,
+                format!("{}: cannot create DLQ producer: {e}", run.id),
+                e,
+            )
+        })?;
+        Ok(Self {
+            target: Some((Rc::from(topic), Sender::new(producer, 10_000))),
+        })
+    }
+
+    async fn send(
+        &mut self,
+        run: &SinkRun,
+        raw: &RawRecord,
+        failure: &Failure<'_>,
+    ) -> Result<(), TaskError> {
+        let Some((topic, sender)) = self.target.as_mut() else {
+            return Ok(());
+        };
+        let headers = dlq_headers(raw, failure, run.errors.dlq_context_headers);
+        sender
+            .send_with_headers(
+                topic,
+                raw.key.as_deref(),
+                raw.value.as_deref(),
+                None,
+                &headers,
+            )
+            .await
+            .map_err(|e| {
+                TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
+            })?;
+        run.stats.add_dlq(1);
+        Ok(())
+    }
+
+    async fn flush(&mut self, run: &SinkRun) -> Result<(), TaskError> {
+        if let Some((_, sender)) = self.target.as_mut() {
+            sender.flush().await.map_err(|e| {
+                TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
+            })?;
+        }
+        Ok(())
+    }
 }

@@ -9,15 +9,27 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::connector::{ErrorClass, SourceRecord, SourceTask, SourceTaskContext, TaskError};
+use bytes::Bytes;
+use converters::Converter;
+
+use super::convert::RecordConverters;
+use super::errors::{ErrorPolicy, Stage};
+use super::retry::{Attempt, with_retry};
+use crate::connector::{
+    ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
+};
 use crate::kafka::{Sender, ShardProducer};
 use crate::offsets::{JsonMap, OffsetKey, OffsetStore};
+use crate::record::Header;
 
 use super::{StopSignal, TaskId, TaskStats};
 
 /// Everything a source task run needs, built on the control plane.
+#[derive(Clone)]
 pub struct SourceRun {
     pub id: TaskId,
+    pub converters: RecordConverters,
+    pub errors: ErrorPolicy,
     pub config: crate::config::Properties,
     pub producer_config: rdkafka::ClientConfig,
     pub offsets: Arc<dyn OffsetStore>,
@@ -85,29 +97,108 @@ async fn send_batch(
     batch: Vec<SourceRecord>,
 ) -> Result<(), TaskError> {
     let mut bytes = 0;
-    let count = batch.len();
+    let mut sent = 0;
     for record in batch {
+        // A skipped record still moves its partition's offset on: it has been handled.
+        if !record.source_partition.is_empty() {
+            pending.insert(
+                OffsetKey::new(&run.id.connector, &record.source_partition),
+                record.source_offset.clone(),
+            );
+        }
+        let Some((key, value)) = convert(run, &record).await? else {
+            continue;
+        };
         let topic = topics
             .entry(Arc::clone(&record.topic))
             .or_insert_with(|| Rc::from(&*record.topic));
-        let key = record.key.bytes().map(|b| &b[..]);
-        let value = record.value.bytes().map(|b| &b[..]);
-        bytes += key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
+        bytes += key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len);
         sender
-            .send(topic, key, value, record.kafka_partition)
+            .send(
+                topic,
+                key.as_deref(),
+                value.as_deref(),
+                record.kafka_partition,
+            )
             .await
             .map_err(|e| {
                 TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
             })?;
-        if !record.source_partition.is_empty() {
-            pending.insert(
-                OffsetKey::new(&run.id.connector, &record.source_partition),
-                record.source_offset,
+        sent += 1;
+    }
+    run.stats.add(sent, bytes);
+    Ok(())
+}
+
+/// Serializes key and value; `None` when the record is skipped under `errors.tolerance=all`.
+async fn convert(
+    run: &SourceRun,
+    record: &SourceRecord,
+) -> Result<Option<(Option<Bytes>, Option<Bytes>)>, TaskError> {
+    let key = serialize(
+        run,
+        &*run.converters.key,
+        Stage::KeyConverter,
+        record,
+        &record.key,
+    )
+    .await?;
+    let Some(key) = key else { return Ok(None) };
+    let value = serialize(
+        run,
+        &*run.converters.value,
+        Stage::ValueConverter,
+        record,
+        &record.value,
+    )
+    .await?;
+    Ok(value.map(|value| (key, value)))
+}
+
+async fn serialize(
+    run: &SourceRun,
+    converter: &dyn Converter,
+    stage: Stage,
+    record: &SourceRecord,
+    payload: &Payload,
+) -> Result<Option<Option<Bytes>>, TaskError> {
+    let data = match payload {
+        Payload::Null => return Ok(Some(None)),
+        Payload::Raw(bytes) => return Ok(Some(Some(bytes.clone()))),
+        Payload::Data(data) => data,
+    };
+    let headers: &[Header] = &record.headers;
+    let result = with_retry(&run.errors, &run.stop, || {
+        match converter.from_connect_data(&record.topic, headers, data.schema.as_ref(), &data.value)
+        {
+            Ok(bytes) => Attempt::Done(bytes),
+            Err(e) if e.kind() == converters::ErrorKind::Retriable => Attempt::Retry(e),
+            Err(e) => Attempt::Fail(e),
+        }
+    })
+    .await;
+    match result {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) => {
+            let message = format!(
+                "{}: {} failed to serialize a record for topic {}: {e}",
+                run.id,
+                stage.name(),
+                record.topic
             );
+            if !run.errors.tolerate_all {
+                return Err(TaskError::with_source(ErrorClass::BadData, message, e));
+            }
+            if run.errors.log {
+                if run.errors.log_messages {
+                    tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message, record = ?record);
+                } else {
+                    tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message);
+                }
+            }
+            Ok(None)
         }
     }
-    run.stats.add(count, bytes);
-    Ok(())
 }
 
 async fn commit(

@@ -16,6 +16,7 @@ use super::config::{
 use super::connector_config::{self, ConnectorConfig, TASKS_MAX, TOPICS, TOPICS_REGEX};
 use super::sink_task::{self, SinkRun, Subscription};
 use super::source_task::{self, SourceRun};
+use super::supervisor::{RestartPolicy, supervise};
 use super::{StopSignal, TaskId, TaskStats};
 use crate::config::{self, ConfigErrors, Properties, PropertiesError};
 use crate::connector::TaskError;
@@ -81,19 +82,22 @@ pub fn load_connector_file(path: &Path) -> Result<Properties, StandaloneError> {
 
 type TaskResult = Pin<Box<dyn Future<Output = Result<Result<(), TaskError>, ShardError>> + Send>>;
 
-/// Logs a task's failure when it happens, not only when someone asks for the result.
-async fn logged(
-    id: TaskId,
-    run: impl Future<Output = Result<(), TaskError>>,
-) -> Result<(), TaskError> {
-    let result = run.await;
-    match &result {
-        Ok(()) => tracing::info!(message = "Task finished.", task = %id),
-        Err(error) => {
-            tracing::error!(message = "Task failed.", task = %id, %error, class = ?error.class)
-        }
+/// wharf's client defaults, then the worker's `producer.*` / `consumer.*` overrides. A
+/// consumer (`group` set) gets the sink's consumer group `connect-<connector>`.
+fn client_config(
+    bootstrap: &str,
+    worker_props: &Properties,
+    prefix: &str,
+    group: Option<&str>,
+) -> rdkafka::ClientConfig {
+    let mut config = match group {
+        Some(group) => kafka::consumer_config(bootstrap, group),
+        None => kafka::producer_config(bootstrap),
+    };
+    for (k, v) in worker_config::prefixed(worker_props, prefix) {
+        config.set(k, v);
     }
-    result
+    config
 }
 
 /// A task the worker started.
@@ -127,7 +131,7 @@ impl Standalone {
         let worker = worker_config::parse(worker_props)?;
         let mut validated: Vec<ConnectorConfig> = Vec::new();
         for props in connectors {
-            let c = connector_config::validate(props, &worker)?;
+            let c = connector_config::validate(props, worker_props)?;
             if validated.iter().any(|v| v.name == c.name) {
                 return Err(StandaloneError::DuplicateName(c.name));
             }
@@ -164,6 +168,7 @@ impl Standalone {
         let mut next_shard = 0;
         for c in &validated {
             let connector = (c.plugin.connector)();
+            let restart = RestartPolicy::from_config(&c.config);
             let max_tasks = usize::try_from(c.config.int(TASKS_MAX).unwrap_or(1)).unwrap_or(1);
             for (n, task_props) in connector
                 .task_configs(&c.props, max_tasks)
@@ -179,49 +184,61 @@ impl Standalone {
                 next_shard += 1;
                 let result: TaskResult = match c.plugin.task {
                     TaskFactory::Source(make) => {
-                        let mut producer_config = kafka::producer_config(&bootstrap);
-                        for (k, v) in worker_config::prefixed(worker_props, "producer.") {
-                            producer_config.set(k, v);
-                        }
                         let run = SourceRun {
                             id: id.clone(),
+                            converters: c.converters.clone(),
+                            errors: c.errors.clone(),
                             config: task_props,
-                            producer_config,
+                            producer_config: client_config(
+                                &bootstrap,
+                                worker_props,
+                                "producer.",
+                                None,
+                            ),
                             offsets: Arc::clone(&offsets),
                             flush_interval,
                             stop: stop.clone(),
                             stats: Arc::clone(&stats),
                         };
-                        let id = id.clone();
-                        Box::pin(
-                            pool.spawn_on(shard, move || {
-                                logged(id, source_task::run(make(), run))
-                            })?,
-                        )
+                        let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
+                        Box::pin(pool.spawn_on(shard, move || async move {
+                            let attempt = || source_task::run(make(), run.clone());
+                            supervise(id, &stats, &stop, restart, attempt).await
+                        })?)
                     }
                     TaskFactory::Sink(make) => {
-                        let mut consumer_config =
-                            kafka::consumer_config(&bootstrap, &format!("connect-{}", c.name));
-                        for (k, v) in worker_config::prefixed(worker_props, "consumer.") {
-                            consumer_config.set(k, v);
-                        }
-                        let subscription = match c.config.non_empty(TOPICS_REGEX) {
-                            Some(regex) => Subscription::Pattern(regex.to_owned()),
-                            None => Subscription::Topics(c.config.list(TOPICS)),
-                        };
+                        let group = format!("connect-{}", c.name);
                         let run = SinkRun {
                             id: id.clone(),
+                            converters: c.converters.clone(),
+                            errors: c.errors.clone(),
+                            producer_config: client_config(
+                                &bootstrap,
+                                worker_props,
+                                "producer.",
+                                None,
+                            ),
+                            bootstrap: bootstrap.clone(),
                             config: task_props,
-                            consumer_config,
-                            subscription,
+                            consumer_config: client_config(
+                                &bootstrap,
+                                worker_props,
+                                "consumer.",
+                                Some(&group),
+                            ),
+                            subscription: match c.config.non_empty(TOPICS_REGEX) {
+                                Some(regex) => Subscription::Pattern(regex.to_owned()),
+                                None => Subscription::Topics(c.config.list(TOPICS)),
+                            },
                             flush_interval,
                             stop: stop.clone(),
                             stats: Arc::clone(&stats),
                         };
-                        let id = id.clone();
-                        Box::pin(
-                            pool.spawn_on(shard, move || logged(id, sink_task::run(make(), run)))?,
-                        )
+                        let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
+                        Box::pin(pool.spawn_on(shard, move || async move {
+                            let attempt = || sink_task::run(make(), run.clone());
+                            supervise(id, &stats, &stop, restart, attempt).await
+                        })?)
                     }
                 };
                 tracing::info!(message = "Started task.", task = %id, shard);

@@ -7,7 +7,10 @@ use async_trait::async_trait;
 
 use super::config::FILE;
 use crate::config::Properties;
-use crate::connector::{ErrorClass, Payload, SinkRecord, SinkTask, TaskError};
+use converters::data::{SchemaAndValue, Value};
+use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
+
+use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
 
 enum Output {
     File(BufWriter<File>),
@@ -16,10 +19,48 @@ enum Output {
 
 /// Appends each record's value and a newline; each batch is written when `put` returns and
 /// `flush` makes it durable (fsync).
-#[derive(Default)]
+///
+/// Kafka Connect writes `value.toString()`. For strings, numbers, booleans and null that is the
+/// same text; bytes are written as they are (Java prints an array address); structs, maps and
+/// arrays are written as schemaless JSON rather than Java's `Struct{..}` / `{k=v}` notation,
+/// which no reader can parse.
 pub struct FileSinkTask {
     output: Option<Output>,
     filename: Option<String>,
+    json: JsonConverter,
+}
+
+impl Default for FileSinkTask {
+    fn default() -> Self {
+        let mut json = JsonConverterConfig::defaults(ConverterType::Value);
+        json.schemas_enable = false;
+        Self {
+            output: None,
+            filename: None,
+            json: JsonConverter::with_config(json),
+        }
+    }
+}
+
+fn write_value(
+    out: &mut dyn Write,
+    json: &JsonConverter,
+    data: &SchemaAndValue,
+) -> std::io::Result<()> {
+    match &data.value {
+        Value::Null => out.write_all(b"null"),
+        Value::String(s) => out.write_all(s.as_str().as_bytes()),
+        Value::Bytes(b) => out.write_all(b),
+        Value::Decimal(d) => out.write_all(d.to_string().as_bytes()),
+        other => match json.from_connect_data("", &[], data.schema.as_ref(), other) {
+            Ok(Some(bytes)) => out.write_all(&bytes),
+            Ok(None) => out.write_all(b"null"),
+            Err(e) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            )),
+        },
+    }
 }
 
 impl std::fmt::Debug for FileSinkTask {
@@ -34,17 +75,6 @@ impl FileSinkTask {
     fn io_error(&self, what: &str, e: std::io::Error) -> TaskError {
         let name = self.filename.as_deref().unwrap_or("stdout");
         TaskError::with_source(ErrorClass::Retriable, format!("{what} {name}: {e}"), e)
-    }
-
-    fn writer(&mut self) -> Result<&mut dyn Write, TaskError> {
-        match self.output.as_mut() {
-            Some(Output::File(w)) => Ok(w),
-            Some(Output::Stdout(w)) => Ok(w),
-            None => Err(TaskError::new(
-                ErrorClass::Fatal,
-                "file sink used before start",
-            )),
-        }
     }
 }
 
@@ -70,14 +100,20 @@ impl SinkTask for FileSinkTask {
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError> {
+        let json = &self.json;
+        let out: &mut dyn Write = match self.output.as_mut() {
+            Some(Output::File(w)) => w,
+            Some(Output::Stdout(w)) => w,
+            None => {
+                return Err(TaskError::new(
+                    ErrorClass::Fatal,
+                    "file sink used before start",
+                ));
+            }
+        };
         let result: std::io::Result<()> = (|| {
-            let out = self.writer().map_err(std::io::Error::other)?;
             for record in &records {
-                // Kafka Connect writes `value.toString()`; a null value prints "null".
-                match &record.value {
-                    Payload::Raw(bytes) => out.write_all(bytes)?,
-                    Payload::Null => out.write_all(b"null")?,
-                }
+                write_value(out, json, &record.value)?;
                 out.write_all(b"\n")?;
             }
             // Like Kafka Connect's sink, make each batch visible in the file at once (one write

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
+use converters::data::{Schema, SchemaAndValue, Str, Value as DataValue};
 use serde_json::Value;
 
 use super::config::{BATCH_SIZE, DEFAULT_BATCH_SIZE, FILE, TOPIC};
@@ -26,7 +27,7 @@ enum Input {
     Stdin(std::io::Stdin),
 }
 
-/// Reads lines and emits each as one record whose value is the line's bytes (no newline).
+/// Reads lines and emits each as one record whose value is the line (a STRING, no newline).
 pub struct FileSourceTask {
     input: Option<Input>,
     topic: Arc<str>,
@@ -91,6 +92,9 @@ impl FileSourceTask {
     }
 
     fn record(&self, line: Bytes, position: u64) -> SourceRecord {
+        // Like Kafka Connect's UTF-8 reader, malformed bytes become U+FFFD.
+        let text = Str::from_utf8(line.clone())
+            .unwrap_or_else(|_| Str::from(String::from_utf8_lossy(&line).into_owned()));
         let mut offset = JsonMap::new();
         offset.insert("position".to_owned(), Value::from(position));
         SourceRecord {
@@ -99,7 +103,10 @@ impl FileSourceTask {
             topic: Arc::clone(&self.topic),
             kafka_partition: None,
             key: Payload::Null,
-            value: Payload::Raw(line),
+            value: Payload::Data(SchemaAndValue::new(
+                Some(Schema::string()),
+                DataValue::String(text),
+            )),
             timestamp: None,
             headers: Vec::new(),
         }

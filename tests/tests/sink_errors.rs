@@ -1,0 +1,196 @@
+//! Sink-side error handling against the real broker: bad records go to the dead letter queue with
+//! Kafka Connect's context headers under `errors.tolerance=all`, and fail the task under `none`.
+
+use std::fs;
+use std::time::Duration;
+
+use engine::config::Properties;
+use engine::worker::standalone::Standalone;
+use integration_tests::{bootstrap, consume_n, produce_all, temp_dir, unique, wait_until};
+
+fn props(pairs: &[(&str, &str)]) -> Properties {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn worker(dir: &std::path::Path) -> Properties {
+    props(&[
+        ("bootstrap.servers", &bootstrap()),
+        (
+            "key.converter",
+            "org.apache.kafka.connect.storage.StringConverter",
+        ),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        ("value.converter.schemas.enable", "false"),
+        (
+            "offset.storage.file.filename",
+            dir.join("offsets.json").to_str().unwrap(),
+        ),
+        ("offset.flush.interval.ms", "500"),
+    ])
+}
+
+/// 100 records, every 10th of them not JSON.
+fn input() -> Vec<(String, Vec<u8>)> {
+    (0..100)
+        .map(|i| {
+            let value = if i % 10 == 3 {
+                format!("{{not json {i}").into_bytes()
+            } else {
+                format!("{{\"n\":{i},\"name\":\"r{i}\"}}").into_bytes()
+            };
+            (format!("k{i}"), value)
+        })
+        .collect()
+}
+
+#[test]
+fn poison_records_go_to_the_dlq_with_context_headers() {
+    integration_tests::init_logs();
+    let dir = temp_dir("dlq");
+    let (topic, dlq) = (unique("dlq-in"), unique("dlq-out"));
+    let records = input();
+    let refs: Vec<(Option<&[u8]>, Option<&[u8]>)> = records
+        .iter()
+        .map(|(k, v)| (Some(k.as_bytes()), Some(v.as_slice())))
+        .collect();
+    produce_all(&topic, &refs);
+    let output = dir.join("out.txt");
+    let name = unique("dlq-sink");
+    let worker = Standalone::start(
+        &worker(&dir),
+        &[props(&[
+            ("name", &name),
+            ("connector.class", "FileStreamSink"),
+            ("file", output.to_str().unwrap()),
+            ("topics", &topic),
+            ("errors.tolerance", "all"),
+            ("errors.log.enable", "true"),
+            ("errors.deadletterqueue.topic.name", &dlq),
+            ("errors.deadletterqueue.topic.replication.factor", "1"),
+            ("errors.deadletterqueue.context.headers.enable", "true"),
+        ])],
+    )
+    .unwrap();
+    wait_until(
+        "90 good records in the file",
+        Duration::from_secs(60),
+        || {
+            fs::read_to_string(&output)
+                .map(|t| t.lines().count())
+                .unwrap_or(0)
+                >= 90
+        },
+    );
+    let dead = consume_n(&dlq, 10, Duration::from_secs(60));
+    let stats: Vec<_> = worker.tasks().iter().map(|t| t.stats.dlq()).collect();
+    for (id, outcome) in worker.stop() {
+        assert_eq!(outcome, Ok(()), "task {id}");
+    }
+    assert_eq!(stats, [10]);
+
+    // Good records: decoded JSON, written as schemaless JSON text, in order.
+    let lines: Vec<String> = fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<String> = (0..100)
+        .filter(|i| i % 10 != 3)
+        .map(|i| format!("{{\"n\":{i},\"name\":\"r{i}\"}}"))
+        .collect();
+    assert_eq!(lines, expected);
+
+    // Bad records: original key and value, and Kafka Connect's context headers.
+    for (n, (key, value, headers)) in dead.iter().enumerate() {
+        let i = n * 10 + 3;
+        assert_eq!(key.as_deref(), Some(format!("k{i}").as_bytes()));
+        assert_eq!(value.as_deref(), Some(format!("{{not json {i}").as_bytes()));
+        let header = |k: &str| {
+            headers
+                .iter()
+                .find(|(h, _)| h == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(header("__connect.errors.topic"), Some(topic.as_str()));
+        assert_eq!(header("__connect.errors.partition"), Some("0"));
+        assert_eq!(
+            header("__connect.errors.offset"),
+            Some(i.to_string().as_str())
+        );
+        assert_eq!(
+            header("__connect.errors.connector.name"),
+            Some(name.as_str())
+        );
+        assert_eq!(header("__connect.errors.task.id"), Some("0"));
+        assert_eq!(header("__connect.errors.stage"), Some("VALUE_CONVERTER"));
+        assert_eq!(
+            header("__connect.errors.class.name"),
+            Some("org.apache.kafka.connect.json.JsonConverter")
+        );
+        assert_eq!(
+            header("__connect.errors.exception.class.name"),
+            Some("org.apache.kafka.connect.errors.DataException")
+        );
+        assert!(header("__connect.errors.exception.message").is_some_and(|m| !m.is_empty()));
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Kafka Connect fails the task on the bad record; wharf also restarts it with backoff, and
+/// the failure and the restarts show in the task's status.
+#[test]
+fn without_tolerance_the_task_fails_with_a_clear_trace_and_restarts_with_backoff() {
+    integration_tests::init_logs();
+    let dir = temp_dir("no-tolerance");
+    let topic = unique("no-tolerance");
+    produce_all(
+        &topic,
+        &[
+            (None, Some(b"{\"ok\":1}".as_slice())),
+            (None, Some(b"not json".as_slice())),
+            (None, Some(b"{\"ok\":2}".as_slice())),
+        ],
+    );
+    let output = dir.join("out.txt");
+    let worker = Standalone::start(
+        &worker(&dir),
+        &[props(&[
+            ("name", &unique("strict-sink")),
+            ("connector.class", "FileStreamSink"),
+            ("file", output.to_str().unwrap()),
+            ("topics", &topic),
+            ("wharf.task.restart.backoff.initial.ms", "200"),
+            ("wharf.task.restart.backoff.max.ms", "400"),
+        ])],
+    )
+    .unwrap();
+    let stats = std::sync::Arc::clone(&worker.tasks()[0].stats);
+    wait_until("two automatic restarts", Duration::from_secs(60), || {
+        stats.restarts() >= 2
+    });
+    let trace = stats.failure().expect("the task is marked failed");
+    assert!(trace.starts_with("BadData: "), "{trace}");
+    assert!(trace.contains("VALUE_CONVERTER"), "{trace}");
+    assert!(trace.contains(&format!("{topic}-0 offset 1")), "{trace}");
+    let results = worker.stop();
+    let (_, outcome) = &results[0];
+    assert!(
+        outcome
+            .as_ref()
+            .is_err_and(|e| e.contains("VALUE_CONVERTER")),
+        "{outcome:?}"
+    );
+    // The batch holding the bad record was never put, so nothing after it was written.
+    assert!(
+        !fs::read_to_string(&output)
+            .unwrap_or_default()
+            .contains("{\"ok\":2}")
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
