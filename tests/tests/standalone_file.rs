@@ -62,9 +62,9 @@ fn worker_props(dir: &Path, flush_ms: &str) -> Properties {
     ])
 }
 
-/// 1 000 000 lines through one topic with one partition: the output file must equal the input.
-#[test]
-fn million_lines_file_to_kafka_to_file() {
+/// 1 000 000 lines through one topic with one partition, with the value converter given by
+/// `converter` (worker-level `value.converter*` keys): the output file must equal the input.
+fn million_lines(label: &str, converter: &[(&str, &str)]) {
     integration_tests::init_logs();
     const LINES: u64 = 1_000_000;
     let dir = temp_dir("file-pipeline");
@@ -73,10 +73,14 @@ fn million_lines_file_to_kafka_to_file() {
     let topic = unique("file-pipeline");
     // Connector names are per test: a sink's consumer group is connect-<name>.
     let (source, sink) = (unique("source"), unique("sink"));
+    let mut worker_config = worker_props(&dir, "1000");
+    for (k, v) in converter {
+        worker_config.insert((*k).to_owned(), (*v).to_owned());
+    }
 
     let start = Instant::now();
     let worker = Standalone::start(
-        &worker_props(&dir, "1000"),
+        &worker_config,
         &[
             props(&[
                 ("name", &source),
@@ -98,7 +102,7 @@ fn million_lines_file_to_kafka_to_file() {
     .unwrap();
     wait_until(
         "all lines in the output file",
-        Duration::from_secs(180),
+        Duration::from_secs(240),
         || line_count(&output) >= usize::try_from(LINES).unwrap(),
     );
     let elapsed = start.elapsed();
@@ -106,7 +110,7 @@ fn million_lines_file_to_kafka_to_file() {
         assert_eq!(outcome, Ok(()), "task {id}");
     }
     println!(
-        "file -> kafka -> file: {LINES} lines in {elapsed:.2?} ({:.0} lines/s)",
+        "file -> kafka ({label}) -> file: {LINES} lines in {elapsed:.2?} ({:.0} lines/s)",
         LINES as f64 / elapsed.as_secs_f64()
     );
     assert!(
@@ -120,6 +124,25 @@ fn million_lines_file_to_kafka_to_file() {
         "source offset at end of file: {offsets}"
     );
     fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn million_lines_file_to_kafka_to_file_string() {
+    million_lines("string", &[]);
+}
+
+#[test]
+fn million_lines_file_to_kafka_to_file_json_with_schemas() {
+    million_lines(
+        "json",
+        &[
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("value.converter.schemas.enable", "true"),
+        ],
+    );
 }
 
 /// A restarted worker resumes from the committed offsets: nothing read twice by a clean restart,
