@@ -8,9 +8,11 @@
 pub mod config;
 pub mod connector;
 pub mod connectors;
+pub mod herder;
 pub mod kafka;
 pub mod offsets;
 pub mod record;
+pub mod rest;
 pub mod runtime;
 pub mod smoke;
 pub mod worker;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use engine::runtime::{ShardConfig, ShardPool};
 use engine::smoke::{self, SmokeConfig};
+use engine::worker::config as worker_config;
 use engine::worker::standalone::{self, Standalone};
 
 #[derive(Debug, Parser)]
@@ -22,7 +23,6 @@ enum Command {
     /// (.properties, or .json as POST /connectors takes them). Stops cleanly on SIGINT/SIGTERM.
     Standalone {
         worker: PathBuf,
-        #[arg(required = true)]
         connectors: Vec<PathBuf>,
     },
     /// Produce records from one shard, consume them on another, check order and count.
@@ -113,6 +113,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::Result<()> {
     let worker_props = engine::config::properties::load(worker)?;
+    let rest = worker_config::rest_address(&worker_config::parse(&worker_props)?)
+        .map_err(anyhow::Error::msg)?;
     let connector_props = connectors
         .iter()
         .map(|p| standalone::load_connector_file(p))
@@ -123,10 +125,26 @@ fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::R
         tasks = running.tasks().len(),
         shards = running.shards()
     );
-    let control = tokio::runtime::Builder::new_current_thread()
+    let control = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("wharf-control")
         .enable_all()
         .build()?;
-    control.block_on(async {
+    let herder = running.herder().clone();
+    control.block_on(async move {
+        let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = match rest {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (listeners): {e}"))?;
+                tracing::info!(message = "REST API listening.", address = %listener.local_addr()?);
+                Some(tokio::spawn(engine::rest::serve(listener, herder.clone(), async {
+                    let _ = rest_stopped.await;
+                })))
+            }
+            None => None,
+        };
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut report = tokio::time::interval(Duration::from_secs(10));
         report.tick().await;
@@ -135,11 +153,15 @@ fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::R
                 _ = tokio::signal::ctrl_c() => break,
                 _ = term.recv() => break,
                 _ = report.tick() => {
-                    for task in running.tasks() {
-                        tracing::info!(message = "Task progress.", task = %task.id, records = task.stats.records(), bytes = task.stats.bytes());
+                    for (id, _, stats) in herder.task_stats() {
+                        tracing::info!(message = "Task progress.", task = %id, records = stats.records(), bytes = stats.bytes());
                     }
                 }
             }
+        }
+        let _ = stop_rest.send(());
+        if let Some(server) = server {
+            let _ = server.await;
         }
         anyhow::Ok(())
     })?;

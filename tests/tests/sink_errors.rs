@@ -88,7 +88,7 @@ fn poison_records_go_to_the_dlq_with_context_headers() {
         },
     );
     let dead = consume_n(&dlq, 10, Duration::from_secs(60));
-    let stats: Vec<_> = worker.tasks().iter().map(|t| t.stats.dlq()).collect();
+    let stats: Vec<_> = worker.tasks().iter().map(|t| t.1.dlq()).collect();
     for (id, outcome) in worker.stop() {
         assert_eq!(outcome, Ok(()), "task {id}");
     }
@@ -170,7 +170,7 @@ fn without_tolerance_the_task_fails_with_a_clear_trace_and_restarts_with_backoff
         ])],
     )
     .unwrap();
-    let stats = std::sync::Arc::clone(&worker.tasks()[0].stats);
+    let stats = std::sync::Arc::clone(&worker.tasks()[0].1);
     wait_until("two automatic restarts", Duration::from_secs(60), || {
         stats.restarts() >= 2
     });

@@ -10,6 +10,7 @@ pub const VALUE_CONVERTER: &str = "value.converter";
 pub const OFFSET_FILE: &str = "offset.storage.file.filename";
 pub const OFFSET_FLUSH_INTERVAL_MS: &str = "offset.flush.interval.ms";
 pub const SHARDS: &str = "wharf.shards";
+pub const LISTENERS: &str = "listeners";
 
 /// Kafka Connect's default for `offset.flush.interval.ms`.
 const DEFAULT_FLUSH_INTERVAL_MS: &str = "60000";
@@ -44,6 +45,12 @@ pub fn worker_def() -> ConfigDef {
             "Interval at which to commit task offsets.",
         )
         .validate(Validator::Range { min: 1, max: i64::MAX }),
+        ConfigKey::optional(
+            LISTENERS,
+            ConfigType::List,
+            "http://:8083",
+            "List of comma-separated URIs the REST API will listen on (http only). An empty host binds all interfaces.",
+        ),
         ConfigKey::optional(SHARDS, ConfigType::Int, "0", "Executor threads (shards); 0 means one per core.")
             .validate(Validator::Range { min: 0, max: 1024 }),
     ])
@@ -62,4 +69,33 @@ pub fn prefixed<'a>(
     props
         .iter()
         .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|k| (k, v.as_str())))
+}
+
+/// The REST API's bind address from `listeners` (first `http://host:port`; empty host = all
+/// interfaces), or a message naming the bad value.
+pub fn rest_address(
+    config: &crate::config::Config,
+) -> Result<Option<std::net::SocketAddr>, String> {
+    let listeners = config.list(LISTENERS);
+    let Some(first) = listeners.first() else {
+        return Ok(None);
+    };
+    let rest = first
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{LISTENERS}: only http:// listeners are supported, got {first}"))?;
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{LISTENERS}: {first} has no port"))?;
+    let host = match host.trim_matches(['[', ']']) {
+        "" => "0.0.0.0",
+        "localhost" => "127.0.0.1",
+        h => h,
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{LISTENERS}: bad port in {first}"))?;
+    let ip: std::net::IpAddr = host
+        .parse()
+        .map_err(|_| format!("{LISTENERS}: host of {first} must be an IP address or localhost"))?;
+    Ok(Some(std::net::SocketAddr::new(ip, port)))
 }

@@ -19,7 +19,7 @@ pub const TOPICS_REGEX: &str = "topics.regex";
 pub const KEY_CONVERTER: &str = "key.converter";
 pub const VALUE_CONVERTER: &str = "value.converter";
 
-fn common_def(kind: ConnectorType) -> ConfigDef {
+pub fn common_def(kind: ConnectorType) -> ConfigDef {
     let mut keys = vec![
         ConfigKey::required(
             NAME,

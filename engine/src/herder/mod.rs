@@ -1,0 +1,398 @@
+//! The herder: the live set of connectors of a worker and their tasks — what the REST API and
+//! standalone mode act on. Creating, reconfiguring, pausing, resuming, stopping, restarting and
+//! deleting a connector touches only that connector's tasks; the others keep running (no
+//! rebalance storm).
+//!
+//! All methods block until the tasks they stop have flushed and committed; call them from a
+//! thread that may block (the REST API uses `spawn_blocking`).
+
+mod spawn;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::config::{ConfigErrors, Properties};
+use crate::connector::ConnectorType;
+use crate::offsets::OffsetStore;
+use crate::runtime::{ShardError, ShardPool};
+use crate::worker::connector_config::{self, ConnectorConfig, NAME, TASKS_MAX};
+use crate::worker::{TaskId, TaskStats};
+
+pub use spawn::{RunningTask, WorkerContext};
+
+/// What a connector should be doing (Kafka Connect's target state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetState {
+    Running,
+    Paused,
+    Stopped,
+}
+
+impl TargetState {
+    /// The name the REST API uses for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Paused => "PAUSED",
+            Self::Stopped => "STOPPED",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_uppercase().as_str() {
+            "RUNNING" => Some(Self::Running),
+            "PAUSED" => Some(Self::Paused),
+            "STOPPED" => Some(Self::Stopped),
+            _ => None,
+        }
+    }
+}
+
+/// Why a herder call failed; each maps to the status Kafka Connect answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum HerderError {
+    #[error("Connector {0} not found")]
+    NotFound(String),
+    #[error("Task {0} not found")]
+    TaskNotFound(TaskId),
+    #[error("Connector {0} already exists")]
+    AlreadyExists(String),
+    #[error(transparent)]
+    Invalid(#[from] ConfigErrors),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Shard(#[from] ShardError),
+}
+
+/// A task's status.
+#[derive(Debug, Clone)]
+pub struct TaskStatus {
+    pub id: usize,
+    /// RUNNING, FAILED, PAUSED or STOPPED... as Kafka Connect names them.
+    pub state: &'static str,
+    pub trace: Option<String>,
+}
+
+/// A connector's status.
+#[derive(Debug, Clone)]
+pub struct ConnectorStatus {
+    pub name: String,
+    pub state: &'static str,
+    pub kind: ConnectorType,
+    pub tasks: Vec<TaskStatus>,
+}
+
+/// A connector's description (`GET /connectors/{c}`).
+#[derive(Debug, Clone)]
+pub struct ConnectorInfo {
+    pub name: String,
+    pub config: Properties,
+    pub tasks: Vec<usize>,
+    pub kind: ConnectorType,
+}
+
+struct Connector {
+    config: ConnectorConfig,
+    target: TargetState,
+    /// Task configs as last planned (kept while paused/stopped).
+    task_configs: Vec<Properties>,
+    tasks: Vec<RunningTask>,
+}
+
+struct State {
+    connectors: BTreeMap<String, Connector>,
+    next_shard: usize,
+}
+
+/// The live connectors of one worker. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct Herder {
+    state: Arc<Mutex<State>>,
+    pool: Arc<ShardPool>,
+    ctx: WorkerContext,
+    pub worker_id: String,
+}
+
+impl std::fmt::Debug for Herder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Herder")
+            .field("worker_id", &self.worker_id)
+            .finish()
+    }
+}
+
+impl Herder {
+    pub fn new(pool: ShardPool, ctx: WorkerContext, worker_id: String) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(State {
+                connectors: BTreeMap::new(),
+                next_shard: 0,
+            })),
+            pool: Arc::new(pool),
+            ctx,
+            worker_id,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn shards(&self) -> usize {
+        self.pool.len()
+    }
+
+    /// The offset store source tasks commit to.
+    pub fn offsets(&self) -> &Arc<dyn OffsetStore> {
+        &self.ctx.offsets
+    }
+
+    pub fn worker_props(&self) -> &Properties {
+        &self.ctx.worker_props
+    }
+
+    /// Validates a connector config against the worker (converters, plugin keys, ...).
+    pub fn validate(&self, props: &Properties) -> Result<ConnectorConfig, ConfigErrors> {
+        connector_config::validate(props, &self.ctx.worker_props)
+    }
+
+    /// Creates a connector; `replace` allows an existing one to be reconfigured (PUT config).
+    /// Returns whether it was created.
+    pub fn put(
+        &self,
+        props: Properties,
+        initial: TargetState,
+        replace: bool,
+    ) -> Result<bool, HerderError> {
+        let config = self.validate(&props)?;
+        let name = config.name.clone();
+        let mut state = self.lock();
+        let previous = state.connectors.remove(&name);
+        let created = previous.is_none();
+        let target = match previous {
+            Some(old) if replace => {
+                let target = old.target;
+                stop_tasks(old.tasks);
+                target
+            }
+            Some(old) => {
+                state.connectors.insert(name.clone(), old);
+                return Err(HerderError::AlreadyExists(name));
+            }
+            None => initial,
+        };
+        let max_tasks = usize::try_from(config.config.int(TASKS_MAX).unwrap_or(1)).unwrap_or(1);
+        let mut task_configs = (config.plugin.connector)().task_configs(&config.props, max_tasks);
+        task_configs.truncate(max_tasks.max(1));
+        let mut connector = Connector {
+            config,
+            target,
+            task_configs,
+            tasks: Vec::new(),
+        };
+        if target == TargetState::Running {
+            start_tasks(&self.pool, &self.ctx, &mut state.next_shard, &mut connector)?;
+        }
+        tracing::info!(message = if created { "Created connector." } else { "Reconfigured connector." }, connector = %name);
+        state.connectors.insert(name, connector);
+        Ok(created)
+    }
+
+    /// Names of all connectors.
+    pub fn names(&self) -> Vec<String> {
+        self.lock().connectors.keys().cloned().collect()
+    }
+
+    pub fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        let state = self.lock();
+        let c = state
+            .connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        Ok(ConnectorInfo {
+            name: name.to_owned(),
+            config: c.config.props.clone(),
+            tasks: (0..c.task_configs.len()).collect(),
+            kind: c.config.plugin.kind,
+        })
+    }
+
+    pub fn task_configs(&self, name: &str) -> Result<Vec<Properties>, HerderError> {
+        let state = self.lock();
+        let c = state
+            .connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        Ok(c.task_configs.clone())
+    }
+
+    pub fn status(&self, name: &str) -> Result<ConnectorStatus, HerderError> {
+        let state = self.lock();
+        let c = state
+            .connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        let tasks = (0..c.task_configs.len())
+            .map(|n| {
+                let running = c.tasks.iter().find(|t| t.id.task == n);
+                let failure = running.and_then(|t| t.stats.failure());
+                let state = match (c.target, running, &failure) {
+                    (_, Some(_), Some(_)) => "FAILED",
+                    (TargetState::Running, Some(_), None) => "RUNNING",
+                    (TargetState::Running, None, _) => "UNASSIGNED",
+                    (TargetState::Paused, ..) => "PAUSED",
+                    (TargetState::Stopped, ..) => "STOPPED",
+                };
+                TaskStatus {
+                    id: n,
+                    state,
+                    trace: failure,
+                }
+            })
+            .collect();
+        Ok(ConnectorStatus {
+            name: name.to_owned(),
+            state: c.target.name(),
+            kind: c.config.plugin.kind,
+            tasks,
+        })
+    }
+
+    /// Counters of every running task, for metrics.
+    pub fn task_stats(&self) -> Vec<(TaskId, ConnectorType, Arc<TaskStats>)> {
+        let state = self.lock();
+        state
+            .connectors
+            .values()
+            .flat_map(|c| {
+                c.tasks
+                    .iter()
+                    .map(|t| (t.id.clone(), c.config.plugin.kind, Arc::clone(&t.stats)))
+            })
+            .collect()
+    }
+
+    /// Pause, resume or stop: stops the tasks (they flush and commit) unless the target is
+    /// RUNNING, in which case tasks are started if not running.
+    pub fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let c = state
+            .connectors
+            .get_mut(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        c.target = target;
+        match target {
+            TargetState::Running => {
+                if c.tasks.is_empty() {
+                    start_tasks(&self.pool, &self.ctx, &mut state.next_shard, c)?;
+                }
+            }
+            TargetState::Paused | TargetState::Stopped => stop_tasks(std::mem::take(&mut c.tasks)),
+        }
+        tracing::info!(message = "Connector target state changed.", connector = %name, target = target.name());
+        Ok(())
+    }
+
+    /// Restarts tasks of a connector: all, or only failed ones; `task` picks one.
+    pub fn restart(
+        &self,
+        name: &str,
+        task: Option<usize>,
+        only_failed: bool,
+    ) -> Result<(), HerderError> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let c = state
+            .connectors
+            .get_mut(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        if let Some(n) = task
+            && n >= c.task_configs.len()
+        {
+            return Err(HerderError::TaskNotFound(TaskId {
+                connector: name.to_owned(),
+                task: n,
+            }));
+        }
+        if c.target != TargetState::Running {
+            return Ok(());
+        }
+        let (restart, keep): (Vec<RunningTask>, Vec<RunningTask>) =
+            std::mem::take(&mut c.tasks).into_iter().partition(|t| {
+                task.is_none_or(|n| t.id.task == n) && (!only_failed || t.stats.failure().is_some())
+            });
+        let numbers: Vec<usize> = restart.iter().map(|t| t.id.task).collect();
+        stop_tasks(restart);
+        c.tasks = keep;
+        for n in numbers {
+            let props = c.task_configs.get(n).cloned().unwrap_or_default();
+            let shard = state.next_shard % self.pool.len();
+            state.next_shard += 1;
+            c.tasks.push(spawn::spawn(
+                &self.pool, shard, &self.ctx, &c.config, n, props,
+            )?);
+        }
+        c.tasks.sort_by_key(|t| t.id.task);
+        Ok(())
+    }
+
+    /// Deletes a connector after stopping its tasks.
+    pub fn delete(&self, name: &str) -> Result<(), HerderError> {
+        let removed = self.lock().connectors.remove(name);
+        let c = removed.ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        stop_tasks(c.tasks);
+        tracing::info!(message = "Deleted connector.", connector = %name);
+        Ok(())
+    }
+
+    /// Stops every task and reports each outcome.
+    pub fn shutdown(&self) -> Vec<(TaskId, Result<(), String>)> {
+        let tasks: Vec<RunningTask> = {
+            let mut state = self.lock();
+            state
+                .connectors
+                .values_mut()
+                .flat_map(|c| std::mem::take(&mut c.tasks))
+                .collect()
+        };
+        for t in &tasks {
+            t.stop.set();
+        }
+        tasks.into_iter().map(RunningTask::stop).collect()
+    }
+
+    /// The connector name in a config, for messages.
+    pub fn name_of(props: &Properties) -> Option<&str> {
+        props.get(NAME).map(String::as_str)
+    }
+}
+
+fn start_tasks(
+    pool: &ShardPool,
+    ctx: &WorkerContext,
+    next_shard: &mut usize,
+    c: &mut Connector,
+) -> Result<(), ShardError> {
+    for (n, props) in c.task_configs.iter().enumerate() {
+        let shard = *next_shard % pool.len();
+        *next_shard += 1;
+        c.tasks
+            .push(spawn::spawn(pool, shard, ctx, &c.config, n, props.clone())?);
+    }
+    Ok(())
+}
+
+fn stop_tasks(tasks: Vec<RunningTask>) {
+    // Signal all first so they wind down in parallel, then wait for each.
+    for t in &tasks {
+        t.stop.set();
+    }
+    for t in tasks {
+        let (id, outcome) = t.stop();
+        if let Err(error) = outcome {
+            tracing::warn!(message = "Task ended with an error while stopping.", task = %id, %error);
+        }
+    }
+}

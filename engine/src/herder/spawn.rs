@@ -1,0 +1,157 @@
+//! Starting one task of a connector on a shard, under the restart supervisor.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Properties;
+use crate::connector::TaskError;
+use crate::connectors::TaskFactory;
+use crate::kafka;
+use crate::offsets::OffsetStore;
+use crate::runtime::{ShardError, ShardPool};
+use crate::worker::config as worker_config;
+use crate::worker::connector_config::{ConnectorConfig, TOPICS, TOPICS_REGEX};
+use crate::worker::sink_task::{self, SinkRun, Subscription};
+use crate::worker::source_task::{self, SourceRun};
+use crate::worker::supervisor::{RestartPolicy, supervise};
+use crate::worker::{StopSignal, TaskId, TaskStats};
+
+/// The outcome of a task, awaitable from any thread.
+pub type TaskResult =
+    Pin<Box<dyn Future<Output = Result<Result<(), TaskError>, ShardError>> + Send>>;
+
+/// A task the worker started.
+pub struct RunningTask {
+    pub id: TaskId,
+    pub stats: Arc<TaskStats>,
+    pub config: Properties,
+    pub(crate) stop: StopSignal,
+    pub(crate) result: Option<TaskResult>,
+}
+
+impl std::fmt::Debug for RunningTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningTask").field("id", &self.id).finish()
+    }
+}
+
+impl RunningTask {
+    /// Stops the task (it flushes and commits) and waits for it.
+    pub fn stop(mut self) -> (TaskId, Result<(), String>) {
+        self.stop.set();
+        let outcome = match self.result.take().map(futures::executor::block_on) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(e.to_string()),
+            Some(Err(e)) => Err(e.to_string()),
+        };
+        (self.id.clone(), outcome)
+    }
+}
+
+impl Drop for RunningTask {
+    fn drop(&mut self) {
+        self.stop.set();
+    }
+}
+
+/// What every task of a worker shares.
+#[derive(Clone)]
+pub struct WorkerContext {
+    pub worker_props: Properties,
+    pub bootstrap: String,
+    pub offsets: Arc<dyn OffsetStore>,
+    pub flush_interval: Duration,
+}
+
+impl std::fmt::Debug for WorkerContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerContext")
+            .field("bootstrap", &self.bootstrap)
+            .finish()
+    }
+}
+
+/// wharf's client defaults, then the worker's `producer.*` / `consumer.*` overrides. A
+/// consumer (`group` set) gets the sink's consumer group `connect-<connector>`.
+fn client_config(ctx: &WorkerContext, prefix: &str, group: Option<&str>) -> rdkafka::ClientConfig {
+    let mut config = match group {
+        Some(group) => kafka::consumer_config(&ctx.bootstrap, group),
+        None => kafka::producer_config(&ctx.bootstrap),
+    };
+    for (k, v) in worker_config::prefixed(&ctx.worker_props, prefix) {
+        config.set(k, v);
+    }
+    config
+}
+
+/// Starts task `n` of connector `c` with `task_props` on `shard`.
+pub fn spawn(
+    pool: &ShardPool,
+    shard: usize,
+    ctx: &WorkerContext,
+    c: &ConnectorConfig,
+    n: usize,
+    task_props: Properties,
+) -> Result<RunningTask, ShardError> {
+    let id = TaskId {
+        connector: c.name.clone(),
+        task: n,
+    };
+    let stats = Arc::new(TaskStats::default());
+    let stop = StopSignal::default();
+    let restart = RestartPolicy::from_config(&c.config);
+    let result: TaskResult = match c.plugin.task {
+        TaskFactory::Source(make) => {
+            let run = SourceRun {
+                id: id.clone(),
+                converters: c.converters.clone(),
+                errors: c.errors.clone(),
+                config: task_props.clone(),
+                producer_config: client_config(ctx, "producer.", None),
+                offsets: Arc::clone(&ctx.offsets),
+                flush_interval: ctx.flush_interval,
+                stop: stop.clone(),
+                stats: Arc::clone(&stats),
+            };
+            let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
+            Box::pin(pool.spawn_on(shard, move || async move {
+                let attempt = || source_task::run(make(), run.clone());
+                supervise(id, &stats, &stop, restart, attempt).await
+            })?)
+        }
+        TaskFactory::Sink(make) => {
+            let group = format!("connect-{}", c.name);
+            let run = SinkRun {
+                id: id.clone(),
+                converters: c.converters.clone(),
+                errors: c.errors.clone(),
+                producer_config: client_config(ctx, "producer.", None),
+                bootstrap: ctx.bootstrap.clone(),
+                config: task_props.clone(),
+                consumer_config: client_config(ctx, "consumer.", Some(&group)),
+                subscription: match c.config.non_empty(TOPICS_REGEX) {
+                    Some(regex) => Subscription::Pattern(regex.to_owned()),
+                    None => Subscription::Topics(c.config.list(TOPICS)),
+                },
+                flush_interval: ctx.flush_interval,
+                stop: stop.clone(),
+                stats: Arc::clone(&stats),
+            };
+            let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
+            Box::pin(pool.spawn_on(shard, move || async move {
+                let attempt = || sink_task::run(make(), run.clone());
+                supervise(id, &stats, &stop, restart, attempt).await
+            })?)
+        }
+    };
+    tracing::info!(message = "Started task.", task = %id, shard);
+    Ok(RunningTask {
+        id,
+        stats,
+        config: task_props,
+        stop,
+        result: Some(result),
+    })
+}

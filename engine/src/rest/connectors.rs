@@ -1,0 +1,336 @@
+//! `/connectors/...`: create, inspect, reconfigure, pause, resume, stop, restart and delete
+//! connectors, with Kafka Connect's paths, JSON shapes and status codes.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::error::RestError;
+use crate::config::Properties;
+use crate::herder::{ConnectorStatus, Herder, TargetState, TaskStatus};
+use crate::worker::connector_config::{NAME, TOPICS, TOPICS_REGEX};
+
+type Answer = Result<Response, RestError>;
+
+/// Runs a herder call on a blocking thread: herder calls wait for tasks to stop.
+async fn blocking<T: Send + 'static>(
+    herder: &Herder,
+    f: impl FnOnce(&Herder) -> T + Send + 'static,
+) -> Result<T, RestError> {
+    let herder = herder.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&herder)).await?)
+}
+
+/// A JSON object of config values: strings, or numbers/booleans written as text; null drops.
+fn to_properties(object: &Map<String, Value>) -> Result<Properties, RestError> {
+    let mut props = Properties::new();
+    for (key, value) in object {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(_) | Value::Bool(_) => value.to_string(),
+            Value::Null => continue,
+            _ => {
+                return Err(RestError::bad_request(format!(
+                    "config value of {key} must be a string"
+                )));
+            }
+        };
+        props.insert(key.clone(), text);
+    }
+    Ok(props)
+}
+
+fn info_json(herder: &Herder, name: &str) -> Result<Value, RestError> {
+    let info = herder.info(name)?;
+    Ok(json!({
+        "name": info.name,
+        "config": info.config,
+        "tasks": info.tasks.iter().map(|t| json!({"connector": name, "task": t})).collect::<Vec<_>>(),
+        "type": info.kind.rest_name(),
+    }))
+}
+
+fn task_status_json(worker_id: &str, t: &TaskStatus) -> Value {
+    let mut v = json!({"id": t.id, "state": t.state, "worker_id": worker_id});
+    if let Some(trace) = &t.trace {
+        v["trace"] = Value::String(trace.clone());
+    }
+    v
+}
+
+fn status_json(worker_id: &str, s: &ConnectorStatus) -> Value {
+    json!({
+        "name": s.name,
+        "connector": {"state": s.state, "worker_id": worker_id},
+        "tasks": s.tasks.iter().map(|t| task_status_json(worker_id, t)).collect::<Vec<_>>(),
+        "type": s.kind.rest_name(),
+    })
+}
+
+/// Every value of `key` in a query string; `expand=a&expand=b` and `expand=a,b` both work.
+fn query_values(raw: Option<&str>, key: &str) -> Vec<String> {
+    raw.unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == key)
+        .flat_map(|(_, v)| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+/// `GET /connectors[?expand=status&expand=info]`.
+pub async fn list(State(herder): State<Herder>, RawQuery(query): RawQuery) -> Answer {
+    let expand = query_values(query.as_deref(), "expand");
+    let names = herder.names();
+    if expand.is_empty() {
+        return Ok(Json(names).into_response());
+    }
+    let mut out = Map::new();
+    for name in names {
+        let mut entry = Map::new();
+        if expand.iter().any(|e| e == "info")
+            && let Ok(info) = info_json(&herder, &name)
+        {
+            entry.insert("info".to_owned(), info);
+        }
+        if expand.iter().any(|e| e == "status")
+            && let Ok(status) = herder.status(&name)
+        {
+            entry.insert("status".to_owned(), status_json(&herder.worker_id, &status));
+        }
+        out.insert(name, Value::Object(entry));
+    }
+    Ok(Json(Value::Object(out)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateRequest {
+    name: Option<String>,
+    config: Option<Map<String, Value>>,
+    initial_state: Option<String>,
+}
+
+/// `POST /connectors`.
+pub async fn create(
+    State(herder): State<Herder>,
+    body: Result<Json<CreateRequest>, axum::extract::rejection::JsonRejection>,
+) -> Answer {
+    let Json(request) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let name = request
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| RestError::bad_request("Connector name must be specified"))?;
+    let mut props = to_properties(&request.config.unwrap_or_default())?;
+    match props.get(NAME) {
+        Some(n) if *n != name => {
+            return Err(RestError::bad_request(format!(
+                "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+            )));
+        }
+        _ => {
+            props.insert(NAME.to_owned(), name.clone());
+        }
+    }
+    let initial = match request.initial_state.as_deref() {
+        None => TargetState::Running,
+        Some(s) => TargetState::parse(s)
+            .ok_or_else(|| RestError::bad_request(format!("Invalid initial state {s}")))?,
+    };
+    let n = name.clone();
+    blocking(&herder, move |h| h.put(props, initial, false)).await??;
+    let info = info_json(&herder, &n)?;
+    Ok((StatusCode::CREATED, Json(info)).into_response())
+}
+
+/// `GET /connectors/{c}`.
+pub async fn get(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    Ok(Json(info_json(&herder, &name)?).into_response())
+}
+
+/// `GET /connectors/{c}/config`.
+pub async fn get_config(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    Ok(Json(herder.info(&name)?.config).into_response())
+}
+
+/// `PUT /connectors/{c}/config`: create or replace.
+pub async fn put_config(
+    State(herder): State<Herder>,
+    Path(name): Path<String>,
+    body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
+) -> Answer {
+    let Json(config) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let mut props = to_properties(&config)?;
+    if let Some(n) = props.get(NAME)
+        && *n != name
+    {
+        return Err(RestError::bad_request(format!(
+            "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+        )));
+    }
+    props.insert(NAME.to_owned(), name.clone());
+    let created = blocking(&herder, move |h| h.put(props, TargetState::Running, true)).await??;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(info_json(&herder, &name)?)).into_response())
+}
+
+/// `PATCH /connectors/{c}/config`: merge; a null value removes the key.
+pub async fn patch_config(
+    State(herder): State<Herder>,
+    Path(name): Path<String>,
+    body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
+) -> Answer {
+    let Json(patch) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let mut props = herder.info(&name)?.config;
+    for (key, value) in &patch {
+        match value {
+            Value::Null => {
+                props.remove(key);
+            }
+            Value::String(s) => {
+                props.insert(key.clone(), s.clone());
+            }
+            Value::Number(_) | Value::Bool(_) => {
+                props.insert(key.clone(), value.to_string());
+            }
+            _ => {
+                return Err(RestError::bad_request(format!(
+                    "config value of {key} must be a string"
+                )));
+            }
+        }
+    }
+    if props.get(NAME).is_some_and(|n| *n != name) {
+        return Err(RestError::bad_request(
+            "Connector name configuration must not be changed",
+        ));
+    }
+    props.insert(NAME.to_owned(), name.clone());
+    blocking(&herder, move |h| h.put(props, TargetState::Running, true)).await??;
+    Ok(Json(info_json(&herder, &name)?).into_response())
+}
+
+/// `GET /connectors/{c}/status`.
+pub async fn status(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    let status = herder.status(&name)?;
+    Ok(Json(status_json(&herder.worker_id, &status)).into_response())
+}
+
+/// `GET /connectors/{c}/tasks`.
+pub async fn tasks(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    let configs = herder.task_configs(&name)?;
+    let tasks: Vec<Value> = configs
+        .into_iter()
+        .enumerate()
+        .map(|(n, config)| json!({"id": {"connector": name, "task": n}, "config": config}))
+        .collect();
+    Ok(Json(tasks).into_response())
+}
+
+/// `GET /connectors/{c}/tasks/{t}/status`.
+pub async fn task_status(
+    State(herder): State<Herder>,
+    Path((name, task)): Path<(String, usize)>,
+) -> Answer {
+    let status = herder.status(&name)?;
+    let t = status.tasks.iter().find(|t| t.id == task).ok_or_else(|| {
+        RestError::new(
+            StatusCode::NOT_FOUND,
+            format!("No status found for task {name}-{task}"),
+        )
+    })?;
+    Ok(Json(task_status_json(&herder.worker_id, t)).into_response())
+}
+
+async fn target(herder: Herder, name: String, target: TargetState) -> Answer {
+    blocking(&herder, move |h| h.set_target(&name, target)).await??;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// `PUT /connectors/{c}/pause`.
+pub async fn pause(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    target(herder, name, TargetState::Paused).await
+}
+
+/// `PUT /connectors/{c}/resume`.
+pub async fn resume(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    target(herder, name, TargetState::Running).await
+}
+
+/// `PUT /connectors/{c}/stop`.
+pub async fn stop(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    target(herder, name, TargetState::Stopped).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartQuery {
+    #[serde(default)]
+    include_tasks: bool,
+    #[serde(default)]
+    only_failed: bool,
+}
+
+/// `POST /connectors/{c}/restart?includeTasks=&onlyFailed=`. Without `includeTasks` only the
+/// connector restarts (204); with it, the selected tasks restart too and the answer is 202 with
+/// the status.
+pub async fn restart(
+    State(herder): State<Herder>,
+    Path(name): Path<String>,
+    Query(q): Query<RestartQuery>,
+) -> Answer {
+    if !q.include_tasks {
+        herder.info(&name)?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let n = name.clone();
+    blocking(&herder, move |h| h.restart(&n, None, q.only_failed)).await??;
+    let status = herder.status(&name)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(status_json(&herder.worker_id, &status)),
+    )
+        .into_response())
+}
+
+/// `POST /connectors/{c}/tasks/{t}/restart`.
+pub async fn restart_task(
+    State(herder): State<Herder>,
+    Path((name, task)): Path<(String, usize)>,
+) -> Answer {
+    blocking(&herder, move |h| h.restart(&name, Some(task), false)).await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /connectors/{c}`.
+pub async fn delete(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    blocking(&herder, move |h| h.delete(&name)).await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /connectors/{c}/topics`: the topics the connector is configured to use.
+pub async fn topics(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    let info = herder.info(&name)?;
+    let mut topics: Vec<String> =
+        crate::config::split_list(info.config.get(TOPICS).map_or("", String::as_str));
+    if let Some(topic) = info.config.get("topic").filter(|t| !t.trim().is_empty()) {
+        topics.push(topic.trim().to_owned());
+    }
+    if let Some(regex) = info
+        .config
+        .get(TOPICS_REGEX)
+        .filter(|t| !t.trim().is_empty())
+    {
+        topics.push(regex.clone());
+    }
+    let mut body = BTreeMap::new();
+    body.insert(name, json!({"topics": topics}));
+    Ok(Json(body).into_response())
+}

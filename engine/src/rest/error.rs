@@ -1,0 +1,78 @@
+//! Errors as Kafka Connect's REST API reports them: `{"error_code": N, "message": ".."}` with the
+//! HTTP status it uses.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::config::ConfigErrors;
+use crate::herder::HerderError;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct RestError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl RestError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        let body = json!({"error_code": self.status.as_u16(), "message": self.message});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// Kafka Connect's wording for an invalid connector config.
+pub fn invalid_config_message(errors: &ConfigErrors) -> String {
+    let mut message = format!(
+        "Connector configuration is invalid and contains the following {} error(s):",
+        errors.errors.len()
+    );
+    for e in &errors.errors {
+        message.push('\n');
+        message.push_str(&e.message);
+    }
+    message.push_str(
+        "\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
+    );
+    message
+}
+
+impl From<HerderError> for RestError {
+    fn from(error: HerderError) -> Self {
+        match &error {
+            HerderError::NotFound(_) | HerderError::TaskNotFound(_) => {
+                Self::new(StatusCode::NOT_FOUND, error.to_string())
+            }
+            HerderError::AlreadyExists(_) => Self::new(StatusCode::CONFLICT, error.to_string()),
+            HerderError::Invalid(errors) => Self::bad_request(invalid_config_message(errors)),
+            HerderError::BadRequest(_) => Self::bad_request(error.to_string()),
+            HerderError::Shard(_) => {
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+            }
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for RestError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("request handler failed: {error}"),
+        )
+    }
+}
