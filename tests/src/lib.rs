@@ -85,9 +85,12 @@ pub fn init_logs() {
         .try_init();
 }
 
-/// Produces `(key, value, headers)` records to `topic` partition 0 with a plain blocking
-/// producer, and waits until the broker has them all.
-pub fn produce_all(topic: &str, records: &[(Option<&[u8]>, Option<&[u8]>)]) {
+/// A record's key and value, each possibly null.
+pub type KeyValue<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// Produces `(key, value)` records to `topic` partition 0 with a plain blocking producer, and
+/// waits until the broker has them all.
+pub fn produce_all(topic: &str, records: &[KeyValue<'_>]) {
     use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
     let producer: BaseProducer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())

@@ -55,7 +55,7 @@ fn poison_records_go_to_the_dlq_with_context_headers() {
     let dir = temp_dir("dlq");
     let (topic, dlq) = (unique("dlq-in"), unique("dlq-out"));
     let records = input();
-    let refs: Vec<(Option<&[u8]>, Option<&[u8]>)> = records
+    let refs: Vec<integration_tests::KeyValue<'_>> = records
         .iter()
         .map(|(k, v)| (Some(k.as_bytes()), Some(v.as_slice())))
         .collect();
