@@ -1,5 +1,6 @@
 //! Built-in connectors, one folder each, and the one place that names them all.
 
+pub mod datagen;
 pub mod file;
 
 use crate::connector::{Connector, ConnectorType, SinkTask, SourceTask};
@@ -39,6 +40,14 @@ pub fn plugins() -> &'static [Plugin] {
             version: VERSION,
             connector: || Box::new(file::FileSourceConnector),
             task: TaskFactory::Source(|| Box::<file::FileSourceTask>::default()),
+        },
+        Plugin {
+            class: "io.confluent.kafka.connect.datagen.DatagenConnector",
+            aliases: &["DatagenConnector", "datagen"],
+            kind: ConnectorType::Source,
+            version: VERSION,
+            connector: || Box::new(datagen::DatagenConnector),
+            task: TaskFactory::Source(|| Box::<datagen::DatagenTask>::default()),
         },
         Plugin {
             class: "org.apache.kafka.connect.file.FileStreamSinkConnector",

@@ -1,0 +1,36 @@
+//! The datagen source: seeded, reproducible records of built-in quickstart data sets (users,
+//! pageviews, orders — nested fields and logical types included), emitted as Connect data so any
+//! converter applies. For demos, load tests and pipeline tests whose output can be checked record
+//! by record against [`generate`].
+
+pub mod config;
+pub mod quickstart;
+mod source;
+
+use crate::config::{ConfigDef, Properties};
+use crate::connector::Connector;
+
+pub use quickstart::{Quickstart, generate};
+pub use source::DatagenTask;
+
+/// Splits the sequence over `tasks.max` tasks: task `i` makes records `i`, `i + n`, `i + 2n`, ...
+#[derive(Debug, Default)]
+pub struct DatagenConnector;
+
+impl Connector for DatagenConnector {
+    fn config_def(&self) -> ConfigDef {
+        config::def()
+    }
+
+    fn task_configs(&self, props: &Properties, max_tasks: usize) -> Vec<Properties> {
+        let tasks = max_tasks.max(1);
+        (0..tasks)
+            .map(|i| {
+                let mut p = props.clone();
+                p.insert(config::TASK_INDEX.to_owned(), i.to_string());
+                p.insert(config::TASK_COUNT.to_owned(), tasks.to_string());
+                p
+            })
+            .collect()
+    }
+}
