@@ -8,6 +8,7 @@
 pub mod config;
 pub mod connector;
 pub mod connectors;
+pub mod docs;
 pub mod herder;
 pub mod kafka;
 pub mod offsets;

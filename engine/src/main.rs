@@ -19,6 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print the plugin reference (every config key of the worker and each connector) as Markdown.
+    Docs,
     /// Run connectors in one process: worker.properties, then connector configs
     /// (.properties, or .json as POST /connectors takes them). Stops cleanly on SIGINT/SIGTERM.
     Standalone {
@@ -65,6 +67,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Docs => {
+            print!("{}", engine::docs::plugin_reference());
+            Ok(())
+        }
         Command::Standalone { worker, connectors } => run_standalone(&worker, &connectors),
         Command::Smoke {
             bootstrap,

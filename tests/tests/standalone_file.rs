@@ -223,7 +223,8 @@ fn kill_9_loses_nothing_and_sigterm_exits_cleanly() {
         format!(
             "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n\
              value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             offset.storage.file.filename={}\noffset.flush.interval.ms=200\n",
+             offset.storage.file.filename={}\noffset.flush.interval.ms=200\n\
+             listeners=http://127.0.0.1:0\n",
             bootstrap(),
             dir.join("offsets.json").display()
         ),
