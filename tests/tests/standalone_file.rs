@@ -146,9 +146,9 @@ fn million_lines_file_to_kafka_to_file_json_with_schemas() {
 }
 
 /// A restarted worker resumes from the committed offsets: nothing read twice by a clean restart,
-/// and lines appended while it was down arrive.
-#[test]
-fn restart_resumes_from_committed_offsets() {
+/// and lines appended while it was down arrive. `offsets_topic` keeps source offsets in a Kafka
+/// topic instead of the file; the topic then holds them in Kafka Connect's format.
+fn restart_resumes(offsets_topic: Option<&str>) {
     integration_tests::init_logs();
     let dir = temp_dir("file-restart");
     let (input, output) = (dir.join("in.txt"), dir.join("out.txt"));
@@ -168,8 +168,18 @@ fn restart_resumes_from_committed_offsets() {
             ("topics", &topic),
         ]),
     ];
+    let mut worker_config = worker_props(&dir, "60000");
+    if let Some(offsets) = offsets_topic {
+        worker_config.remove("offset.storage.file.filename");
+        worker_config.insert("offset.storage.topic".to_owned(), offsets.to_owned());
+        worker_config.insert(
+            "offset.storage.replication.factor".to_owned(),
+            "1".to_owned(),
+        );
+        worker_config.insert("offset.storage.partitions".to_owned(), "3".to_owned());
+    }
     write_lines(&input, 0..1000);
-    let worker = Standalone::start(&worker_props(&dir, "60000"), &connectors).unwrap();
+    let worker = Standalone::start(&worker_config, &connectors).unwrap();
     wait_until("first 1000 lines", Duration::from_secs(60), || {
         line_count(&output) >= 1000
     });
@@ -178,7 +188,7 @@ fn restart_resumes_from_committed_offsets() {
         assert_eq!(outcome, Ok(()), "task {id}");
     }
     write_lines(&input, 1000..1500);
-    let worker = Standalone::start(&worker_props(&dir, "60000"), &connectors).unwrap();
+    let worker = Standalone::start(&worker_config, &connectors).unwrap();
     wait_until("all 1500 lines", Duration::from_secs(60), || {
         line_count(&output) >= 1500
     });
@@ -191,7 +201,30 @@ fn restart_resumes_from_committed_offsets() {
         fs::read(&output).unwrap(),
         "exactly once across a clean restart"
     );
+    if let Some(offsets) = offsets_topic {
+        let records = integration_tests::consume_n(offsets, 2, Duration::from_secs(30));
+        let size = fs::metadata(&input).unwrap().len();
+        let (key, value, _) = records.last().unwrap();
+        assert_eq!(
+            String::from_utf8(key.clone().unwrap()).unwrap(),
+            serde_json::json!([source, {"filename": input.to_str().unwrap()}]).to_string()
+        );
+        assert_eq!(
+            String::from_utf8(value.clone().unwrap()).unwrap(),
+            format!("{{\"position\":{size}}}")
+        );
+    }
     fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn restart_resumes_from_committed_offsets_in_a_file() {
+    restart_resumes(None);
+}
+
+#[test]
+fn restart_resumes_from_committed_offsets_in_a_topic() {
+    restart_resumes(Some(&unique("offsets")));
 }
 
 fn spawn_worker(dir: &Path) -> ChildGuard {

@@ -10,12 +10,14 @@
 //! map; `None` deletes.
 
 pub mod file;
+pub mod topic;
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 pub use file::FileOffsetStore;
+pub use topic::TopicOffsetStore;
 
 /// A source partition or offset: a JSON object, as in Kafka Connect.
 pub type JsonMap = Map<String, Value>;
@@ -66,6 +68,8 @@ pub enum OffsetError {
     },
     #[error("offset file {path} is not a wharf offset file: {message}")]
     Corrupt { path: String, message: String },
+    #[error("offsets topic {topic}: {message}")]
+    Kafka { topic: String, message: String },
 }
 
 /// Where offsets are kept. Implementations are shared by the tasks of a worker and are called

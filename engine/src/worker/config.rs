@@ -9,6 +9,9 @@ pub const KEY_CONVERTER: &str = "key.converter";
 pub const VALUE_CONVERTER: &str = "value.converter";
 pub const OFFSET_FILE: &str = "offset.storage.file.filename";
 pub const OFFSET_FLUSH_INTERVAL_MS: &str = "offset.flush.interval.ms";
+pub const OFFSET_TOPIC: &str = "offset.storage.topic";
+pub const OFFSET_PARTITIONS: &str = "offset.storage.partitions";
+pub const OFFSET_REPLICATION: &str = "offset.storage.replication.factor";
 pub const SHARDS: &str = "wharf.shards";
 pub const LISTENERS: &str = "listeners";
 
@@ -38,6 +41,23 @@ pub fn worker_def() -> ConfigDef {
         ),
         ConfigKey::optional(OFFSET_FILE, ConfigType::String, "", "File to store source offsets in (standalone mode).")
             .importance(Importance::High),
+        ConfigKey::optional(
+            OFFSET_TOPIC,
+            ConfigType::String,
+            "",
+            "Kafka topic to store source offsets in (Kafka Connect's format); used when no offset file is set.",
+        ),
+        ConfigKey::optional(OFFSET_PARTITIONS, ConfigType::Int, "25", "Partitions of the offsets topic when it is created.")
+            .importance(Importance::Low)
+            .validate(Validator::Range { min: 1, max: 10_000 }),
+        ConfigKey::optional(
+            OFFSET_REPLICATION,
+            ConfigType::Int,
+            "3",
+            "Replication factor of the offsets topic when it is created.",
+        )
+        .importance(Importance::Low)
+        .validate(Validator::Range { min: 1, max: 1000 }),
         ConfigKey::optional(
             OFFSET_FLUSH_INTERVAL_MS,
             ConfigType::Long,

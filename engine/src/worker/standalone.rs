@@ -9,12 +9,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::config::{
-    self as worker_config, BOOTSTRAP_SERVERS, OFFSET_FILE, OFFSET_FLUSH_INTERVAL_MS, SHARDS,
+    self as worker_config, BOOTSTRAP_SERVERS, OFFSET_FILE, OFFSET_FLUSH_INTERVAL_MS,
+    OFFSET_PARTITIONS, OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
 };
 use super::{TaskId, TaskStats};
 use crate::config::{self, ConfigErrors, Properties, PropertiesError};
 use crate::herder::{Herder, HerderError, TargetState, WorkerContext};
-use crate::offsets::{FileOffsetStore, OffsetError, OffsetStore};
+use crate::offsets::{FileOffsetStore, OffsetError, OffsetStore, TopicOffsetStore};
 use crate::runtime::{ShardConfig, ShardError, ShardPool, available_cores};
 
 /// Why the worker could not start.
@@ -130,14 +131,24 @@ impl Standalone {
 /// The worker's shards and offset store, wrapped in a herder with no connectors yet.
 pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError> {
     let worker = worker_config::parse(worker_props)?;
-    let offsets: Arc<dyn OffsetStore> = match worker.non_empty(OFFSET_FILE) {
-        Some(path) => Arc::new(FileOffsetStore::open(path)?),
-        None => {
+    let bootstrap = worker.list(BOOTSTRAP_SERVERS).join(",");
+    let offsets: Arc<dyn OffsetStore> = match (
+        worker.non_empty(OFFSET_FILE),
+        worker.non_empty(OFFSET_TOPIC),
+    ) {
+        (Some(path), _) => Arc::new(FileOffsetStore::open(path)?),
+        (None, Some(topic)) => Arc::new(TopicOffsetStore::open(
+            &bootstrap,
+            topic,
+            worker.int(OFFSET_PARTITIONS).unwrap_or(25),
+            worker.int(OFFSET_REPLICATION).unwrap_or(3),
+        )?),
+        (None, None) => {
             return Err(ConfigErrors {
                 subject: "worker".to_owned(),
                 errors: vec![crate::config::FieldError {
                     key: OFFSET_FILE.to_owned(),
-                    message: "standalone mode needs offset.storage.file.filename".to_owned(),
+                    message: "standalone mode needs offset.storage.file.filename (or offset.storage.topic)".to_owned(),
                 }],
             }
             .into());
@@ -154,7 +165,7 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
     let flush_ms = worker.long(OFFSET_FLUSH_INTERVAL_MS).unwrap_or(60_000);
     let ctx = WorkerContext {
         worker_props: worker_props.clone(),
-        bootstrap: worker.list(BOOTSTRAP_SERVERS).join(","),
+        bootstrap,
         offsets,
         flush_interval: Duration::from_millis(u64::try_from(flush_ms).unwrap_or(60_000)),
     };

@@ -1,0 +1,198 @@
+//! `offset.storage.topic`: source offsets in a compacted Kafka topic, in Kafka Connect's format —
+//! key `["<connector>",{<source partition>}]`, value `{<source offset>}` as schemaless JSON, a
+//! null value deleting the partition — so tools that read Kafka Connect's offsets topic read
+//! wharf's.
+//!
+//! On open the whole topic is read to its end; afterwards this worker's commits update the
+//! in-memory view once the broker has acknowledged them.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use serde_json::Value;
+
+use super::{JsonMap, OffsetError, OffsetKey, OffsetStore};
+use crate::kafka::{self, TopicSpec};
+
+/// How long opening may take to read the topic, and a commit to be acknowledged.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Offsets in a Kafka topic; see the module docs.
+pub struct TopicOffsetStore {
+    topic: String,
+    producer: ThreadedProducer<DefaultProducerContext>,
+    offsets: Mutex<BTreeMap<OffsetKey, JsonMap>>,
+}
+
+impl std::fmt::Debug for TopicOffsetStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TopicOffsetStore")
+            .field("topic", &self.topic)
+            .finish()
+    }
+}
+
+fn kafka_error(topic: &str, what: &str, e: impl std::fmt::Display) -> OffsetError {
+    OffsetError::Kafka {
+        topic: topic.to_owned(),
+        message: format!("{what}: {e}"),
+    }
+}
+
+impl TopicOffsetStore {
+    /// Creates the topic if needed (compacted) and reads it to the end.
+    pub fn open(
+        bootstrap: &str,
+        topic: &str,
+        partitions: i32,
+        replication_factor: i32,
+    ) -> Result<Self, OffsetError> {
+        futures::executor::block_on(kafka::ensure_topic(
+            bootstrap,
+            &TopicSpec {
+                name: topic,
+                partitions,
+                replication_factor,
+                configs: vec![("cleanup.policy", "compact")],
+            },
+        ))
+        .map_err(|e| kafka_error(topic, "cannot create the offsets topic", e))?;
+        let offsets = read_all(bootstrap, topic)?;
+        let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("enable.idempotence", "true")
+            .create()
+            .map_err(|e| kafka_error(topic, "cannot create a producer", e))?;
+        Ok(Self {
+            topic: topic.to_owned(),
+            producer,
+            offsets: Mutex::new(offsets),
+        })
+    }
+}
+
+fn parse_key(bytes: &[u8]) -> Option<OffsetKey> {
+    let Ok(Value::Array(parts)) = serde_json::from_slice::<Value>(bytes) else {
+        return None;
+    };
+    match parts.as_slice() {
+        [Value::String(connector), Value::Object(partition)] => {
+            Some(OffsetKey::new(connector, partition))
+        }
+        _ => None,
+    }
+}
+
+fn read_all(bootstrap: &str, topic: &str) -> Result<BTreeMap<OffsetKey, JsonMap>, OffsetError> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "wharf-offsets-reader")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .create()
+        .map_err(|e| kafka_error(topic, "cannot create a consumer", e))?;
+    let metadata = consumer
+        .fetch_metadata(Some(topic), TIMEOUT)
+        .map_err(|e| kafka_error(topic, "cannot read metadata", e))?;
+    let mut assignment = rdkafka::TopicPartitionList::new();
+    let mut remaining = 0;
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            let (low, high) = consumer
+                .fetch_watermarks(topic, p.id(), TIMEOUT)
+                .map_err(|e| kafka_error(topic, "cannot read watermarks", e))?;
+            if high > low {
+                assignment
+                    .add_partition_offset(topic, p.id(), rdkafka::Offset::Beginning)
+                    .map_err(|e| kafka_error(topic, "cannot assign", e))?;
+                remaining += 1;
+            }
+        }
+    }
+    let mut offsets = BTreeMap::new();
+    if remaining == 0 {
+        return Ok(offsets);
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(|e| kafka_error(topic, "cannot assign", e))?;
+    let deadline = Instant::now() + TIMEOUT;
+    while remaining > 0 {
+        if Instant::now() > deadline {
+            return Err(kafka_error(topic, "reading the offsets topic", "timed out"));
+        }
+        match consumer.poll(Duration::from_millis(200)) {
+            None => {}
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => remaining -= 1,
+            Some(Err(e)) => return Err(kafka_error(topic, "reading the offsets topic", e)),
+            Some(Ok(m)) => {
+                let Some(key) = m.key().and_then(parse_key) else {
+                    tracing::warn!(
+                        message = "Ignoring a record with a malformed key in the offsets topic.",
+                        topic,
+                        offset = m.offset()
+                    );
+                    continue;
+                };
+                match m.payload().map(serde_json::from_slice::<Value>) {
+                    None => {
+                        offsets.remove(&key);
+                    }
+                    Some(Ok(Value::Object(value))) => {
+                        offsets.insert(key, value);
+                    }
+                    Some(_) => {
+                        tracing::warn!(
+                            message = "Ignoring a malformed offset in the offsets topic.",
+                            topic,
+                            offset = m.offset()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(offsets)
+}
+
+impl OffsetStore for TopicOffsetStore {
+    fn offsets(&self, connector: &str) -> BTreeMap<OffsetKey, JsonMap> {
+        let offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
+        offsets
+            .iter()
+            .filter(|(k, _)| k.connector == connector)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError> {
+        for (key, value) in &updates {
+            let key_bytes = key.topic_key();
+            let value_bytes = value.as_ref().map(|v| Value::Object(v.clone()).to_string());
+            let mut record = BaseRecord::<str, str>::to(&self.topic).key(&key_bytes);
+            if let Some(v) = &value_bytes {
+                record = record.payload(v);
+            }
+            self.producer
+                .send(record)
+                .map_err(|(e, _)| kafka_error(&self.topic, "cannot queue an offset", e))?;
+        }
+        // Durable once acknowledged; only then does the in-memory view move on.
+        self.producer
+            .flush(TIMEOUT)
+            .map_err(|e| kafka_error(&self.topic, "offsets were not acknowledged", e))?;
+        let mut offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
+        for (key, value) in updates {
+            match value {
+                Some(v) => offsets.insert(key, v),
+                None => offsets.remove(&key),
+            };
+        }
+        Ok(())
+    }
+}
