@@ -63,6 +63,7 @@ pub struct WorkerContext {
     pub bootstrap: String,
     pub offsets: Arc<dyn OffsetStore>,
     pub flush_interval: Duration,
+    pub buffer_max_bytes: u64,
 }
 
 impl std::fmt::Debug for WorkerContext {
@@ -75,10 +76,22 @@ impl std::fmt::Debug for WorkerContext {
 
 /// wharf's client defaults, then the worker's `producer.*` / `consumer.*` overrides. A
 /// consumer (`group` set) gets the sink's consumer group `connect-<connector>`.
+///
+/// `wharf.task.buffer.max.bytes` bounds what librdkafka buffers per task — prefetched records
+/// for a sink, unacknowledged records for a source — so memory does not grow with a backlog.
 fn client_config(ctx: &WorkerContext, prefix: &str, group: Option<&str>) -> rdkafka::ClientConfig {
+    let kib = (ctx.buffer_max_bytes / 1024).max(1).to_string();
     let mut config = match group {
-        Some(group) => kafka::consumer_config(&ctx.bootstrap, group),
-        None => kafka::producer_config(&ctx.bootstrap),
+        Some(group) => {
+            let mut c = kafka::consumer_config(&ctx.bootstrap, group);
+            c.set("queued.max.messages.kbytes", &kib);
+            c
+        }
+        None => {
+            let mut c = kafka::producer_config(&ctx.bootstrap);
+            c.set("queue.buffering.max.kbytes", &kib);
+            c
+        }
     };
     for (k, v) in worker_config::prefixed(&ctx.worker_props, prefix) {
         config.set(k, v);

@@ -14,6 +14,7 @@ pub const OFFSET_PARTITIONS: &str = "offset.storage.partitions";
 pub const OFFSET_REPLICATION: &str = "offset.storage.replication.factor";
 pub const SHARDS: &str = "wharf.shards";
 pub const LISTENERS: &str = "listeners";
+pub const BUFFER_MAX_BYTES: &str = "wharf.task.buffer.max.bytes";
 
 /// Kafka Connect's default for `offset.flush.interval.ms`.
 const DEFAULT_FLUSH_INTERVAL_MS: &str = "60000";
@@ -71,6 +72,13 @@ pub fn worker_def() -> ConfigDef {
             "http://:8083",
             "List of comma-separated URIs the REST API will listen on (http only). An empty host binds all interfaces.",
         ),
+        ConfigKey::optional(
+            BUFFER_MAX_BYTES,
+            ConfigType::Long,
+            "33554432",
+            "Most bytes of records the Kafka client buffers per task (sink: prefetched, source: unacknowledged); bounds memory under backlog.",
+        )
+        .validate(Validator::Range { min: 1024, max: 2_097_151 * 1024 }),
         ConfigKey::optional(SHARDS, ConfigType::Int, "0", "Executor threads (shards); 0 means one per core.")
             .validate(Validator::Range { min: 0, max: 1024 }),
     ])

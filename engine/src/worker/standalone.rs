@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::config::{
-    self as worker_config, BOOTSTRAP_SERVERS, OFFSET_FILE, OFFSET_FLUSH_INTERVAL_MS,
-    OFFSET_PARTITIONS, OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
+    self as worker_config, BOOTSTRAP_SERVERS, BUFFER_MAX_BYTES, OFFSET_FILE,
+    OFFSET_FLUSH_INTERVAL_MS, OFFSET_PARTITIONS, OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
 };
 use super::{TaskId, TaskStats};
 use crate::config::{self, ConfigErrors, Properties, PropertiesError};
@@ -168,6 +168,9 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
         bootstrap,
         offsets,
         flush_interval: Duration::from_millis(u64::try_from(flush_ms).unwrap_or(60_000)),
+        buffer_max_bytes: worker
+            .long(BUFFER_MAX_BYTES)
+            .map_or(32 << 20, i64::unsigned_abs),
     };
     let worker_id = format!("{}:{}", hostname(), std::process::id());
     Ok(Herder::new(pool, ctx, worker_id))
