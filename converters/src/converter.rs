@@ -90,6 +90,11 @@ pub enum WireFormat {
         /// `replace.null.with.default`.
         replace_null_with_default: bool,
     },
+    /// AvroConverter: frames carry schema ids, which mean the same only within one registry.
+    Avro {
+        /// A hash of the registry URLs.
+        registry: u64,
+    },
 }
 
 /// How a converter is used; Kafka Connect's `ConverterType`.

@@ -4,6 +4,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use registry_client::RegistryError;
+
+use crate::avro::FrameProblem;
 use crate::data::Type;
 
 /// Every error a converter returns.
@@ -18,6 +21,9 @@ pub enum Error {
     /// Bytes given to the JSON converter are not JSON.
     #[error(transparent)]
     Json(#[from] JsonSyntaxError),
+    /// A schema registry call failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryFailure),
 }
 
 impl Error {
@@ -26,6 +32,7 @@ impl Error {
         match self {
             Self::Config(_) => ErrorKind::Config,
             Self::Data(_) | Self::Json(_) => ErrorKind::BadData,
+            Self::Registry(e) => e.kind(),
         }
     }
 }
@@ -195,6 +202,91 @@ pub enum Problem {
     /// Something this converter cannot do with this value.
     #[error("{0}")]
     Unsupported(String),
+    /// Bytes given to the Avro converter that are not in Confluent's wire format.
+    #[error("data from topic {topic} is not in the Confluent wire format: {problem}")]
+    NotConfluentFrame {
+        /// The topic the record came from.
+        topic: String,
+        /// What is wrong.
+        problem: FrameProblem,
+    },
+    /// Avro binary data that does not read with its writer schema.
+    #[error("invalid Avro data from topic {topic} for schema id {schema_id}: {reason}")]
+    InvalidAvro {
+        /// The topic the record came from.
+        topic: String,
+        /// The schema id of the frame.
+        schema_id: u32,
+        /// What is wrong, and where.
+        reason: String,
+    },
+}
+
+/// A schema registry call that failed, with what the converter was doing and how the runtime
+/// should treat it: an unknown schema id or subject, or a schema the registry refuses, is bad
+/// data; refused credentials or a client that cannot be built are configuration; transport
+/// failures, timeouts, 5xx and 429 are retriable.
+#[derive(Debug, Clone)]
+pub struct RegistryFailure(Box<RegistryFailureInner>);
+
+#[derive(Debug, Clone)]
+struct RegistryFailureInner {
+    kind: ErrorKind,
+    context: String,
+    source: RegistryError,
+}
+
+impl RegistryFailure {
+    /// Classifies `source`; `context` says what was being done (`fetching schema id 7 for topic
+    /// orders`).
+    pub fn new(context: impl Into<String>, source: RegistryError) -> Self {
+        let kind = if source.is_retriable() {
+            ErrorKind::Retriable
+        } else {
+            match source {
+                RegistryError::Unauthorized { .. } | RegistryError::Client { .. } => {
+                    ErrorKind::Config
+                }
+                _ => ErrorKind::BadData,
+            }
+        };
+        Self(Box::new(RegistryFailureInner {
+            kind,
+            context: context.into(),
+            source,
+        }))
+    }
+
+    /// How the runtime should treat it.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The registry client's error.
+    pub fn registry_error(&self) -> &RegistryError {
+        &self.0.source
+    }
+}
+
+impl fmt::Display for RegistryFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.context, self.0.source)
+    }
+}
+
+impl std::error::Error for RegistryFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0.source)
+    }
+}
+
+/// Compared by classification and message: the registry error holds transport errors that have
+/// no equality.
+impl PartialEq for RegistryFailure {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        a.kind == b.kind && a.context == b.context && a.source.to_string() == b.source.to_string()
+    }
 }
 
 /// A location inside a value or document, e.g. `payload.address.lines[2]`; empty at the root.

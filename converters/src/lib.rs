@@ -8,12 +8,13 @@
 //!   formats match.
 //! - The converters: [`StringConverter`], [`ByteArrayConverter`], [`NumberConverter`] (Short,
 //!   Integer, Long, Float, Double, Boolean) and [`JsonConverter`], whose bytes are identical to
-//!   Kafka Connect 4.3.1's.
+//!   Kafka Connect 4.3.1's, and [`AvroConverter`] (Confluent's wire format and schema registry).
 //! - [`registry`]: converters by Kafka Connect class name or short name.
 //!
 //! Errors carry an [`ErrorKind`] so the runtime can choose between the dead letter queue, retry
 //! and failing the task without reading messages.
 
+pub mod avro;
 pub mod bytearray;
 pub mod converter;
 pub mod data;
@@ -24,9 +25,12 @@ pub mod number;
 pub mod registry;
 pub mod string;
 
+pub use avro::{AvroConverter, AvroConverterConfig};
 pub use bytearray::ByteArrayConverter;
 pub use converter::{Converter, ConverterConfig, ConverterType, Header, WireFormat};
-pub use error::{ConfigError, DataError, Error, ErrorKind, JsonSyntaxError, Path, Problem};
+pub use error::{
+    ConfigError, DataError, Error, ErrorKind, JsonSyntaxError, Path, Problem, RegistryFailure,
+};
 pub use json::{DecimalFormat, JsonConverter, JsonConverterConfig};
 pub use number::{NumberConverter, NumberKind};
 pub use registry::ConverterClass;

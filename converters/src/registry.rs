@@ -7,8 +7,9 @@
 //! | `org.apache.kafka.connect.converters.ByteArrayConverter` | `ByteArrayConverter`, `ByteArray`, `bytearray` |
 //! | `org.apache.kafka.connect.json.JsonConverter`          | `JsonConverter`, `Json`, `json` |
 //! | `org.apache.kafka.connect.converters.{Short,Integer,Long,Float,Double,Boolean}Converter` | likewise, e.g. `LongConverter`, `Long`, `long` |
-//! | `io.confluent.connect.avro.AvroConverter`              | `AvroConverter`, `Avro`, `avro` (not available yet) |
+//! | `io.confluent.connect.avro.AvroConverter`              | `AvroConverter`, `Avro`, `avro` |
 
+use crate::avro::AvroConverter;
 use crate::bytearray::ByteArrayConverter;
 use crate::converter::{Converter, ConverterConfig};
 use crate::error::ConfigError;
@@ -27,7 +28,7 @@ pub enum ConverterClass {
     Json,
     /// One of the fixed-size converters.
     Number(NumberKind),
-    /// `io.confluent.connect.avro.AvroConverter`, reserved: not available yet.
+    /// `io.confluent.connect.avro.AvroConverter`.
     Avro,
 }
 
@@ -53,7 +54,7 @@ impl ConverterClass {
             Self::ByteArray => crate::bytearray::CLASS_NAME,
             Self::Json => crate::json::CLASS_NAME,
             Self::Number(kind) => kind.class_name(),
-            Self::Avro => "io.confluent.connect.avro.AvroConverter",
+            Self::Avro => crate::avro::CLASS_NAME,
         }
     }
 
@@ -91,7 +92,7 @@ impl ConverterClass {
 
     /// Whether this build can create it.
     pub const fn is_available(self) -> bool {
-        !matches!(self, Self::Avro)
+        true
     }
 
     /// A configured converter of this class.
@@ -101,7 +102,7 @@ impl ConverterClass {
             Self::ByteArray => Box::new(ByteArrayConverter),
             Self::Json => Box::new(JsonConverter::new(config)?),
             Self::Number(kind) => Box::new(NumberConverter::new(kind)),
-            Self::Avro => return Err(ConfigError::NotAvailable(self.class_name())),
+            Self::Avro => Box::new(AvroConverter::new(config)?),
         })
     }
 }
@@ -174,7 +175,23 @@ mod tests {
             }
         ));
         let avro = create("io.confluent.connect.avro.AvroConverter", &config(&[])).unwrap_err();
-        assert!(matches!(avro, ConfigError::NotAvailable(_)));
+        assert!(matches!(avro, ConfigError::Missing { .. }), "{avro}");
+        let avro = create(
+            "AvroConverter",
+            &config(&[("schema.registry.url", "http://registry:8081")]),
+        )
+        .unwrap();
+        assert_eq!(avro.class_name(), crate::avro::CLASS_NAME);
+        let same = create(
+            "avro",
+            &config(&[("schema.registry.url", "http://registry:8081")]),
+        );
+        assert!(avro.passes_through_to(&*same.unwrap()));
+        let other = create(
+            "avro",
+            &config(&[("schema.registry.url", "http://other:8081")]),
+        );
+        assert!(!avro.passes_through_to(&*other.unwrap()));
         let unknown = create("Nope", &config(&[])).unwrap_err();
         assert!(unknown.to_string().contains("JsonConverter"), "{unknown}");
         assert!(create("json", &config(&[("decimal.format", "x")])).is_err());

@@ -11,7 +11,12 @@ use proptest::prelude::*;
 
 fn converters() -> Vec<Box<dyn Converter>> {
     let mut all = Vec::new();
-    for class in ConverterClass::ALL.into_iter().filter(|c| c.is_available()) {
+    // Avro needs a registry for unknown schema ids; its decoder has its own fuzz test with
+    // primed schemas (src/avro/tests).
+    let classes = ConverterClass::ALL
+        .into_iter()
+        .filter(|c| c.is_available() && *c != ConverterClass::Avro);
+    for class in classes {
         for props in [vec![], vec![("schemas.enable", "false")]] {
             let config = ConverterConfig::new(props, ConverterType::Value);
             all.push(class.create(&config).unwrap());

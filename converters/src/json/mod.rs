@@ -31,13 +31,13 @@
 //!   on Java 17 Kafka Connect prints more digits for a small share of values, which read back as
 //!   the same number.
 
-mod cache;
+pub(crate) mod cache;
 mod config;
 mod decode;
 mod encode;
-mod parse;
+pub(crate) mod parse;
 mod schema;
-mod text;
+pub(crate) mod text;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
