@@ -19,6 +19,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Load generator: `produce` records stamped with their send time, or `measure` end-to-end
+    /// latency and throughput of a topic.
+    Loadgen {
+        #[command(subcommand)]
+        mode: LoadgenMode,
+        /// Print the result as JSON on stdout.
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Print the plugin reference (every config key of the worker and each connector) as Markdown.
     Docs,
     /// Run connectors in one process: worker.properties, then connector configs
@@ -48,6 +57,12 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum LoadgenMode {
+    Produce(engine::loadgen::ProduceArgs),
+    Measure(engine::loadgen::MeasureArgs),
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -67,6 +82,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Loadgen { mode, json } => run_loadgen(mode, json),
         Command::Docs => {
             print!("{}", engine::docs::plugin_reference());
             Ok(())
@@ -183,5 +199,53 @@ fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::R
         }
     }
     anyhow::ensure!(failed == 0, "{failed} task(s) failed");
+    Ok(())
+}
+
+fn run_loadgen(mode: LoadgenMode, json: bool) -> anyhow::Result<()> {
+    let pool = ShardPool::start(&ShardConfig::default())?;
+    let report = match mode {
+        LoadgenMode::Produce(args) => {
+            let r = pool.run_on(0, move || engine::loadgen::produce(args))??;
+            if !json {
+                println!(
+                    "produced {} records ({:.1} MB) in {:.2} s: {:.0} records/s, {:.1} MB/s",
+                    r.records,
+                    r.bytes as f64 / 1e6,
+                    r.seconds,
+                    r.records_per_sec,
+                    r.mb_per_sec
+                );
+            }
+            serde_json::to_value(r)?
+        }
+        LoadgenMode::Measure(args) => {
+            let r = pool.run_on(0, move || engine::loadgen::measure(args))??;
+            if !json {
+                println!(
+                    "measured {} records in {:.2} s: {:.0} records/s, {:.1} MB/s; latency ms p50 {:.1} p90 {:.1} p99 {:.1} p99.9 {:.1} max {:.1}{}",
+                    r.records,
+                    r.seconds,
+                    r.records_per_sec,
+                    r.mb_per_sec,
+                    r.latency_ms_p50,
+                    r.latency_ms_p90,
+                    r.latency_ms_p99,
+                    r.latency_ms_p999,
+                    r.latency_ms_max,
+                    if r.unreadable > 0 {
+                        format!(" ({} records without a send time)", r.unreadable)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            serde_json::to_value(r)?
+        }
+    };
+    if json {
+        println!("{report}");
+    }
+    pool.shutdown();
     Ok(())
 }

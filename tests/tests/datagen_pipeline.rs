@@ -128,3 +128,145 @@ fn datagen_orders_through_json_with_schemas() {
         ],
     );
 }
+
+/// The same pipeline with transform chains: the source inserts a field, masks another and
+/// routes to a new topic; the sink subscribes by regex to the routed topics of two sources and
+/// filters one of them out with a predicate.
+#[test]
+fn datagen_through_a_transform_chain() {
+    use engine::transforms::{ConnectRecord, TransformChain};
+    integration_tests::init_logs();
+    let dir = temp_dir("datagen-smt");
+    let output = dir.join("out.txt");
+    let (orders, users) = (unique("smt-orders"), unique("smt-users"));
+    let source_chain = [
+        ("transforms", "insert,mask,route"),
+        (
+            "transforms.insert.type",
+            "org.apache.kafka.connect.transforms.InsertField$Value",
+        ),
+        ("transforms.insert.static.field", "origin"),
+        ("transforms.insert.static.value", "wharf-datagen"),
+        (
+            "transforms.mask.type",
+            "org.apache.kafka.connect.transforms.MaskField$Value",
+        ),
+        ("transforms.mask.fields", "itemid"),
+        (
+            "transforms.route.type",
+            "org.apache.kafka.connect.transforms.RegexRouter",
+        ),
+        ("transforms.route.regex", "(.*)"),
+        ("transforms.route.replacement", "$1-routed"),
+    ];
+    let source = |name: &str, topic: &str, set: &str, records: u64| {
+        let mut p = props(&[
+            ("name", name),
+            ("connector.class", "DatagenConnector"),
+            ("kafka.topic", topic),
+            ("quickstart", set),
+            ("iterations", &records.to_string()),
+            ("random.seed", &SEED.to_string()),
+            ("max.interval", "0"),
+        ]);
+        for (k, v) in source_chain {
+            p.insert(k.to_owned(), v.to_owned());
+        }
+        p
+    };
+    let worker = props(&[
+        ("bootstrap.servers", &bootstrap()),
+        (
+            "key.converter",
+            "org.apache.kafka.connect.storage.StringConverter",
+        ),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        (
+            "offset.storage.file.filename",
+            dir.join("offsets.json").to_str().unwrap(),
+        ),
+        ("offset.flush.interval.ms", "1000"),
+    ]);
+    let running = Standalone::start(
+        &worker,
+        &[
+            source(&unique("orders"), &orders, "orders", 5000),
+            source(&unique("users"), &users, "users", 3000),
+            props(&[
+                ("name", &unique("smt-sink")),
+                ("connector.class", "FileStreamSink"),
+                ("file", output.to_str().unwrap()),
+                ("topics.regex", &format!("({orders}|{users})-routed")),
+                ("transforms", "dropusers"),
+                (
+                    "transforms.dropusers.type",
+                    "org.apache.kafka.connect.transforms.Filter",
+                ),
+                ("transforms.dropusers.predicate", "isusers"),
+                ("predicates", "isusers"),
+                (
+                    "predicates.isusers.type",
+                    "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+                ),
+                ("predicates.isusers.pattern", &format!("{users}-routed")),
+            ]),
+        ],
+    )
+    .unwrap();
+    let count = || {
+        fs::read_to_string(&output)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    wait_until(
+        "5000 transformed orders in the file",
+        Duration::from_secs(120),
+        || count() >= 5000,
+    );
+    // Let the users records arrive too: the filter must drop them, not delay them.
+    std::thread::sleep(Duration::from_secs(2));
+    for (id, outcome) in running.stop() {
+        assert_eq!(outcome, Ok(()), "task {id}");
+    }
+
+    let chain = TransformChain::from_config(&props(&source_chain)).unwrap();
+    let mut config = JsonConverterConfig::defaults(ConverterType::Value);
+    config.schemas_enable = false;
+    let json = JsonConverter::with_config(config);
+    let mut expected: Vec<String> = (0..5000)
+        .map(|n| {
+            let (key, value) = generate(Quickstart::Orders, SEED, n);
+            let record = chain
+                .apply(ConnectRecord::new(orders.as_str(), key, value))
+                .unwrap()
+                .unwrap();
+            assert_eq!(&*record.topic, format!("{orders}-routed"));
+            let bytes = json
+                .from_connect_data("t", &[], record.value.schema.as_ref(), &record.value.value)
+                .unwrap()
+                .unwrap();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        })
+        .collect();
+    expected.sort();
+    let mut lines: Vec<String> = fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    assert_eq!(lines.len(), 5000, "only the orders records, each once");
+    assert!(
+        lines == expected,
+        "file content differs from the transformed records"
+    );
+    assert!(
+        lines[0].contains("\"origin\":\"wharf-datagen\"") && lines[0].contains("\"itemid\":\"\""),
+        "{}",
+        lines[0]
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -243,6 +243,54 @@ fn connector_lifecycle_over_rest() {
         "{text}"
     );
 
+    // Offsets (KIP-875): read, refuse changes while running, alter and reset once stopped.
+    let (code, sink_offsets) = api.call("GET", &format!("/connectors/{sink}/offsets"), None);
+    assert_eq!(code, 200, "{sink_offsets}");
+    assert_eq!(
+        sink_offsets,
+        json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 3}}]})
+    );
+    let (_, source_offsets) = api.call("GET", &format!("/connectors/{source}/offsets"), None);
+    assert_eq!(
+        source_offsets,
+        json!({"offsets": [{"partition": {"filename": input}, "offset": {"position": 14}}]})
+    );
+    let rewind =
+        json!({"offsets": [{"partition": {"filename": input}, "offset": {"position": 4}}]});
+    let (code, refused) = api.call(
+        "PATCH",
+        &format!("/connectors/{source}/offsets"),
+        Some(rewind.clone()),
+    );
+    assert_eq!(code, 400);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Connectors must be in the STOPPED state")
+    );
+    let (code, _) = api.call("PUT", &format!("/connectors/{source}/stop"), None);
+    assert_eq!(code, 202);
+    let (code, altered) = api.call(
+        "PATCH",
+        &format!("/connectors/{source}/offsets"),
+        Some(rewind),
+    );
+    assert_eq!(code, 200, "{altered}");
+    assert_eq!(
+        altered["message"],
+        "The offsets for this connector have been altered successfully"
+    );
+    let (_, source_offsets) = api.call("GET", &format!("/connectors/{source}/offsets"), None);
+    assert_eq!(
+        source_offsets["offsets"][0]["offset"],
+        json!({"position": 4})
+    );
+    let (code, reset) = api.call("DELETE", &format!("/connectors/{sink}/offsets"), None);
+    assert_eq!(code, 200, "{reset}");
+    let (_, sink_offsets) = api.call("GET", &format!("/connectors/{sink}/offsets"), None);
+    assert_eq!(sink_offsets, json!({"offsets": []}));
+
     // Delete.
     for name in [&source, &sink] {
         let (code, _) = api.call("DELETE", &format!("/connectors/{name}"), None);

@@ -148,6 +148,11 @@ impl Herder {
         &self.ctx.offsets
     }
 
+    /// The Kafka cluster the worker uses.
+    pub fn bootstrap(&self) -> &str {
+        &self.ctx.bootstrap
+    }
+
     pub fn worker_props(&self) -> &Properties {
         &self.ctx.worker_props
     }

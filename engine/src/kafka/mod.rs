@@ -2,6 +2,7 @@
 //! [`GlommioRuntime`](crate::runtime::GlommioRuntime).
 
 pub mod admin;
+pub mod groups;
 mod sender;
 
 use rdkafka::ClientConfig;

@@ -5,6 +5,7 @@
 mod connectors;
 mod error;
 mod metrics;
+mod offsets;
 mod plugins;
 
 use axum::Router;
@@ -53,6 +54,12 @@ pub fn router(herder: Herder) -> Router {
         .route("/connectors/{c}/stop", put(connectors::stop))
         .route("/connectors/{c}/restart", post(connectors::restart))
         .route("/connectors/{c}/topics", get(connectors::topics))
+        .route(
+            "/connectors/{c}/offsets",
+            get(offsets::get)
+                .patch(offsets::alter)
+                .delete(offsets::reset),
+        )
         .route("/connector-plugins", get(plugins::list))
         .route("/connector-plugins/{p}/config", get(plugins::config))
         .route(

@@ -107,6 +107,7 @@ pub fn validate(
     };
     let def = common_def(plugin.kind).extend(&(plugin.connector)().config_def());
     let mut errors = def.field_errors(props);
+    errors.extend(crate::transforms::TransformChain::validate(props));
     let converters = match super::convert::build(worker_props, props) {
         Ok(c) => Some(c),
         Err(bad) => {

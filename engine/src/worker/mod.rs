@@ -8,6 +8,7 @@ pub mod config;
 pub mod connector_config;
 pub mod convert;
 pub mod errors;
+pub mod headers;
 pub mod retry;
 pub mod sink_task;
 pub mod source_task;

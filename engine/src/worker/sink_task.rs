@@ -20,10 +20,12 @@ use converters::data::SchemaAndValue;
 
 use super::convert::RecordConverters;
 use super::errors::{ErrorPolicy, Failure, Stage, dlq_headers};
+use super::headers;
 use super::retry::{Attempt, with_retry};
 use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
 use crate::kafka::{self, Sender, ShardConsumer, ShardProducer, TopicSpec};
 use crate::record::{BatchBuilder, RawRecord};
+use crate::transforms::{ConnectRecord, TransformChain};
 
 use super::{StopSignal, TaskId, TaskStats};
 
@@ -87,6 +89,9 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     .map_err(|e| kafka_error(&run, "cannot subscribe", e))?;
     task.start(&run.config).await?;
     let mut dlq = DeadLetterQueue::open(&run).await?;
+    // Built here, on the shard: a chain caches derived schemas and is used by this task only.
+    let transforms = TransformChain::from_config(&run.config)
+        .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
 
     // Next offset to commit per partition: the last offset put + 1.
     let mut uncommitted: BTreeMap<(Arc<str>, i32), i64> = BTreeMap::new();
@@ -132,7 +137,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 }
                 let mut records = Vec::with_capacity(raws.len());
                 for raw in raws {
-                    if let Some(record) = decode(&run, &mut dlq, raw).await? {
+                    if let Some(record) = decode(&run, &transforms, &mut dlq, raw).await? {
                         records.push(record);
                     }
                 }
@@ -195,11 +200,13 @@ fn commit(
     Ok(())
 }
 
-/// Reads key and value with the connector's converters. A record they cannot read fails the
-/// task, or under `errors.tolerance=all` is logged, sent to the dead letter queue if there is
-/// one, and skipped (`None`).
+/// Reads key and value with the connector's converters and runs the transforms. A record that
+/// cannot be read or transformed fails the task, or under `errors.tolerance=all` is logged, sent
+/// to the dead letter queue if there is one, and skipped (`None`); so is a record a transform
+/// drops.
 async fn decode(
     run: &SinkRun,
+    transforms: &TransformChain,
     dlq: &mut DeadLetterQueue,
     raw: RawRecord,
 ) -> Result<Option<SinkRecord>, TaskError> {
@@ -208,21 +215,100 @@ async fn decode(
         Ok(_) => read(run, &*run.converters.value, &raw, raw.value.as_ref()).await,
         Err(_) => Ok(SchemaAndValue::default()),
     };
-    let (stage, converter, error) = match (key, value) {
-        (Ok(key), Ok(value)) => {
-            return Ok(Some(SinkRecord {
-                topic: raw.topic,
-                partition: raw.partition,
-                offset: raw.offset,
-                timestamp: raw.timestamp,
-                key,
-                value,
-                headers: raw.headers,
-            }));
+    let (key, value) = match (key, value) {
+        (Ok(key), Ok(value)) => (key, value),
+        (Err(e), _) => {
+            let class = run.converters.key.class_name();
+            return reject(
+                run,
+                dlq,
+                &raw,
+                Stage::KeyConverter,
+                class,
+                error_type(&e),
+                e,
+            )
+            .await;
         }
-        (Err(e), _) => (Stage::KeyConverter, &run.converters.key, e),
-        (_, Err(e)) => (Stage::ValueConverter, &run.converters.value, e),
+        (_, Err(e)) => {
+            let class = run.converters.value.class_name();
+            return reject(
+                run,
+                dlq,
+                &raw,
+                Stage::ValueConverter,
+                class,
+                error_type(&e),
+                e,
+            )
+            .await;
+        }
     };
+    if transforms.is_empty() {
+        return Ok(Some(SinkRecord {
+            topic: Arc::clone(&raw.topic),
+            partition: raw.partition,
+            offset: raw.offset,
+            timestamp: raw.timestamp,
+            key,
+            value,
+            headers: raw.headers.clone(),
+        }));
+    }
+    let record = ConnectRecord {
+        topic: Arc::clone(&raw.topic),
+        kafka_partition: Some(raw.partition),
+        key,
+        value,
+        timestamp: raw.timestamp,
+        headers: headers::to_connect(&raw.headers),
+        kafka_offset: Some(raw.offset),
+    };
+    match transforms.apply(record) {
+        Ok(None) => Ok(None),
+        Ok(Some(r)) => Ok(Some(SinkRecord {
+            topic: r.topic,
+            partition: r.kafka_partition.unwrap_or(raw.partition),
+            offset: raw.offset,
+            timestamp: r.timestamp,
+            key: r.key,
+            value: r.value,
+            headers: headers::to_raw(r.headers),
+        })),
+        Err(e) if e.is_data() => {
+            let alias = e.alias().to_owned();
+            reject(
+                run,
+                dlq,
+                &raw,
+                Stage::Transformation,
+                &alias,
+                "org.apache.kafka.connect.errors.DataException",
+                e,
+            )
+            .await
+        }
+        Err(e) => Err(TaskError::with_source(
+            ErrorClass::Config,
+            format!(
+                "{}: transform failed for record at {}-{} offset {}: {e}",
+                run.id, raw.topic, raw.partition, raw.offset
+            ),
+            e,
+        )),
+    }
+}
+
+/// A record that failed at `stage`: fails the task, or is logged, dead-lettered and skipped.
+async fn reject(
+    run: &SinkRun,
+    dlq: &mut DeadLetterQueue,
+    raw: &RawRecord,
+    stage: Stage,
+    class_name: &str,
+    error_type: &str,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> Result<Option<SinkRecord>, TaskError> {
     let message = format!(
         "{}: {} failed for record at {}-{} offset {}: {error}",
         run.id,
@@ -245,11 +331,11 @@ async fn decode(
         connector: &run.id.connector,
         task: run.id.task,
         stage,
-        class_name: converter.class_name(),
-        error_type: error_type(&error),
+        class_name,
+        error_type,
         message: error.to_string(),
     };
-    dlq.send(run, &raw, &failure).await?;
+    dlq.send(run, raw, &failure).await?;
     Ok(None)
 }
 

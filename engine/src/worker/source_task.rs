@@ -21,6 +21,10 @@ use crate::connector::{
 use crate::kafka::{Sender, ShardProducer};
 use crate::offsets::{JsonMap, OffsetKey, OffsetStore};
 use crate::record::Header;
+use crate::transforms::{ConnectRecord, TransformChain};
+use converters::data::{Schema, SchemaAndValue, Value};
+
+use super::headers;
 
 use super::{StopSignal, TaskId, TaskStats};
 
@@ -57,6 +61,9 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         offsets: run.offsets.offsets(&run.id.connector),
         connector: run.id.connector.clone(),
     };
+    // Built here, on the shard: a chain caches derived schemas and is used by this task only.
+    let transforms = TransformChain::from_config(&run.config)
+        .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
     task.start(&run.config, &context).await?;
     let mut sender = Sender::new(producer, 100_000);
     // Offsets of records handed to the producer and not yet committed, by source partition.
@@ -72,7 +79,16 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         };
-        if let Err(e) = send_batch(&run, &mut sender, &mut topics, &mut pending, batch).await {
+        if let Err(e) = send_batch(
+            &run,
+            &transforms,
+            &mut sender,
+            &mut topics,
+            &mut pending,
+            batch,
+        )
+        .await
+        {
             break Err(e);
         }
         if last_commit.elapsed() >= run.flush_interval {
@@ -91,6 +107,7 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
 
 async fn send_batch(
     run: &SourceRun,
+    transforms: &TransformChain,
     sender: &mut Sender,
     topics: &mut BTreeMap<Arc<str>, Rc<str>>,
     pending: &mut BTreeMap<OffsetKey, JsonMap>,
@@ -106,6 +123,9 @@ async fn send_batch(
                 record.source_offset.clone(),
             );
         }
+        let Some(record) = transform(run, transforms, record)? else {
+            continue;
+        };
         let Some((key, value)) = convert(run, &record).await? else {
             continue;
         };
@@ -128,6 +148,71 @@ async fn send_batch(
     }
     run.stats.add(sent, bytes);
     Ok(())
+}
+
+/// Runs the transforms over a record; `None` when a transform drops it, or when it fails on the
+/// record under `errors.tolerance=all`.
+fn transform(
+    run: &SourceRun,
+    transforms: &TransformChain,
+    record: SourceRecord,
+) -> Result<Option<SourceRecord>, TaskError> {
+    if transforms.is_empty() {
+        return Ok(Some(record));
+    }
+    let data = |payload: Payload| match payload {
+        Payload::Null => SchemaAndValue::default(),
+        Payload::Data(d) => d,
+        Payload::Raw(b) => SchemaAndValue::new(Some(Schema::optional_bytes()), Value::Bytes(b)),
+    };
+    let SourceRecord {
+        source_partition,
+        source_offset,
+        topic,
+        kafka_partition,
+        key,
+        value,
+        timestamp,
+        headers: raw_headers,
+    } = record;
+    let connect = ConnectRecord {
+        topic: Arc::clone(&topic),
+        kafka_partition,
+        key: data(key),
+        value: data(value),
+        timestamp,
+        headers: headers::to_connect(&raw_headers),
+        kafka_offset: None,
+    };
+    match transforms.apply(connect) {
+        Ok(None) => Ok(None),
+        Ok(Some(r)) => Ok(Some(SourceRecord {
+            source_partition,
+            source_offset,
+            topic: r.topic,
+            kafka_partition: r.kafka_partition,
+            key: Payload::Data(r.key),
+            value: Payload::Data(r.value),
+            timestamp: r.timestamp,
+            headers: headers::to_raw(r.headers),
+        })),
+        Err(e) => {
+            let message = format!(
+                "{}: TRANSFORMATION failed for a record for topic {topic}: {e}",
+                run.id
+            );
+            if !e.is_data() {
+                return Err(TaskError::with_source(ErrorClass::Config, message, e));
+            }
+            if !run.errors.tolerate_all {
+                return Err(TaskError::with_source(ErrorClass::BadData, message, e));
+            }
+            if run.errors.log {
+                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message);
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// Serializes key and value; `None` when the record is skipped under `errors.tolerance=all`.

@@ -1,0 +1,155 @@
+//! What the load generator writes: a record carrying its sequence number and send time, padded
+//! to the requested size, in the chosen format — so the measuring side can compute end-to-end
+//! latency whatever the format.
+
+use std::sync::{Arc, LazyLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use converters::data::{Schema, SchemaBuilder, SchemaRef, Str, Struct, Value};
+use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
+
+/// The record formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `<seq>,<send micros>,<padding>` as text.
+    String,
+    /// `{"seq":..,"ts":..,"payload":".."}`, no schema.
+    Json,
+    /// The same with Kafka Connect's `{"schema":..,"payload":..}` envelope.
+    JsonSchema,
+}
+
+static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    SchemaBuilder::struct_()
+        .name("wharf.loadgen.Record")
+        .field("seq", Schema::int64())
+        .field("ts", Schema::int64())
+        .field("payload", Schema::string())
+        .build()
+        .unwrap_or_else(|_| Schema::string())
+});
+
+/// Microseconds since the epoch.
+pub fn now_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Builds record values of one format and size, and reads their send time back.
+#[derive(Debug, Clone)]
+pub struct Payloads {
+    format: Format,
+    json: Arc<JsonConverter>,
+    padding: Str,
+    size: usize,
+}
+
+impl Payloads {
+    pub fn new(format: Format, size: usize) -> Self {
+        let mut config = JsonConverterConfig::defaults(ConverterType::Value);
+        config.schemas_enable = format == Format::JsonSchema;
+        // The fixed fields take about 40 bytes (more with the schema envelope).
+        let overhead = match format {
+            Format::String => 24,
+            Format::Json => 40,
+            Format::JsonSchema => 220,
+        };
+        let padding = "x".repeat(size.saturating_sub(overhead));
+        Self {
+            format,
+            json: Arc::new(JsonConverter::with_config(config)),
+            padding: Str::from(padding),
+            size,
+        }
+    }
+
+    /// The value of record `seq`, stamped with the current time.
+    pub fn value(&self, seq: u64) -> Bytes {
+        let ts = now_micros();
+        match self.format {
+            Format::String => {
+                let mut text = format!("{seq},{ts},");
+                text.push_str(self.padding.as_str());
+                Bytes::from(text)
+            }
+            Format::Json | Format::JsonSchema => {
+                let record = Struct::new(SCHEMA.clone()).and_then(|s| {
+                    s.with("seq", Value::Int64(i64::try_from(seq).unwrap_or(i64::MAX)))?
+                        .with("ts", Value::Int64(ts))?
+                        .with("payload", Value::String(self.padding.clone()))
+                });
+                let value = record.map_or(Value::Null, Value::Struct);
+                self.json
+                    .from_connect_data("", &[], Some(&SCHEMA), &value)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    /// Target value size in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The send time (micros) and sequence number in a value, if it is one of ours.
+    pub fn read(&self, value: &Bytes) -> Option<(i64, u64)> {
+        match self.format {
+            Format::String => {
+                let text = std::str::from_utf8(value).ok()?;
+                let mut parts = text.splitn(3, ',');
+                let seq = parts.next()?.parse().ok()?;
+                let ts = parts.next()?.parse().ok()?;
+                Some((ts, seq))
+            }
+            Format::Json | Format::JsonSchema => {
+                let data = self.json.to_connect_data("", &[], Some(value)).ok()?;
+                let Value::Struct(s) = &data.value else {
+                    return match &data.value {
+                        Value::Map(entries) => {
+                            let get = |name: &str| {
+                                entries.iter().find_map(|(k, v)| match (k, v) {
+                                    (Value::String(k), Value::Int64(n)) if k.as_str() == name => {
+                                        Some(*n)
+                                    }
+                                    _ => None,
+                                })
+                            };
+                            Some((get("ts")?, u64::try_from(get("seq")?).ok()?))
+                        }
+                        _ => None,
+                    };
+                };
+                let ts = match s.get("ts")? {
+                    Value::Int64(n) => *n,
+                    _ => return None,
+                };
+                let seq = match s.get("seq")? {
+                    Value::Int64(n) => u64::try_from(*n).ok()?,
+                    _ => return None,
+                };
+                Some((ts, seq))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_and_have_about_the_requested_size() {
+        for format in [Format::String, Format::Json, Format::JsonSchema] {
+            let p = Payloads::new(format, 1000);
+            let v = p.value(7);
+            let (ts, seq) = p.read(&v).unwrap();
+            assert_eq!(seq, 7, "{format:?}");
+            assert!((now_micros() - ts).abs() < 10_000_000);
+            assert!(v.len().abs_diff(1000) < 200, "{format:?}: {}", v.len());
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Reading one transform's or predicate's keys (`transforms.<alias>.*`, `predicates.<alias>.*`)
+//! against its [`ConfigDef`], collecting every problem with the key's full name.
+
+use std::sync::Arc;
+
+use converters::data::{SchemaBuilder, SchemaRef};
+
+use crate::config::{ConfigDef, ConfigType, FieldError, Properties, split_list};
+
+/// One plugin's view of the connector config while it is being built.
+#[derive(Debug)]
+pub(crate) struct PluginConfig<'a> {
+    alias: Arc<str>,
+    prefix: &'a str,
+    props: &'a Properties,
+    def: ConfigDef,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> PluginConfig<'a> {
+    /// Checks every key of `def` (types, validators, required keys) under `prefix`.
+    pub(crate) fn new(
+        alias: Arc<str>,
+        prefix: &'a str,
+        props: &'a Properties,
+        def: ConfigDef,
+    ) -> Self {
+        let mut errors = Vec::new();
+        for key in def.keys() {
+            let full = format!("{prefix}{}", key.name);
+            match (props.get(&full), key.default) {
+                (Some(raw), _) => {
+                    if let Err(message) = key.check(raw) {
+                        let message = message.replacen(
+                            &format!("configuration {}", key.name),
+                            &format!("configuration {full}"),
+                            1,
+                        );
+                        errors.push(FieldError { key: full, message });
+                    }
+                }
+                (None, Some(_)) => {}
+                (None, None) => errors.push(FieldError {
+                    message: format!(
+                        "Missing required configuration \"{full}\" which has no default value."
+                    ),
+                    key: full,
+                }),
+            }
+        }
+        Self {
+            alias,
+            prefix,
+            props,
+            def,
+            errors,
+        }
+    }
+
+    pub(crate) fn alias(&self) -> Arc<str> {
+        self.alias.clone()
+    }
+
+    /// The key's full name, e.g. `transforms.cast.spec`.
+    pub(crate) fn full_key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// Whether the key already has an error (so later checks do not pile on).
+    pub(crate) fn failed(&self, key: &str) -> bool {
+        let full = self.full_key(key);
+        self.errors.iter().any(|e| e.key == full)
+    }
+
+    /// Whether the key is given (not just defaulted).
+    pub(crate) fn is_set(&self, key: &str) -> bool {
+        self.props.contains_key(&self.full_key(key))
+    }
+
+    /// The value as given, or the default.
+    pub(crate) fn raw(&self, key: &str) -> Option<&str> {
+        self.props
+            .get(&self.full_key(key))
+            .map(String::as_str)
+            .or_else(|| self.def.key(key).and_then(|k| k.default))
+    }
+
+    /// A string key; `None` if unset and without default.
+    pub(crate) fn string(&self, key: &str) -> Option<String> {
+        self.raw(key).map(str::to_owned)
+    }
+
+    /// A string key whose default is Kafka Connect's `null`: unset and empty both mean `None`.
+    pub(crate) fn nullable(&self, key: &str) -> Option<String> {
+        self.raw(key).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
+    pub(crate) fn list(&self, key: &str) -> Vec<String> {
+        split_list(self.raw(key).unwrap_or(""))
+    }
+
+    pub(crate) fn boolean(&self, key: &str) -> bool {
+        self.raw(key)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
+    pub(crate) fn int(&self, key: &str) -> Option<i32> {
+        debug_assert!(self.def.key(key).is_some_and(|k| k.ty == ConfigType::Int));
+        self.raw(key)?.trim().parse().ok()
+    }
+
+    /// Kafka Connect 4.3's `ValidList.anyNonDuplicateValues(false, ..)`: at least one item.
+    /// (Repeated items are accepted, as Kafka Connect 4.3 accepts them in practice.)
+    pub(crate) fn check_non_empty(&mut self, key: &str) {
+        if !self.failed(key) && self.list(key).is_empty() {
+            let full = self.full_key(key);
+            self.fail(
+                key,
+                format!(
+                    "Configuration '{full}' must not be empty. Valid values include: any \
+                     non-empty value"
+                ),
+            );
+        }
+    }
+
+    /// Kafka Connect's `NonEmptyListValidator`.
+    pub(crate) fn check_non_empty_list(&mut self, key: &str) {
+        if !self.failed(key) && self.list(key).is_empty() {
+            self.invalid(key, "[]", "Empty list");
+        }
+    }
+
+    /// Records a problem with a key, in Kafka Connect's wording: `Invalid value <v> for
+    /// configuration <full key>: <reason>`.
+    pub(crate) fn invalid(&mut self, key: &str, value: &str, reason: impl AsRef<str>) {
+        let full = self.full_key(key);
+        let message = format!(
+            "Invalid value {value} for configuration {full}: {}",
+            reason.as_ref()
+        );
+        self.errors.push(FieldError { key: full, message });
+    }
+
+    /// Records a problem with a key, with a message of its own.
+    pub(crate) fn fail(&mut self, key: &str, message: impl Into<String>) {
+        let full = self.full_key(key);
+        self.errors.push(FieldError {
+            key: full,
+            message: message.into(),
+        });
+    }
+
+    /// A fixed schema a transform needs (such as the Timestamp schema); a failure is recorded.
+    pub(crate) fn schema(&mut self, builder: SchemaBuilder) -> Option<SchemaRef> {
+        match builder.build() {
+            Ok(schema) => Some(schema),
+            Err(e) => {
+                self.fail("type", format!("internal schema error: {e}"));
+                None
+            }
+        }
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    pub(crate) fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
+    /// The built plugin if no problem was recorded.
+    pub(crate) fn done<T>(&self, built: T) -> Option<T> {
+        (!self.has_errors()).then_some(built)
+    }
+}
