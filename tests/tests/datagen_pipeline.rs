@@ -270,3 +270,15 @@ fn datagen_through_a_transform_chain() {
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn datagen_orders_through_avro_and_the_registry() {
+    let registry = integration_tests::registry_url();
+    run_pipeline(
+        "avro",
+        &[
+            ("value.converter", "io.confluent.connect.avro.AvroConverter"),
+            ("value.converter.schema.registry.url", &registry),
+        ],
+    );
+}

@@ -132,6 +132,18 @@ fn million_lines_file_to_kafka_to_file_string() {
 }
 
 #[test]
+fn million_lines_file_to_kafka_to_file_avro() {
+    let registry = integration_tests::registry_url();
+    million_lines(
+        "avro",
+        &[
+            ("value.converter", "io.confluent.connect.avro.AvroConverter"),
+            ("value.converter.schema.registry.url", &registry),
+        ],
+    );
+}
+
+#[test]
 fn million_lines_file_to_kafka_to_file_json_with_schemas() {
     million_lines(
         "json",
