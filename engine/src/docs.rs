@@ -49,6 +49,26 @@ pub fn plugin_reference() -> String {
         out.push_str(".\n\n");
         table(&mut out, (plugin.connector)().config_def().keys());
     }
+    for info in crate::transforms::registry::plugins() {
+        let _ = write!(
+            out,
+            "## {} ({})\n\n{}\n\nNames accepted in `type`: `{}`",
+            info.class,
+            info.kind().rest_name(),
+            info.doc,
+            info.class
+        );
+        for alias in info.aliases {
+            let _ = write!(out, ", `{alias}`");
+        }
+        out.push_str(".\n\n");
+        let def = info.config_def();
+        if def.keys().is_empty() {
+            out.push_str("No config keys.\n\n");
+        } else {
+            table(&mut out, def.keys());
+        }
+    }
     for kind in [
         crate::connector::ConnectorType::Source,
         crate::connector::ConnectorType::Sink,

@@ -37,6 +37,9 @@ pub async fn list(RawQuery(query): RawQuery) -> Answer {
         .map(|p| json!({"class": p.class, "type": p.kind.rest_name(), "version": p.version}))
         .collect();
     if !connectors_only {
+        for t in crate::transforms::registry::plugins() {
+            plugins.push(json!({"class": t.class, "type": t.kind().rest_name(), "version": env!("CARGO_PKG_VERSION")}));
+        }
         for c in converters::ConverterClass::ALL
             .iter()
             .filter(|c| c.is_available())
