@@ -96,7 +96,7 @@ fn output_type(name: &str) -> Result<Type, String> {
 #[derive(Debug, Clone, PartialEq)]
 enum Spec {
     Whole(Type),
-    Fields(Vec<(String, Type)>),
+    Fields(Vec<(Str, Type)>),
 }
 
 fn parse_spec(items: &[String]) -> Result<Spec, String> {
@@ -104,16 +104,16 @@ fn parse_spec(items: &[String]) -> Result<Spec, String> {
         return Err("Must specify at least one field to cast.".to_owned());
     }
     let mut whole = None;
-    let mut fields: Vec<(String, Type)> = Vec::new();
+    let mut fields: Vec<(Str, Type)> = Vec::new();
     for mapping in items {
         match super::util::java_split(mapping, ':').as_slice() {
             [ty] => whole = Some(output_type(ty)?),
             [field, ty] => {
                 let ty = output_type(ty)?;
                 let field = field.trim();
-                match fields.iter_mut().find(|(f, _)| f == field) {
+                match fields.iter_mut().find(|(f, _)| f.as_str() == field) {
                     Some(slot) => slot.1 = ty,
-                    None => fields.push((field.to_owned(), ty)),
+                    None => fields.push((Str::from(field), ty)),
                 }
             }
             _ => return Err(format!("Invalid cast mapping: {mapping}")),
@@ -175,7 +175,10 @@ impl Transform for Cast {
 impl Cast {
     fn target(&self, field: &str) -> Option<Type> {
         match &self.spec {
-            Spec::Fields(fields) => fields.iter().find(|(f, _)| f == field).map(|(_, t)| *t),
+            Spec::Fields(fields) => fields
+                .iter()
+                .find(|(f, _)| f.as_str() == field)
+                .map(|(_, t)| *t),
             Spec::Whole(_) => None,
         }
     }

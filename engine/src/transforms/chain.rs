@@ -25,7 +25,9 @@ use std::sync::Arc;
 use super::config::PluginConfig;
 use super::registry::{self, Builder, PluginInfo, PluginKind};
 use super::{ConnectRecord, Predicate, Transform, TransformError};
-use crate::config::{ConfigErrors, FieldError, Properties, split_list};
+use crate::config::{
+    ConfigDef, ConfigErrors, ConfigKey, ConfigType, FieldError, Properties, split_list,
+};
 
 /// The `transforms` key: aliases of the transforms, in the order they apply.
 pub const TRANSFORMS_CONFIG: &str = "transforms";
@@ -115,6 +117,32 @@ impl TransformChain {
     pub fn is_empty(&self) -> bool {
         self.stages.is_empty()
     }
+}
+
+/// A chain is itself a transform, so chains compose.
+impl Transform for TransformChain {
+    fn apply(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, TransformError> {
+        TransformChain::apply(self, record)
+    }
+}
+
+/// The keys every transform takes besides its own, without the `transforms.<alias>.` prefix
+/// (Kafka Connect adds them to each transform's spec).
+pub fn stage_config_def() -> ConfigDef {
+    ConfigDef::new([
+        ConfigKey::optional(
+            PREDICATE_CONFIG,
+            ConfigType::String,
+            "",
+            "The alias of a predicate used to determine whether to apply this transformation.",
+        ),
+        ConfigKey::optional(
+            NEGATE_CONFIG,
+            ConfigType::Boolean,
+            "false",
+            "Whether the configured predicate should be negated.",
+        ),
+    ])
 }
 
 fn error(errors: &mut Vec<FieldError>, key: &str, message: String) {

@@ -30,7 +30,7 @@ impl<'a> PluginConfig<'a> {
             let full = format!("{prefix}{}", key.name);
             match (props.get(&full), key.default) {
                 (Some(raw), _) => {
-                    if let Err(message) = key.check(raw) {
+                    if let Err(message) = key.check(raw.trim_matches(|c: char| c <= ' ')) {
                         let message = message.replacen(
                             &format!("configuration {}", key.name),
                             &format!("configuration {full}"),
@@ -77,11 +77,12 @@ impl<'a> PluginConfig<'a> {
         self.props.contains_key(&self.full_key(key))
     }
 
-    /// The value as given, or the default.
+    /// The value as given, or the default. Like Kafka Connect's `ConfigDef`, surrounding
+    /// whitespace is not part of a value.
     pub(crate) fn raw(&self, key: &str) -> Option<&str> {
         self.props
             .get(&self.full_key(key))
-            .map(String::as_str)
+            .map(|v| v.trim_matches(|c: char| c <= ' '))
             .or_else(|| self.def.key(key).and_then(|k| k.default))
     }
 

@@ -26,3 +26,18 @@ impl Transform for Filter {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::transforms::testing::*;
+    use converters::data::Value;
+
+    #[test]
+    fn drops_everything() {
+        let t = transform("org.apache.kafka.connect.transforms.Filter", &[]);
+        assert_eq!(
+            t.apply(value_record(sv(None, Value::Int32(1)))).unwrap(),
+            None
+        );
+    }
+}

@@ -3,7 +3,9 @@
 //! optional struct becomes optional; defaults of parent structs carry down to their fields.
 //! Structs with MAP fields are refused, as in Kafka Connect.
 
-use converters::data::{Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Type, Value};
+use converters::data::{
+    Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Str, Struct, Type, Value,
+};
 
 use super::config::PluginConfig;
 use super::util::{
@@ -68,11 +70,19 @@ impl Transform for Flatten {
                         .schemas
                         .get_or_try_insert(&schema, || self.derive(&schema))?;
                     let mut values = Vec::with_capacity(updated.fields().len());
-                    self.flatten_struct(value, "", &mut values, 0)?;
+                    self.flatten_struct(&schema, Some(value), &mut values, 0)?;
+                    if values.len() != updated.fields().len() {
+                        return Err(Fail::new(
+                            "flattened values do not match the flattened schema",
+                        ));
+                    }
                     let mut out = Struct::new(updated.clone())?;
-                    for (name, v) in values {
-                        out.put(&name, v)
-                            .map_err(|e| Fail::from(e).in_field(&name))?;
+                    for (field, v) in updated.fields().iter().zip(values) {
+                        // Fields start out null; like Kafka Connect, nulls are not written.
+                        if !v.is_null() {
+                            out.put(field.name(), v)
+                                .map_err(|e| Fail::from(e).in_field(field.name()))?;
+                        }
                     }
                     Ok(SchemaAndValue::new(Some(updated), Value::Struct(out)))
                 }
@@ -136,7 +146,7 @@ impl Flatten {
                         ),
                     ));
                 }
-                other => map_put(out, &name, other),
+                other => map_put(out, &Str::from(name), other),
             }
         }
         Ok(())
@@ -203,23 +213,29 @@ impl Flatten {
         Ok(builder)
     }
 
+    /// The leaf values of a struct, in the order of the flattened schema's fields; the leaves
+    /// under a null struct are null.
     fn flatten_struct(
         &self,
-        value: &Struct,
-        prefix: &str,
-        out: &mut Vec<(String, Value)>,
+        schema: &Schema,
+        value: Option<&Struct>,
+        out: &mut Vec<Value>,
         depth: usize,
     ) -> Result<(), Fail> {
         if depth > converters::data::MAX_DEPTH {
             return Err(too_deep());
         }
-        for (field, raw) in value.iter() {
-            let name = self.name(prefix, field.name());
-            let v = super::util::field_value(field, raw, true);
-            match v {
-                Value::Struct(nested) => self.flatten_struct(&nested, &name, out, depth + 1)?,
-                Value::Null if field.schema().ty() == Type::Struct => {}
-                other => out.push((name, other)),
+        let schema = value.map_or(schema, |s| &**s.schema());
+        let values = value.map(Struct::values);
+        for (i, field) in schema.fields().iter().enumerate() {
+            let v = match values.and_then(|v| v.get(i)) {
+                Some(raw) => super::util::field_value(field, raw, true),
+                None => Value::Null,
+            };
+            if field.schema().ty() == Type::Struct {
+                self.flatten_struct(field.schema(), v.as_struct(), out, depth + 1)?;
+            } else {
+                out.push(v);
             }
         }
         Ok(())

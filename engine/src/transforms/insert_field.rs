@@ -5,6 +5,9 @@
 //! Difference: an empty `*.field` value means "not set" (Kafka Connect would insert a field
 //! named "").
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use converters::data::logical::timestamp_schema;
 use converters::data::{Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Str, Struct, Value};
 
@@ -68,7 +71,7 @@ pub(crate) fn config_def() -> ConfigDef {
 /// `InsertionSpec`: a field name and whether the field is optional.
 #[derive(Debug, Clone)]
 struct Insertion {
-    name: String,
+    name: Str,
     optional: bool,
 }
 
@@ -77,17 +80,17 @@ impl Insertion {
         let spec = spec?;
         Some(if let Some(name) = spec.strip_suffix('?') {
             Self {
-                name: name.to_owned(),
+                name: Str::from(name),
                 optional: true,
             }
         } else if let Some(name) = spec.strip_suffix('!') {
             Self {
-                name: name.to_owned(),
+                name: Str::from(name),
                 optional: false,
             }
         } else {
             Self {
-                name: spec,
+                name: Str::from(spec),
                 optional: true,
             }
         })
@@ -112,6 +115,8 @@ struct InsertField {
     timestamp: Option<Insertion>,
     static_field: Option<(Insertion, Str)>,
     replace_null: bool,
+    /// The last topic seen, as a value: records of one topic share its bytes.
+    last_topic: RefCell<Option<(Arc<str>, Str)>>,
     timestamp_schemas: (SchemaRef, SchemaRef),
     schemas: SchemaCache<SchemaRef>,
 }
@@ -157,6 +162,7 @@ pub(crate) fn build(cfg: &mut PluginConfig<'_>, side: Side) -> Option<Box<dyn Tr
         timestamp,
         static_field,
         replace_null: cfg.boolean(REPLACE_NULL),
+        last_topic: RefCell::new(None),
         timestamp_schemas: (optional_ts, required_ts),
         schemas: SchemaCache::default(),
     });
@@ -169,7 +175,11 @@ impl Transform for InsertField {
             return Ok(Some(record));
         }
         let meta = Meta {
-            topic: Str::from(&*record.topic),
+            topic: if self.topic.is_some() {
+                self.topic_str(&record.topic)
+            } else {
+                Str::new()
+            },
             partition: record.kafka_partition,
             offset: record.kafka_offset,
             timestamp: record.timestamp,
@@ -201,6 +211,20 @@ impl Meta {
 }
 
 impl InsertField {
+    fn topic_str(&self, topic: &Arc<str>) -> Str {
+        let Ok(mut last) = self.last_topic.try_borrow_mut() else {
+            return Str::from(&**topic);
+        };
+        match &*last {
+            Some((t, s)) if Arc::ptr_eq(t, topic) => s.clone(),
+            _ => {
+                let s = Str::from(&**topic);
+                *last = Some((topic.clone(), s.clone()));
+                s
+            }
+        }
+    }
+
     fn schemaless(&self, value: Value, meta: &Meta) -> Result<SchemaAndValue, Fail> {
         let mut entries = into_map(value, PURPOSE)?;
         if let Some(f) = &self.topic {

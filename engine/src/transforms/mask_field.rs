@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use converters::data::logical::Logical;
-use converters::data::{Decimal, Schema, SchemaAndValue, Str, Struct, Value};
+use converters::data::{Decimal, Schema, SchemaAndValue, Str, Value};
 
 use super::config::PluginConfig;
 use super::java::{self, Number};
@@ -64,7 +64,7 @@ struct Replacement {
 struct MaskField {
     ctx: Ctx,
     side: Side,
-    fields: HashSet<String>,
+    fields: HashSet<Str>,
     replacement: Option<Replacement>,
     replace_null: bool,
 }
@@ -83,7 +83,7 @@ pub(crate) fn build(cfg: &mut PluginConfig<'_>, side: Side) -> Option<Box<dyn Tr
     let t: Box<dyn Transform> = Box::new(MaskField {
         ctx: Ctx { alias: cfg.alias() },
         side,
-        fields: cfg.list(FIELDS).into_iter().collect(),
+        fields: cfg.list(FIELDS).into_iter().map(Str::from).collect(),
         replacement,
         replace_null: cfg.boolean(REPLACE_NULL),
     });
@@ -104,22 +104,47 @@ impl Transform for MaskField {
                     Ok(SchemaAndValue::new(None, Value::Map(entries)))
                 }
                 Some(schema) => {
-                    let value = require_struct(&data.value, PURPOSE)?;
-                    let mut out = Struct::new(value.schema().clone())?;
-                    for (field, raw) in value.iter() {
-                        let name = field.name();
-                        let original = field_value(field, raw, self.replace_null);
-                        let v = if self.fields.contains(name) {
-                            self.masked(&original, Some(field.schema()))
-                                .map_err(|f| f.in_field(name))?
-                        } else {
-                            original
-                        };
-                        out.put(name, v).map_err(|e| Fail::from(e).in_field(name))?;
-                    }
-                    Ok(SchemaAndValue::new(Some(schema), Value::Struct(out)))
+                    let mut value = data.value;
+                    self.mask_struct(&mut value)?;
+                    Ok(SchemaAndValue::new(Some(schema), value))
                 }
             })
+    }
+}
+
+impl MaskField {
+    /// Masks in place: the struct keeps its schema, so only the fields that change are written.
+    /// Null fields with a default get the default, as Kafka Connect's copy does.
+    fn mask_struct(&self, value: &mut Value) -> Result<(), Fail> {
+        let mut updates = Vec::new();
+        let own_schema = {
+            let s = require_struct(value, PURPOSE)?;
+            for (field, raw) in s.iter() {
+                let name = field.name();
+                if self.fields.contains(name) {
+                    let original = field_value(field, raw, self.replace_null);
+                    let masked = self
+                        .masked(&original, Some(field.schema()))
+                        .map_err(|f| f.in_field(name))?;
+                    updates.push((field.index(), masked));
+                } else if raw.is_null()
+                    && self.replace_null
+                    && let Some(default) = field.schema().default_value()
+                {
+                    updates.push((field.index(), default.clone()));
+                }
+            }
+            s.schema().clone()
+        };
+        if let Value::Struct(s) = value {
+            for (index, v) in updates {
+                if let Some(field) = own_schema.fields().get(index) {
+                    s.put(field.name(), v)
+                        .map_err(|e| Fail::from(e).in_field(field.name()))?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

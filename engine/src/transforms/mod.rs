@@ -52,7 +52,7 @@ mod testing;
 
 use std::sync::Arc;
 
-pub use chain::TransformChain;
+pub use chain::{TransformChain, stage_config_def};
 pub use record::{ConnectHeader, ConnectRecord};
 pub use registry::{PluginInfo, PluginKind};
 

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use converters::data::{Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value};
+use converters::data::{Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Str, Struct, Value};
 
 use super::config::PluginConfig;
 use super::util::{
@@ -86,7 +86,7 @@ struct ReplaceField {
     side: Side,
     exclude: HashSet<String>,
     include: HashSet<String>,
-    renames: HashMap<String, String>,
+    renames: HashMap<String, Str>,
     replace_null: bool,
     schemas: SchemaCache<Derived>,
 }
@@ -103,7 +103,10 @@ pub(crate) fn build(cfg: &mut PluginConfig<'_>, side: Side) -> Option<Box<dyn Tr
     let include = list_or_deprecated(INCLUDE, WHITELIST).into_iter().collect();
     let items = cfg.list(RENAMES);
     let renames = match parse_renames(&items) {
-        Ok(renames) => renames.into_iter().collect(),
+        Ok(renames) => renames
+            .into_iter()
+            .map(|(from, to)| (from, Str::from(to)))
+            .collect(),
         Err(reason) => {
             // Kafka Connect prints the parsed list as the invalid value.
             cfg.invalid(RENAMES, &format!("[{}]", items.join(", ")), reason);
@@ -141,7 +144,7 @@ impl ReplaceField {
     }
 
     fn renamed<'n>(&'n self, name: &'n str) -> &'n str {
-        self.renames.get(name).map_or(name, String::as_str)
+        self.renames.get(name).map_or(name, Str::as_str)
     }
 
     fn schemaless(&self, value: Value) -> Result<SchemaAndValue, Fail> {
@@ -154,12 +157,10 @@ impl ReplaceField {
             if !self.keep(name) {
                 continue;
             }
-            let renamed = self.renamed(name);
-            if renamed == name {
-                super::util::map_put(&mut out, name, value);
-            } else {
-                let renamed = renamed.to_owned();
-                super::util::map_put(&mut out, &renamed, value);
+            match self.renames.get(name) {
+                Some(renamed) => super::util::map_put(&mut out, renamed, value),
+                // Keys of a map are distinct: one that is not renamed keeps its own entry.
+                None => out.push((key, value)),
             }
         }
         Ok(SchemaAndValue::new(None, Value::Map(out)))

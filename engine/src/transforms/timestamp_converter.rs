@@ -192,7 +192,7 @@ impl Precision {
 struct TimestampConverter {
     ctx: Ctx,
     side: Side,
-    field: String,
+    field: Str,
     target: Kind,
     format: Option<DateFormat>,
     precision: Precision,
@@ -245,7 +245,7 @@ pub(crate) fn build(cfg: &mut PluginConfig<'_>, side: Side) -> Option<Box<dyn Tr
     let t: Box<dyn Transform> = Box::new(TimestampConverter {
         ctx: Ctx { alias: cfg.alias() },
         side,
-        field: cfg.string(FIELD).unwrap_or_default(),
+        field: Str::from(cfg.string(FIELD).unwrap_or_default()),
         target,
         format,
         precision,
@@ -315,7 +315,7 @@ impl TimestampConverter {
         for (field, raw) in value.iter() {
             let name = field.name();
             let v = field_value(field, raw, self.replace_null);
-            let v = if name == self.field {
+            let v = if name == self.field.as_str() {
                 let kind = Kind::of_schema(field.schema()).map_err(|f| f.in_field(name))?;
                 self.convert(&v, Some(kind)).map_err(|f| f.in_field(name))?
             } else {
@@ -329,7 +329,7 @@ impl TimestampConverter {
     fn derive(&self, schema: &Schema) -> Result<SchemaRef, Fail> {
         let mut builder = copy_basics(schema, SchemaBuilder::struct_());
         for field in schema.fields() {
-            let fs = if field.name() == self.field {
+            let fs = if field.name() == self.field.as_str() {
                 self.target_schema(field.schema().is_optional())
             } else {
                 field.schema().clone()

@@ -175,10 +175,13 @@ pub(crate) fn map_get<'m>(entries: &'m [(Value, Value)], key: &str) -> Option<&'
 }
 
 /// `Map.put`: replaces the value of an existing key in place, or appends.
-pub(crate) fn map_put(entries: &mut Vec<(Value, Value)>, key: &str, value: Value) {
-    match entries.iter_mut().find(|(k, _)| k.as_str() == Some(key)) {
+pub(crate) fn map_put(entries: &mut Vec<(Value, Value)>, key: &Str, value: Value) {
+    match entries
+        .iter_mut()
+        .find(|(k, _)| k.as_str() == Some(key.as_str()))
+    {
         Some(slot) => slot.1 = value,
-        None => entries.push((Value::String(Str::from(key)), value)),
+        None => entries.push((Value::String(key.clone()), value)),
     }
 }
 

@@ -1,5 +1,7 @@
-//! `TopicNameMatches`: true for records whose whole topic name matches `pattern` (Rust `regex`
-//! syntax; see [`RegexRouter`](crate::transforms::registry) for the differences from Java's).
+//! `TopicNameMatches`: true for records whose whole topic name matches `pattern`.
+//!
+//! Difference: the pattern is in Rust's `regex` syntax, which has no look-around or
+//! back-references (a pattern using them is refused at configuration time).
 
 use regex::Regex;
 
