@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
@@ -28,6 +28,7 @@ use bytes::Bytes;
 use converters::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
 use converters::data::{Decimal, Schema, SchemaBuilder, SchemaRef, Struct, Value};
 use converters::{ConverterConfig, ConverterType, JsonConverter};
+use integration_tests::java::{self, JavaHarness};
 
 const SETTINGS: [&str; 8] = ["EBR", "EBK", "ENR", "ENK", "PBR", "PBK", "PNR", "PNK"];
 const DAY: i64 = 86_400_000;
@@ -42,71 +43,17 @@ struct Harness {
     encoded: BTreeMap<(String, String), String>,
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn jdk_tool(name: &str) -> PathBuf {
-    let tool = std::env::var_os("JAVA_HOME")
-        .map(|home| Path::new(&home).join("bin").join(name))
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| PathBuf::from(name));
-    let works = Command::new(&tool)
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        works,
-        "`{}` is not available: json_compat needs a JDK (17+) with java and javac on PATH or in \
-         JAVA_HOME, and the Kafka jars; run `scripts/stack up`",
-        tool.display()
-    );
-    tool
-}
-
 fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
     HARNESS.get_or_init(|| {
-        let libs = std::env::var_os("KAFKA_LIBS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".stack/lib/kafka-4.3.1"));
-        for jar in [
-            "connect-json-4.3.1.jar",
-            "connect-api-4.3.1.jar",
-            "kafka-clients-4.3.1.jar",
-        ] {
-            assert!(
-                libs.join(jar).exists(),
-                "{} not found in {}: run `scripts/stack up` (it downloads Kafka 4.3.1's jars) or \
-                 set KAFKA_LIBS to a folder holding them",
-                jar,
-                libs.display()
-            );
-        }
-        let javac = jdk_tool("javac");
-        let java = jdk_tool("java");
-        let source = repo_root().join("tests/java/JsonCompat.java");
-        // One folder per version of the harness, reused by later runs instead of piling up.
-        let mut hasher = std::hash::DefaultHasher::new();
-        std::hash::Hash::hash(&std::fs::read(&source).unwrap(), &mut hasher);
-        let version = std::hash::Hasher::finish(&hasher);
-        let classes = std::env::temp_dir().join(format!("wharf-json-compat-{version:016x}"));
-        std::fs::create_dir_all(&classes).unwrap();
-        let jars = format!("{}/*", libs.display());
-        let compiled = Command::new(&javac)
-            .args(["-nowarn", "-cp", &jars, "-d"])
-            .arg(&classes)
-            .arg(&source)
-            .output()
-            .unwrap();
-        assert!(
-            compiled.status.success(),
-            "javac failed:\n{}",
-            String::from_utf8_lossy(&compiled.stderr)
+        let JavaHarness { java, classpath } = java::compile(
+            "JsonCompat.java",
+            &[
+                "connect-json-4.3.1.jar",
+                "connect-api-4.3.1.jar",
+                "kafka-clients-4.3.1.jar",
+            ],
         );
-        let classpath = format!("{jars}:{}", classes.display());
         let mut harness = Harness {
             java,
             classpath,

@@ -17,7 +17,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use bytes::Bytes;
@@ -25,74 +24,23 @@ use converters::data::logical::{date_schema, decimal_schema, time_schema, timest
 use converters::data::{Decimal, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value};
 use converters::{Converter, ConverterConfig, ConverterType, JsonConverter};
 use engine::transforms::{ConnectHeader, ConnectRecord, TransformChain, TransformError};
+use integration_tests::java::{self, JavaHarness};
 use serde_json::json;
 
 // ---------------------------------------------------------------------------------------------
 // The Java side.
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn jdk_tool(name: &str) -> PathBuf {
-    let tool = std::env::var_os("JAVA_HOME")
-        .map(|home| Path::new(&home).join("bin").join(name))
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| PathBuf::from(name));
-    let works = Command::new(&tool)
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        works,
-        "`{}` is not available: transforms_compat needs a JDK (17+) with java and javac on PATH \
-         or in JAVA_HOME, and the Kafka jars; run `scripts/stack up`",
-        tool.display()
-    );
-    tool
-}
-
 /// Runs Kafka Connect's transforms over the cases; one JSON result per case.
 fn kafka_connect(cases: &[Case]) -> Vec<serde_json::Value> {
-    let libs = std::env::var_os("KAFKA_LIBS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".stack/lib/kafka-4.3.1"));
-    for jar in [
-        "connect-transforms-4.3.1.jar",
-        "connect-api-4.3.1.jar",
-        "connect-json-4.3.1.jar",
-        "kafka-clients-4.3.1.jar",
-    ] {
-        assert!(
-            libs.join(jar).exists(),
-            "{jar} not found in {}: run `scripts/stack up` (it downloads Kafka 4.3.1's jars) or \
-             set KAFKA_LIBS to a folder holding them",
-            libs.display()
-        );
-    }
-    let javac = jdk_tool("javac");
-    let java = jdk_tool("java");
-    let source = repo_root().join("tests/java/TransformsCompat.java");
-    let mut hasher = std::hash::DefaultHasher::new();
-    std::hash::Hash::hash(&std::fs::read(&source).unwrap(), &mut hasher);
-    let version = std::hash::Hasher::finish(&hasher);
-    let classes = std::env::temp_dir().join(format!("wharf-transforms-compat-{version:016x}"));
-    std::fs::create_dir_all(&classes).unwrap();
-    let jars = format!("{}/*", libs.display());
-    let compiled = Command::new(&javac)
-        .args(["-nowarn", "-cp", &jars, "-d"])
-        .arg(&classes)
-        .arg(&source)
-        .output()
-        .unwrap();
-    assert!(
-        compiled.status.success(),
-        "javac failed:\n{}",
-        String::from_utf8_lossy(&compiled.stderr)
+    let JavaHarness { java, classpath } = java::compile(
+        "TransformsCompat.java",
+        &[
+            "connect-transforms-4.3.1.jar",
+            "connect-api-4.3.1.jar",
+            "connect-json-4.3.1.jar",
+            "kafka-clients-4.3.1.jar",
+        ],
     );
-    let classpath = format!("{jars}:{}", classes.display());
     let input: String = cases.iter().map(|c| format!("{}\n", c.to_json())).collect();
     // UTC: Kafka Connect formats some dates in the JVM's zone; wharf always uses UTC.
     let mut child = Command::new(&java)

@@ -61,23 +61,16 @@ impl FileOffsetStore {
 
 impl OffsetStore for FileOffsetStore {
     fn offsets(&self, connector: &str) -> BTreeMap<OffsetKey, JsonMap> {
-        let offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
-        offsets
-            .iter()
-            .filter(|(k, _)| k.connector == connector)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        super::of_connector(
+            &self.offsets.lock().unwrap_or_else(|p| p.into_inner()),
+            connector,
+        )
     }
 
     fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError> {
         let mut offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
         let before = offsets.clone();
-        for (key, value) in updates {
-            match value {
-                Some(v) => offsets.insert(key, v),
-                None => offsets.remove(&key),
-            };
-        }
+        super::apply(&mut offsets, updates);
         if let Err(e) = self.write(&offsets) {
             // Memory must not run ahead of the file: a later read would claim what is not durable.
             *offsets = before;

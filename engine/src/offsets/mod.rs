@@ -81,3 +81,25 @@ pub trait OffsetStore: Send + Sync {
     /// Records offsets (`None` removes the partition) and makes them durable before returning.
     fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError>;
 }
+
+/// The entries of `connector` in a store's map.
+fn of_connector(
+    offsets: &BTreeMap<OffsetKey, JsonMap>,
+    connector: &str,
+) -> BTreeMap<OffsetKey, JsonMap> {
+    offsets
+        .iter()
+        .filter(|(k, _)| k.connector == connector)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Applies committed updates to a store's map; `None` removes the partition.
+fn apply(offsets: &mut BTreeMap<OffsetKey, JsonMap>, updates: Vec<(OffsetKey, Option<JsonMap>)>) {
+    for (key, value) in updates {
+        match value {
+            Some(v) => offsets.insert(key, v),
+            None => offsets.remove(&key),
+        };
+    }
+}

@@ -162,12 +162,10 @@ fn read_all(bootstrap: &str, topic: &str) -> Result<BTreeMap<OffsetKey, JsonMap>
 
 impl OffsetStore for TopicOffsetStore {
     fn offsets(&self, connector: &str) -> BTreeMap<OffsetKey, JsonMap> {
-        let offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
-        offsets
-            .iter()
-            .filter(|(k, _)| k.connector == connector)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        super::of_connector(
+            &self.offsets.lock().unwrap_or_else(|p| p.into_inner()),
+            connector,
+        )
     }
 
     fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError> {
@@ -187,12 +185,7 @@ impl OffsetStore for TopicOffsetStore {
             .flush(TIMEOUT)
             .map_err(|e| kafka_error(&self.topic, "offsets were not acknowledged", e))?;
         let mut offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
-        for (key, value) in updates {
-            match value {
-                Some(v) => offsets.insert(key, v),
-                None => offsets.remove(&key),
-            };
-        }
+        super::apply(&mut offsets, updates);
         Ok(())
     }
 }
