@@ -188,3 +188,71 @@ fn without_tolerance_the_task_fails_with_a_clear_trace_and_restarts_with_backoff
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// wharf extends the dead letter queue to sources: a record the source's converter cannot write
+/// goes to the DLQ as JSON with its schema, with the context headers naming the intended topic.
+#[test]
+fn source_records_the_converter_rejects_go_to_the_dlq() {
+    integration_tests::init_logs();
+    let dir = temp_dir("source-dlq");
+    let (topic, dlq) = (unique("source-dlq-target"), unique("source-dlq"));
+    let name = unique("source-dlq");
+    let mut worker_props = worker(&dir);
+    // StringConverter writes strings and numbers, not the datagen's structs.
+    worker_props.insert(
+        "value.converter".to_owned(),
+        "org.apache.kafka.connect.storage.StringConverter".to_owned(),
+    );
+    let worker = Standalone::start(
+        &worker_props,
+        &[props(&[
+            ("name", &name),
+            ("connector.class", "DatagenConnector"),
+            ("kafka.topic", &topic),
+            ("quickstart", "users"),
+            ("iterations", "20"),
+            ("max.interval", "0"),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", &dlq),
+            ("errors.deadletterqueue.topic.replication.factor", "1"),
+            ("errors.deadletterqueue.context.headers.enable", "true"),
+        ])],
+    )
+    .unwrap();
+    let dead = consume_n(&dlq, 20, Duration::from_secs(60));
+    for (id, outcome) in worker.stop() {
+        assert_eq!(outcome, Ok(()), "task {id}");
+    }
+    for (_, value, headers) in &dead {
+        let value: serde_json::Value = serde_json::from_slice(value.as_ref().unwrap()).unwrap();
+        assert_eq!(value["schema"]["name"], "ksql.users", "{value}");
+        assert!(
+            value["payload"]["userid"]
+                .as_str()
+                .unwrap()
+                .starts_with("User_")
+        );
+        let header = |k: &str| {
+            headers
+                .iter()
+                .find(|(h, _)| h == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(header("__connect.errors.topic"), Some(topic.as_str()));
+        assert_eq!(header("__connect.errors.stage"), Some("VALUE_CONVERTER"));
+        assert_eq!(
+            header("__connect.errors.class.name"),
+            Some("org.apache.kafka.connect.storage.StringConverter")
+        );
+        assert_eq!(
+            header("__connect.errors.connector.name"),
+            Some(name.as_str())
+        );
+    }
+    let offsets = fs::read_to_string(dir.join("offsets.json")).unwrap();
+    assert!(
+        offsets.contains("\"index\":20"),
+        "skipped records are handled: {offsets}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -121,6 +121,7 @@ pub fn spawn(
                 id: id.clone(),
                 converters: c.converters.clone(),
                 errors: c.errors.clone(),
+                bootstrap: ctx.bootstrap.clone(),
                 config: task_props.clone(),
                 producer_config: client_config(ctx, "producer.", None),
                 offsets: Arc::clone(&ctx.offsets),

@@ -23,8 +23,10 @@ pub const DLQ_REPLICATION_FACTOR: &str = "errors.deadletterqueue.topic.replicati
 pub const DLQ_CONTEXT_HEADERS: &str = "errors.deadletterqueue.context.headers.enable";
 
 /// The `errors.*` keys, with Kafka Connect's defaults.
-pub fn keys(sink: bool) -> Vec<ConfigKey> {
-    let mut keys = vec![
+/// Kafka Connect has a dead letter queue for sinks only; wharf's sources may use one too (see
+/// [`super::dlq`]).
+pub fn keys() -> Vec<ConfigKey> {
+    vec![
         ConfigKey::optional(RETRY_TIMEOUT_MS, ConfigType::Long, "0", "The maximum duration in milliseconds that a failed operation will be reattempted. 0 means no retries; -1 means infinite retries.").group("Error Handling"),
         ConfigKey::optional(RETRY_DELAY_MAX_MS, ConfigType::Long, "60000", "The maximum duration in milliseconds between consecutive retry attempts.").group("Error Handling"),
         ConfigKey::optional(TOLERANCE, ConfigType::String, "none", "Behavior for tolerating errors during connector operation. 'none' fails the task on the first error; 'all' skips problematic records.")
@@ -33,15 +35,10 @@ pub fn keys(sink: bool) -> Vec<ConfigKey> {
             .validate(Validator::OneOf(&["none", "all"])),
         ConfigKey::optional(LOG_ENABLE, ConfigType::Boolean, "false", "If true, write each error and the details of the failed operation and problematic record to the log.").group("Error Handling"),
         ConfigKey::optional(LOG_INCLUDE_MESSAGES, ConfigType::Boolean, "false", "Whether to include in the log the record that caused a failure.").group("Error Handling"),
-    ];
-    if sink {
-        keys.extend([
-            ConfigKey::optional(DLQ_TOPIC, ConfigType::String, "", "The name of the topic to be used as the dead letter queue (DLQ) for records that fail. Empty disables the DLQ.").group("Error Handling"),
-            ConfigKey::optional(DLQ_REPLICATION_FACTOR, ConfigType::Int, "3", "Replication factor used to create the dead letter queue topic when it doesn't already exist.").group("Error Handling"),
-            ConfigKey::optional(DLQ_CONTEXT_HEADERS, ConfigType::Boolean, "false", "If true, add headers containing error context to the messages written to the dead letter queue.").group("Error Handling"),
-        ]);
-    }
-    keys
+        ConfigKey::optional(DLQ_TOPIC, ConfigType::String, "", "The name of the topic to be used as the dead letter queue (DLQ) for records that fail. Empty disables the DLQ.").group("Error Handling"),
+        ConfigKey::optional(DLQ_REPLICATION_FACTOR, ConfigType::Int, "3", "Replication factor used to create the dead letter queue topic when it doesn't already exist.").group("Error Handling"),
+        ConfigKey::optional(DLQ_CONTEXT_HEADERS, ConfigType::Boolean, "false", "If true, add headers containing error context to the messages written to the dead letter queue.").group("Error Handling"),
+    ]
 }
 
 /// The parsed `errors.*` settings of one connector.

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod connector_config;
 pub mod convert;
+pub mod dlq;
 pub mod errors;
 pub mod headers;
 pub mod retry;

@@ -6,7 +6,6 @@
 //! records again.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,11 +18,12 @@ use converters::Converter;
 use converters::data::SchemaAndValue;
 
 use super::convert::RecordConverters;
-use super::errors::{ErrorPolicy, Failure, Stage, dlq_headers};
+use super::dlq::DeadLetterQueue;
+use super::errors::{ErrorPolicy, Failure, Stage};
 use super::headers;
 use super::retry::{Attempt, with_retry};
 use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
-use crate::kafka::{self, Sender, ShardConsumer, ShardProducer, TopicSpec};
+use crate::kafka::ShardConsumer;
 use crate::record::{BatchBuilder, RawRecord};
 use crate::transforms::{ConnectRecord, TransformChain};
 
@@ -88,7 +88,14 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     }
     .map_err(|e| kafka_error(&run, "cannot subscribe", e))?;
     task.start(&run.config).await?;
-    let mut dlq = DeadLetterQueue::open(&run).await?;
+    let mut dlq = DeadLetterQueue::open(
+        &run.id,
+        &run.errors,
+        &run.bootstrap,
+        &run.producer_config,
+        &run.stats,
+    )
+    .await?;
     // Built here, on the shard: a chain caches derived schemas and is used by this task only.
     let transforms = TransformChain::from_config(&run.config)
         .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
@@ -147,7 +154,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
             }
             if last_commit.elapsed() >= run.flush_interval && !uncommitted.is_empty() {
                 task.flush().await?;
-                dlq.flush(&run).await?;
+                dlq.flush().await?;
                 commit(&run, &consumer, &mut uncommitted, CommitMode::Async)?;
                 last_commit = Instant::now();
             }
@@ -158,7 +165,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     // On the way out, make what was put durable and commit it, also after a put error: records
     // before the failing batch were accepted.
     let flushed = match task.flush().await {
-        Ok(()) => dlq.flush(&run).await,
+        Ok(()) => dlq.flush().await,
         Err(e) => Err(e),
     };
     let committed = if flushed.is_ok() && !uncommitted.is_empty() {
@@ -335,7 +342,7 @@ async fn reject(
         error_type,
         message: error.to_string(),
     };
-    dlq.send(run, raw, &failure).await?;
+    dlq.send(raw, &failure).await?;
     Ok(None)
 }
 
@@ -362,83 +369,4 @@ async fn read(
         }
     })
     .await
-}
-
-/// The sink's dead letter queue: failed records as they were consumed, plus context headers.
-/// Flushed before consumer offsets are committed, so a committed bad record is in the DLQ.
-struct DeadLetterQueue {
-    target: Option<(Rc<str>, Sender)>,
-}
-
-impl DeadLetterQueue {
-    async fn open(run: &SinkRun) -> Result<Self, TaskError> {
-        let Some(topic) = run.errors.dlq_topic.as_deref() else {
-            return Ok(Self { target: None });
-        };
-        kafka::ensure_topic(
-            &run.bootstrap,
-            &TopicSpec {
-                name: topic,
-                partitions: 1,
-                replication_factor: run.errors.dlq_replication_factor,
-                configs: Vec::new(),
-            },
-        )
-        .await
-        .map_err(|e| {
-            TaskError::with_source(
-                ErrorClass::Config,
-                format!(
-                    "{}: cannot create dead letter queue topic {topic}: {e}",
-                    run.id
-                ),
-                e,
-            )
-        })?;
-        let producer: ShardProducer = run.producer_config.create().map_err(|e| {
-            TaskError::with_source(
-                ErrorClass::Config,
-                format!("{}: cannot create DLQ producer: {e}", run.id),
-                e,
-            )
-        })?;
-        Ok(Self {
-            target: Some((Rc::from(topic), Sender::new(producer, 10_000))),
-        })
-    }
-
-    async fn send(
-        &mut self,
-        run: &SinkRun,
-        raw: &RawRecord,
-        failure: &Failure<'_>,
-    ) -> Result<(), TaskError> {
-        let Some((topic, sender)) = self.target.as_mut() else {
-            return Ok(());
-        };
-        let headers = dlq_headers(raw, failure, run.errors.dlq_context_headers);
-        sender
-            .send_with_headers(
-                topic,
-                raw.key.as_deref(),
-                raw.value.as_deref(),
-                None,
-                &headers,
-            )
-            .await
-            .map_err(|e| {
-                TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
-            })?;
-        run.stats.add_dlq(1);
-        Ok(())
-    }
-
-    async fn flush(&mut self, run: &SinkRun) -> Result<(), TaskError> {
-        if let Some((_, sender)) = self.target.as_mut() {
-            sender.flush().await.map_err(|e| {
-                TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
-            })?;
-        }
-        Ok(())
-    }
 }

@@ -6,23 +6,24 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use converters::Converter;
+use converters::data::{Schema, SchemaAndValue, Value};
+use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 
 use super::convert::RecordConverters;
-use super::errors::{ErrorPolicy, Stage};
+use super::dlq::DeadLetterQueue;
+use super::errors::{ErrorPolicy, Failure, Stage};
 use super::retry::{Attempt, with_retry};
 use crate::connector::{
     ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
 };
 use crate::kafka::{Sender, ShardProducer};
 use crate::offsets::{JsonMap, OffsetKey, OffsetStore};
-use crate::record::Header;
+use crate::record::{Header, RawRecord};
 use crate::transforms::{ConnectRecord, TransformChain};
-use converters::data::{Schema, SchemaAndValue, Value};
 
 use super::headers;
 
@@ -34,6 +35,8 @@ pub struct SourceRun {
     pub id: TaskId,
     pub converters: RecordConverters,
     pub errors: ErrorPolicy,
+    /// For the dead letter queue topic, when `errors.deadletterqueue.topic.name` is set.
+    pub bootstrap: String,
     pub config: crate::config::Properties,
     pub producer_config: rdkafka::ClientConfig,
     pub offsets: Arc<dyn OffsetStore>,
@@ -64,6 +67,14 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
     // Built here, on the shard: a chain caches derived schemas and is used by this task only.
     let transforms = TransformChain::from_config(&run.config)
         .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
+    let mut dlq = DeadLetterQueue::open(
+        &run.id,
+        &run.errors,
+        &run.bootstrap,
+        &run.producer_config,
+        &run.stats,
+    )
+    .await?;
     task.start(&run.config, &context).await?;
     let mut sender = Sender::new(producer, 100_000);
     // Offsets of records handed to the producer and not yet committed, by source partition.
@@ -82,6 +93,7 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         if let Err(e) = send_batch(
             &run,
             &transforms,
+            &mut dlq,
             &mut sender,
             &mut topics,
             &mut pending,
@@ -92,7 +104,7 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
             break Err(e);
         }
         if last_commit.elapsed() >= run.flush_interval {
-            if let Err(e) = commit(&run, &mut sender, &mut pending).await {
+            if let Err(e) = commit(&run, &mut sender, &mut dlq, &mut pending).await {
                 break Err(e);
             }
             task.commit().await?;
@@ -100,7 +112,7 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         }
     };
     // Commit what Kafka has, also after an error: those records are in Kafka.
-    let committed = commit(&run, &mut sender, &mut pending).await;
+    let committed = commit(&run, &mut sender, &mut dlq, &mut pending).await;
     let stopped = task.stop().await;
     result.and(committed).and(stopped)
 }
@@ -108,6 +120,7 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
 async fn send_batch(
     run: &SourceRun,
     transforms: &TransformChain,
+    dlq: &mut DeadLetterQueue,
     sender: &mut Sender,
     topics: &mut BTreeMap<Arc<str>, Rc<str>>,
     pending: &mut BTreeMap<OffsetKey, JsonMap>,
@@ -123,11 +136,22 @@ async fn send_batch(
                 record.source_offset.clone(),
             );
         }
-        let Some(record) = transform(run, transforms, record)? else {
-            continue;
+        // The DLQ wants the record as it was before a transform failed on it.
+        let original = (dlq.is_enabled() && !transforms.is_empty()).then(|| record.clone());
+        let record = match transform(run, transforms, record)? {
+            Outcome::Done(Some(r)) => r,
+            Outcome::Done(None) => continue,
+            Outcome::Rejected(why) => {
+                reject(run, dlq, original.as_ref(), why).await?;
+                continue;
+            }
         };
-        let Some((key, value)) = convert(run, &record).await? else {
-            continue;
+        let (key, value) = match convert(run, &record).await? {
+            Outcome::Done(kv) => kv,
+            Outcome::Rejected(why) => {
+                reject(run, dlq, Some(&record), why).await?;
+                continue;
+            }
         };
         let topic = topics
             .entry(Arc::clone(&record.topic))
@@ -156,9 +180,9 @@ fn transform(
     run: &SourceRun,
     transforms: &TransformChain,
     record: SourceRecord,
-) -> Result<Option<SourceRecord>, TaskError> {
+) -> Result<Outcome<Option<SourceRecord>>, TaskError> {
     if transforms.is_empty() {
-        return Ok(Some(record));
+        return Ok(Outcome::Done(Some(record)));
     }
     let data = |payload: Payload| match payload {
         Payload::Null => SchemaAndValue::default(),
@@ -185,8 +209,8 @@ fn transform(
         kafka_offset: None,
     };
     match transforms.apply(connect) {
-        Ok(None) => Ok(None),
-        Ok(Some(r)) => Ok(Some(SourceRecord {
+        Ok(None) => Ok(Outcome::Done(None)),
+        Ok(Some(r)) => Ok(Outcome::Done(Some(SourceRecord {
             source_partition,
             source_offset,
             topic: r.topic,
@@ -195,7 +219,7 @@ fn transform(
             value: Payload::Data(r.value),
             timestamp: r.timestamp,
             headers: headers::to_raw(r.headers),
-        })),
+        }))),
         Err(e) => {
             let message = format!(
                 "{}: TRANSFORMATION failed for a record for topic {topic}: {e}",
@@ -207,37 +231,115 @@ fn transform(
             if !run.errors.tolerate_all {
                 return Err(TaskError::with_source(ErrorClass::BadData, message, e));
             }
-            if run.errors.log {
-                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message);
-            }
-            Ok(None)
+            Ok(Outcome::Rejected(Rejection {
+                stage: Stage::Transformation,
+                class_name: e.alias().to_owned(),
+                error_type: "org.apache.kafka.connect.errors.DataException",
+                message,
+            }))
         }
     }
 }
 
-/// Serializes key and value; `None` when the record is skipped under `errors.tolerance=all`.
+/// A step's result: done, or the record is skipped under `errors.tolerance=all`.
+enum Outcome<T> {
+    Done(T),
+    Rejected(Rejection),
+}
+
+/// Why a record was skipped.
+struct Rejection {
+    stage: Stage,
+    class_name: String,
+    error_type: &'static str,
+    message: String,
+}
+
+/// Logs a skipped record and writes it to the dead letter queue, if there is one.
+async fn reject(
+    run: &SourceRun,
+    dlq: &mut DeadLetterQueue,
+    record: Option<&SourceRecord>,
+    why: Rejection,
+) -> Result<(), TaskError> {
+    if run.errors.log {
+        match record.filter(|_| run.errors.log_messages) {
+            Some(r) => {
+                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %why.message, record = ?r)
+            }
+            None => {
+                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %why.message)
+            }
+        }
+    }
+    let Some(record) = record.filter(|_| dlq.is_enabled()) else {
+        return Ok(());
+    };
+    // The converter could not write it, so the DLQ gets the data as JSON with its schema.
+    let json = |payload: &Payload| match payload {
+        Payload::Null => None,
+        Payload::Raw(b) => Some(b.clone()),
+        Payload::Data(d) => DLQ_JSON
+            .from_connect_data(&record.topic, &[], d.schema.as_ref(), &d.value)
+            .ok()
+            .flatten(),
+    };
+    let raw = RawRecord {
+        topic: Arc::clone(&record.topic),
+        partition: record.kafka_partition.unwrap_or(-1),
+        offset: -1,
+        timestamp: record.timestamp,
+        key: json(&record.key),
+        value: json(&record.value),
+        headers: record.headers.clone(),
+    };
+    let failure = Failure {
+        connector: &run.id.connector,
+        task: run.id.task,
+        stage: why.stage,
+        class_name: &why.class_name,
+        error_type: why.error_type,
+        message: why.message,
+    };
+    dlq.send(&raw, &failure).await
+}
+
+/// Renders records for the dead letter queue.
+static DLQ_JSON: LazyLock<JsonConverter> = LazyLock::new(|| {
+    JsonConverter::with_config(JsonConverterConfig::defaults(ConverterType::Value))
+});
+
+/// Serializes key and value.
 async fn convert(
     run: &SourceRun,
     record: &SourceRecord,
-) -> Result<Option<(Option<Bytes>, Option<Bytes>)>, TaskError> {
-    let key = serialize(
+) -> Result<Outcome<(Option<Bytes>, Option<Bytes>)>, TaskError> {
+    let key = match serialize(
         run,
         &*run.converters.key,
         Stage::KeyConverter,
         record,
         &record.key,
     )
-    .await?;
-    let Some(key) = key else { return Ok(None) };
-    let value = serialize(
-        run,
-        &*run.converters.value,
-        Stage::ValueConverter,
-        record,
-        &record.value,
+    .await?
+    {
+        Outcome::Done(k) => k,
+        Outcome::Rejected(why) => return Ok(Outcome::Rejected(why)),
+    };
+    Ok(
+        match serialize(
+            run,
+            &*run.converters.value,
+            Stage::ValueConverter,
+            record,
+            &record.value,
+        )
+        .await?
+        {
+            Outcome::Done(v) => Outcome::Done((key, v)),
+            Outcome::Rejected(why) => Outcome::Rejected(why),
+        },
     )
-    .await?;
-    Ok(value.map(|value| (key, value)))
 }
 
 async fn serialize(
@@ -246,10 +348,10 @@ async fn serialize(
     stage: Stage,
     record: &SourceRecord,
     payload: &Payload,
-) -> Result<Option<Option<Bytes>>, TaskError> {
+) -> Result<Outcome<Option<Bytes>>, TaskError> {
     let data = match payload {
-        Payload::Null => return Ok(Some(None)),
-        Payload::Raw(bytes) => return Ok(Some(Some(bytes.clone()))),
+        Payload::Null => return Ok(Outcome::Done(None)),
+        Payload::Raw(bytes) => return Ok(Outcome::Done(Some(bytes.clone()))),
         Payload::Data(data) => data,
     };
     let headers: &[Header] = &record.headers;
@@ -263,7 +365,7 @@ async fn serialize(
     })
     .await;
     match result {
-        Ok(bytes) => Ok(Some(bytes)),
+        Ok(bytes) => Ok(Outcome::Done(bytes)),
         Err(e) => {
             let message = format!(
                 "{}: {} failed to serialize a record for topic {}: {e}",
@@ -274,14 +376,12 @@ async fn serialize(
             if !run.errors.tolerate_all {
                 return Err(TaskError::with_source(ErrorClass::BadData, message, e));
             }
-            if run.errors.log {
-                if run.errors.log_messages {
-                    tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message, record = ?record);
-                } else {
-                    tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message);
-                }
-            }
-            Ok(None)
+            Ok(Outcome::Rejected(Rejection {
+                stage,
+                class_name: converter.class_name().to_owned(),
+                error_type: "org.apache.kafka.connect.errors.DataException",
+                message,
+            }))
         }
     }
 }
@@ -289,8 +389,11 @@ async fn serialize(
 async fn commit(
     run: &SourceRun,
     sender: &mut Sender,
+    dlq: &mut DeadLetterQueue,
     pending: &mut BTreeMap<OffsetKey, JsonMap>,
 ) -> Result<(), TaskError> {
+    // Skipped records' offsets commit too, so their DLQ copies must be in Kafka first.
+    dlq.flush().await?;
     sender.flush().await.map_err(|e| {
         TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
     })?;
