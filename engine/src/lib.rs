@@ -12,6 +12,7 @@ pub mod docs;
 pub mod herder;
 pub mod kafka;
 pub mod loadgen;
+pub mod logging;
 pub mod offsets;
 pub mod record;
 pub mod rest;

@@ -64,14 +64,8 @@ enum LoadgenMode {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Cli::parse()) {
+    let logs = engine::logging::LogLevels::install();
+    match run(Cli::parse(), logs) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("wharf: {error:#}");
@@ -80,14 +74,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli, logs: engine::logging::LogLevels) -> anyhow::Result<()> {
     match cli.command {
         Command::Loadgen { mode, json } => run_loadgen(mode, json),
         Command::Docs => {
             print!("{}", engine::docs::plugin_reference());
             Ok(())
         }
-        Command::Standalone { worker, connectors } => run_standalone(&worker, &connectors),
+        Command::Standalone { worker, connectors } => run_standalone(&worker, &connectors, logs),
         Command::Smoke {
             bootstrap,
             topic,
@@ -133,7 +127,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::Result<()> {
+fn run_standalone(
+    worker: &std::path::Path,
+    connectors: &[PathBuf],
+    logs: engine::logging::LogLevels,
+) -> anyhow::Result<()> {
     let worker_props = engine::config::properties::load(worker)?;
     let rest = worker_config::rest_address(&worker_config::parse(&worker_props)?)
         .map_err(anyhow::Error::msg)?;
@@ -161,7 +159,7 @@ fn run_standalone(worker: &std::path::Path, connectors: &[PathBuf]) -> anyhow::R
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (listeners): {e}"))?;
                 tracing::info!(message = "REST API listening.", address = %listener.local_addr()?);
-                Some(tokio::spawn(engine::rest::serve(listener, herder.clone(), async {
+                Some(tokio::spawn(engine::rest::serve(listener, herder.clone(), logs.clone(), async {
                     let _ = rest_stopped.await;
                 })))
             }

@@ -78,9 +78,11 @@ fn connector_lifecycle_over_rest() {
         .unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let logs = engine::logging::LogLevels::detached();
     let server = runtime.spawn(engine::rest::serve(
         listener,
         worker.herder().clone(),
+        logs,
         async {
             let _ = stop_rx.await;
         },
@@ -242,6 +244,26 @@ fn connector_lifecycle_over_rest() {
         )),
         "{text}"
     );
+
+    // Log levels.
+    let (code, loggers) = api.call("GET", "/admin/loggers", None);
+    assert_eq!(code, 200);
+    assert_eq!(loggers["root"], json!({"level": "INFO"}));
+    let (code, changed) = api.call(
+        "PUT",
+        "/admin/loggers/engine::worker",
+        Some(json!({"level": "DEBUG"})),
+    );
+    assert_eq!(code, 200, "{changed}");
+    assert_eq!(changed, json!(["engine::worker"]));
+    let (_, level) = api.call("GET", "/admin/loggers/engine::worker::sink_task", None);
+    assert_eq!(level, json!({"level": "DEBUG"}));
+    let (code, _) = api.call(
+        "PUT",
+        "/admin/loggers/engine",
+        Some(json!({"level": "LOUD"})),
+    );
+    assert_eq!(code, 400);
 
     // Offsets (KIP-875): read, refuse changes while running, alter and reset once stopped.
     let (code, sink_offsets) = api.call("GET", &format!("/connectors/{sink}/offsets"), None);

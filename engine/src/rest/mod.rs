@@ -4,6 +4,7 @@
 
 mod connectors;
 mod error;
+mod loggers;
 mod metrics;
 mod offsets;
 mod plugins;
@@ -13,14 +14,19 @@ use axum::routing::{get, post, put};
 use serde_json::json;
 
 use crate::herder::Herder;
+use crate::logging::LogLevels;
 
 pub use error::RestError;
 
 /// Kafka Connect's default REST port.
 pub const DEFAULT_PORT: u16 = 8083;
 
-/// All routes, bound to `herder`.
-pub fn router(herder: Herder) -> Router {
+/// All routes, bound to `herder` and the worker's log levels.
+pub fn router(herder: Herder, logs: LogLevels) -> Router {
+    let admin = Router::new()
+        .route("/admin/loggers", get(loggers::list))
+        .route("/admin/loggers/{name}", get(loggers::get).put(loggers::set))
+        .with_state(logs);
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
@@ -67,6 +73,7 @@ pub fn router(herder: Herder) -> Router {
             put(plugins::validate),
         )
         .with_state(herder)
+        .merge(admin)
 }
 
 async fn root() -> axum::Json<serde_json::Value> {
@@ -88,9 +95,10 @@ async fn health() -> axum::Json<serde_json::Value> {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     herder: Herder,
+    logs: LogLevels,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(herder))
+    axum::serve(listener, router(herder, logs))
         .with_graceful_shutdown(shutdown)
         .await
 }
