@@ -15,7 +15,12 @@ fn produce_then_measure_every_format() {
         ..ShardConfig::default()
     })
     .unwrap();
-    for format in [Format::String, Format::Json, Format::JsonSchema] {
+    for format in [
+        Format::String,
+        Format::Json,
+        Format::JsonSchema,
+        Format::Avro,
+    ] {
         let topic = unique("loadgen");
         let produce_args = ProduceArgs {
             bootstrap: bootstrap(),
@@ -29,6 +34,7 @@ fn produce_then_measure_every_format() {
             keys: KeyDistribution::Uniform,
             key_count: 10,
             seed: 1,
+            registry: Some(integration_tests::registry_url()),
         };
         let produced = pool
             .run_on(0, move || produce(produce_args))
@@ -49,6 +55,7 @@ fn produce_then_measure_every_format() {
             idle: Duration::from_secs(20),
             from_beginning: true,
             format,
+            registry: Some(integration_tests::registry_url()),
         };
         let measured = pool
             .run_on(0, move || measure(measure_args))

@@ -32,6 +32,9 @@ pub struct MeasureArgs {
     pub from_beginning: bool,
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Schema registry URL, for `--format avro`.
+    #[arg(long, env = "SCHEMA_REGISTRY_URL")]
+    pub registry: Option<String>,
 }
 
 /// Latency percentiles in milliseconds, and throughput.
@@ -100,7 +103,8 @@ pub async fn measure(args: MeasureArgs) -> Result<MeasureReport, MeasureError> {
     consumer
         .assign(&assignment)
         .map_err(|e| fail(e.to_string()))?;
-    let payloads = Payloads::new(args.format, 0);
+    let payloads =
+        Payloads::new(args.format, 0, &args.topic, args.registry.as_deref()).map_err(fail)?;
     // Microseconds, 1 µs to 1 hour, 3 significant digits.
     let mut histogram =
         Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).map_err(|e| fail(e.to_string()))?;

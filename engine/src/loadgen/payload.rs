@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use converters::data::{Schema, SchemaBuilder, SchemaRef, Str, Struct, Value};
-use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
+use converters::{
+    AvroConverter, Converter, ConverterConfig, ConverterType, JsonConverter, JsonConverterConfig,
+};
 
 /// The record formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -18,6 +20,8 @@ pub enum Format {
     Json,
     /// The same with Kafka Connect's `{"schema":..,"payload":..}` envelope.
     JsonSchema,
+    /// Avro in the Confluent wire format, the schema registered through `--registry`.
+    Avro,
 }
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -41,28 +45,50 @@ pub fn now_micros() -> i64 {
 #[derive(Debug, Clone)]
 pub struct Payloads {
     format: Format,
-    json: Arc<JsonConverter>,
+    /// Writes and reads the structured formats (JSON, JSON with schema, Avro).
+    codec: Arc<dyn Converter>,
+    topic: String,
     padding: Str,
     size: usize,
 }
 
 impl Payloads {
-    pub fn new(format: Format, size: usize) -> Self {
-        let mut config = JsonConverterConfig::defaults(ConverterType::Value);
-        config.schemas_enable = format == Format::JsonSchema;
-        // The fixed fields take about 40 bytes (more with the schema envelope).
+    /// Payloads for `topic`; `registry` is the schema registry URL, needed for Avro.
+    pub fn new(
+        format: Format,
+        size: usize,
+        topic: &str,
+        registry: Option<&str>,
+    ) -> Result<Self, String> {
+        let codec: Arc<dyn Converter> = match format {
+            Format::Avro => {
+                let url =
+                    registry.ok_or("the avro format needs --registry (or SCHEMA_REGISTRY_URL)")?;
+                let config =
+                    ConverterConfig::new([("schema.registry.url", url)], ConverterType::Value);
+                Arc::new(AvroConverter::new(&config).map_err(|e| e.to_string())?)
+            }
+            _ => {
+                let mut config = JsonConverterConfig::defaults(ConverterType::Value);
+                config.schemas_enable = format == Format::JsonSchema;
+                Arc::new(JsonConverter::with_config(config))
+            }
+        };
+        // The fixed fields take about this many bytes (more with the schema envelope).
         let overhead = match format {
             Format::String => 24,
             Format::Json => 40,
             Format::JsonSchema => 220,
+            Format::Avro => 20,
         };
         let padding = "x".repeat(size.saturating_sub(overhead));
-        Self {
+        Ok(Self {
             format,
-            json: Arc::new(JsonConverter::with_config(config)),
+            codec,
+            topic: topic.to_owned(),
             padding: Str::from(padding),
             size,
-        }
+        })
     }
 
     /// The value of record `seq`, stamped with the current time.
@@ -74,15 +100,15 @@ impl Payloads {
                 text.push_str(self.padding.as_str());
                 Bytes::from(text)
             }
-            Format::Json | Format::JsonSchema => {
+            Format::Json | Format::JsonSchema | Format::Avro => {
                 let record = Struct::new(SCHEMA.clone()).and_then(|s| {
                     s.with("seq", Value::Int64(i64::try_from(seq).unwrap_or(i64::MAX)))?
                         .with("ts", Value::Int64(ts))?
                         .with("payload", Value::String(self.padding.clone()))
                 });
                 let value = record.map_or(Value::Null, Value::Struct);
-                self.json
-                    .from_connect_data("", &[], Some(&SCHEMA), &value)
+                self.codec
+                    .from_connect_data(&self.topic, &[], Some(&SCHEMA), &value)
                     .ok()
                     .flatten()
                     .unwrap_or_default()
@@ -105,8 +131,11 @@ impl Payloads {
                 let ts = parts.next()?.parse().ok()?;
                 Some((ts, seq))
             }
-            Format::Json | Format::JsonSchema => {
-                let data = self.json.to_connect_data("", &[], Some(value)).ok()?;
+            Format::Json | Format::JsonSchema | Format::Avro => {
+                let data = self
+                    .codec
+                    .to_connect_data(&self.topic, &[], Some(value))
+                    .ok()?;
                 let Value::Struct(s) = &data.value else {
                     return match &data.value {
                         Value::Map(entries) => {
@@ -144,7 +173,7 @@ mod tests {
     #[test]
     fn values_round_trip_and_have_about_the_requested_size() {
         for format in [Format::String, Format::Json, Format::JsonSchema] {
-            let p = Payloads::new(format, 1000);
+            let p = Payloads::new(format, 1000, "t", None).unwrap();
             let v = p.value(7);
             let (ts, seq) = p.read(&v).unwrap();
             assert_eq!(seq, 7, "{format:?}");

@@ -53,6 +53,9 @@ pub struct ProduceArgs {
     /// Seed for keys: the same seed gives the same keys.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Schema registry URL, for `--format avro`.
+    #[arg(long, env = "SCHEMA_REGISTRY_URL")]
+    pub registry: Option<String>,
 }
 
 /// What was produced.
@@ -89,7 +92,15 @@ pub async fn produce(args: ProduceArgs) -> Result<ProduceReport, SendError> {
             })?;
     let mut sender = Sender::new(producer, 100_000);
     let topic: Rc<str> = Rc::from(args.topic.as_str());
-    let payloads = Payloads::new(args.format, args.value_size);
+    let payloads = Payloads::new(
+        args.format,
+        args.value_size,
+        &args.topic,
+        args.registry.as_deref(),
+    )
+    .map_err(|message| SendError::Canceled {
+        topic: format!("{} ({message})", args.topic),
+    })?;
     let limit = args.records.or(if args.duration.is_some() {
         None
     } else {
