@@ -253,13 +253,13 @@ async fn decode(
     };
     if transforms.is_empty() {
         return Ok(Some(SinkRecord {
-            topic: Arc::clone(&raw.topic),
+            topic: raw.topic,
             partition: raw.partition,
             offset: raw.offset,
             timestamp: raw.timestamp,
             key,
             value,
-            headers: raw.headers.clone(),
+            headers: raw.headers,
         }));
     }
     let record = ConnectRecord {

@@ -128,13 +128,28 @@ async fn send_batch(
 ) -> Result<(), TaskError> {
     let mut bytes = 0;
     let mut sent = 0;
-    for record in batch {
-        // A skipped record still moves its partition's offset on: it has been handled.
+    // Sources reuse one partition map for many records: build its key once, not per record.
+    let mut last_key: Option<(Arc<JsonMap>, OffsetKey)> = None;
+    for mut record in batch {
+        // A skipped record still moves its partition's offset on: it has been handled. The offset
+        // moves into `pending`; nothing after this point reads it.
         if !record.source_partition.is_empty() {
-            pending.insert(
-                OffsetKey::new(&run.id.connector, &record.source_partition),
-                record.source_offset.clone(),
-            );
+            let same = last_key
+                .as_ref()
+                .is_some_and(|(p, _)| Arc::ptr_eq(p, &record.source_partition));
+            if !same {
+                let key = OffsetKey::new(&run.id.connector, &record.source_partition);
+                last_key = Some((Arc::clone(&record.source_partition), key));
+            }
+            if let Some((_, key)) = &last_key {
+                let offset = std::mem::take(&mut record.source_offset);
+                match pending.get_mut(key) {
+                    Some(slot) => *slot = offset,
+                    None => {
+                        pending.insert(key.clone(), offset);
+                    }
+                }
+            }
         }
         // The DLQ wants the record as it was before a transform failed on it.
         let original = (dlq.is_enabled() && !transforms.is_empty()).then(|| record.clone());
