@@ -8,6 +8,7 @@
 //! Tasks live on one shard for their whole life, so their futures are not `Send`.
 
 mod record;
+mod sink_context;
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,7 @@ use crate::config::{ConfigDef, Properties};
 use crate::offsets::{JsonMap, OffsetKey};
 
 pub use record::{Payload, SinkRecord, SourceRecord};
+pub use sink_context::{SinkTaskContext, TopicPartition};
 
 /// How the runtime should react to a task error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,16 +132,48 @@ pub trait SourceTask {
 }
 
 /// A sink task: delivers records from Kafka to a system.
+///
+/// The runtime calls, in order: `initialize`, `start`, then `open` with the partitions the
+/// consumer group assigned, `put` with batches, `pre_commit` (by default `flush`) before each
+/// offset commit, `close` with partitions taken away by a rebalance, and `stop`.
 #[async_trait(?Send)]
 pub trait SinkTask {
+    /// Hands the task its context (seek, pause/resume, assignment, commit requests). Called once
+    /// before `start`.
+    fn initialize(&mut self, _context: SinkTaskContext) {}
+
     async fn start(&mut self, config: &Properties) -> Result<(), TaskError>;
+
+    /// Partitions newly assigned to this task; records from them follow. A task that keeps its
+    /// own offsets seeks here with [`SinkTaskContext::offset`].
+    async fn open(&mut self, _partitions: &[TopicPartition]) -> Result<(), TaskError> {
+        Ok(())
+    }
 
     /// Takes a batch. May buffer; must not lose records it accepted.
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError>;
 
     /// Makes everything `put` so far durable. The runtime commits consumer offsets only after
-    /// this returns `Ok`.
+    /// this returns `Ok` (through the default `pre_commit`).
     async fn flush(&mut self) -> Result<(), TaskError>;
+
+    /// Before an offset commit: `offsets` holds, per partition, the offset after the last record
+    /// `put`. Returns what is safe to commit; the default flushes and returns `offsets`. A task
+    /// that writes asynchronously returns less; one that stores offsets with its data returns an
+    /// empty map.
+    async fn pre_commit(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, i64>,
+    ) -> Result<BTreeMap<TopicPartition, i64>, TaskError> {
+        self.flush().await?;
+        Ok(offsets.clone())
+    }
+
+    /// Partitions this task no longer owns (rebalance or stop). Records of them that were `put`
+    /// but not committed are delivered again to their next owner.
+    async fn close(&mut self, _partitions: &[TopicPartition]) -> Result<(), TaskError> {
+        Ok(())
+    }
 
     async fn stop(&mut self) -> Result<(), TaskError> {
         Ok(())

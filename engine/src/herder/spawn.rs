@@ -85,6 +85,8 @@ fn client_config(ctx: &WorkerContext, prefix: &str, group: Option<&str>) -> rdka
         Some(group) => {
             let mut c = kafka::consumer_config(&ctx.bootstrap, group);
             c.set("queued.max.messages.kbytes", &kib);
+            // Consumer lag for /metrics comes from librdkafka's statistics.
+            c.set("statistics.interval.ms", "5000");
             c
         }
         None => {

@@ -11,6 +11,7 @@ pub mod dlq;
 pub mod errors;
 pub mod headers;
 pub mod retry;
+pub mod sink_group;
 pub mod sink_task;
 pub mod source_task;
 pub mod standalone;
@@ -19,7 +20,7 @@ pub mod supervisor;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// A task's name: connector and task number, shown as `<connector>-<n>` like Kafka Connect.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,17 +50,95 @@ impl StopSignal {
 }
 
 /// Per-task counters and state, written by the task's shard, read by reporting code.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TaskStats {
     records: AtomicU64,
     bytes: AtomicU64,
     dlq: AtomicU64,
     restarts: AtomicU64,
+    /// `put` (sink) or `poll` (source) calls: count and total time.
+    batches: AtomicU64,
+    batch_records: AtomicU64,
+    batch_nanos: AtomicU64,
+    /// Calls by duration: the upper bounds are [`LATENCY_BUCKETS`].
+    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    /// Sum of the consumer lag of the task's partitions; -1 until known.
+    consumer_lag: AtomicI64,
     /// The error that ended the task's last run, while it has not run cleanly since.
     failure: Mutex<Option<String>>,
 }
 
+/// Upper bounds, in seconds, of the `put` / `poll` latency histogram buckets.
+pub const LATENCY_BUCKETS: [f64; 10] =
+    [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
+
+impl Default for TaskStats {
+    fn default() -> Self {
+        Self {
+            records: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            dlq: AtomicU64::new(0),
+            restarts: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            batch_records: AtomicU64::new(0),
+            batch_nanos: AtomicU64::new(0),
+            latency_buckets: Default::default(),
+            consumer_lag: AtomicI64::new(-1),
+            failure: Mutex::new(None),
+        }
+    }
+}
+
 impl TaskStats {
+    /// One `put` / `poll` that took `elapsed` (its records are counted by [`add`](Self::add)).
+    pub fn observe_batch(&self, records: usize, elapsed: std::time::Duration) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.batch_records
+            .fetch_add(records as u64, Ordering::Relaxed);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.batch_nanos.fetch_add(nanos, Ordering::Relaxed);
+        let secs = elapsed.as_secs_f64();
+        if let Some(i) = LATENCY_BUCKETS.iter().position(|b| secs <= *b) {
+            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Number of `put` / `poll` calls that returned records.
+    pub fn batches(&self) -> u64 {
+        self.batches.load(Ordering::Relaxed)
+    }
+
+    /// Records handed over in those calls.
+    pub fn batch_records(&self) -> u64 {
+        self.batch_records.load(Ordering::Relaxed)
+    }
+
+    /// Total time spent in those calls, in seconds.
+    pub fn batch_seconds(&self) -> f64 {
+        self.batch_nanos.load(Ordering::Relaxed) as f64 / 1e9
+    }
+
+    /// Cumulative counts per bucket of [`LATENCY_BUCKETS`] (Prometheus `le` semantics).
+    pub fn latency_cumulative(&self) -> [u64; LATENCY_BUCKETS.len()] {
+        let mut out = [0; LATENCY_BUCKETS.len()];
+        let mut sum = 0;
+        for (i, b) in self.latency_buckets.iter().enumerate() {
+            sum += b.load(Ordering::Relaxed);
+            out[i] = sum;
+        }
+        out
+    }
+
+    pub fn set_consumer_lag(&self, lag: i64) {
+        self.consumer_lag.store(lag, Ordering::Relaxed);
+    }
+
+    /// Records in the task's partitions not consumed yet; `None` before the first statistics
+    /// report (or for source tasks).
+    pub fn consumer_lag(&self) -> Option<i64> {
+        Some(self.consumer_lag.load(Ordering::Relaxed)).filter(|l| *l >= 0)
+    }
+
     pub fn add(&self, records: usize, bytes: usize) {
         self.records.fetch_add(records as u64, Ordering::Relaxed);
         self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);

@@ -1,11 +1,18 @@
-//! Runs a sink task on its shard: consume a batch → put → (every flush interval) flush → commit.
+//! Runs a sink task on its shard: consume a batch → put → (every flush interval) pre-commit →
+//! commit.
 //!
 //! Delivery guarantee (at-least-once): consumer offsets are committed only after the task's
-//! `flush` returned, so everything committed is durable in the target system. After a crash the
-//! consumer group resumes at the last commit and the task sees at most one flush interval of
-//! records again.
+//! `pre_commit` (by default `flush`) returned them, so everything committed is durable in the
+//! target system. After a crash the consumer group resumes at the last commit and the task sees at
+//! most one flush interval of records again.
+//!
+//! Rebalances: when partitions are revoked, the consumer's rebalance callback commits what was
+//! already flushed for them before the group moves them (see [`group`](super::sink_group)), the
+//! task's `close` is called, their records still in the batch are dropped and their offsets are
+//! never committed by this task again — the next owner continues from the last commit. Newly
+//! assigned partitions go to `open`, where a task may seek.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,8 +29,10 @@ use super::dlq::DeadLetterQueue;
 use super::errors::{ErrorPolicy, Failure, Stage};
 use super::headers;
 use super::retry::{Attempt, with_retry};
-use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
-use crate::kafka::ShardConsumer;
+use super::sink_group::{GroupEvent, SinkConsumer, SinkConsumerContext};
+use crate::connector::{
+    ErrorClass, SinkRecord, SinkTask, SinkTaskContext, TaskError, TopicPartition,
+};
 use crate::record::{BatchBuilder, RawRecord};
 use crate::transforms::{ConnectRecord, TransformChain};
 
@@ -33,6 +42,8 @@ use super::{StopSignal, TaskId, TaskStats};
 const MAX_BATCH: usize = 4096;
 /// How long one wait for the first record of a batch lasts before checking for stop / flush.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
+/// Longest wait for a seek to be accepted by the consumer.
+const SEEK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What to subscribe to.
 #[derive(Debug, Clone)]
@@ -70,11 +81,33 @@ fn kafka_error(run: &SinkRun, what: &str, e: rdkafka::error::KafkaError) -> Task
     TaskError::with_source(ErrorClass::Retriable, format!("{}: {what}: {e}", run.id), e)
 }
 
-/// Runs `task` until `run.stop` fires; flushes and commits on the way out.
+/// Offsets per partition: `current` is the offset after the last record put, `committed` what
+/// was last committed.
+#[derive(Debug, Default)]
+struct Positions {
+    current: BTreeMap<TopicPartition, i64>,
+    committed: BTreeMap<TopicPartition, i64>,
+}
+
+impl Positions {
+    fn dirty(&self) -> bool {
+        self.current
+            .iter()
+            .any(|(tp, o)| self.committed.get(tp) != Some(o))
+    }
+
+    fn forget(&mut self, tp: &TopicPartition) {
+        self.current.remove(tp);
+        self.committed.remove(tp);
+    }
+}
+
+/// Runs `task` until `run.stop` fires; pre-commits and commits on the way out.
 pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskError> {
-    let consumer: ShardConsumer = run
+    let group = SinkConsumerContext::new(run.id.to_string(), Arc::clone(&run.stats));
+    let consumer: SinkConsumer = run
         .consumer_config
-        .create()
+        .create_with_context(group.clone())
         .map_err(|e| kafka_error(&run, "cannot create consumer", e))?;
     match &run.subscription {
         Subscription::Topics(topics) => {
@@ -87,6 +120,8 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
         }
     }
     .map_err(|e| kafka_error(&run, "cannot subscribe", e))?;
+    let context = SinkTaskContext::default();
+    task.initialize(context.clone());
     task.start(&run.config).await?;
     let mut dlq = DeadLetterQueue::open(
         &run.id,
@@ -100,8 +135,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     let transforms = TransformChain::from_config(&run.config)
         .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
 
-    // Next offset to commit per partition: the last offset put + 1.
-    let mut uncommitted: BTreeMap<(Arc<str>, i32), i64> = BTreeMap::new();
+    let mut positions = Positions::default();
     let mut builder = BatchBuilder::with_capacity(MAX_BATCH, MAX_BATCH * 256);
     let mut last_commit = Instant::now();
     let result: Result<(), TaskError> = async {
@@ -116,30 +150,54 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 Ok(Err(e)) => consumer_error(&run, e)?,
                 Err(_) => {}
             }
-            if !builder.is_empty() {
-                // Take what is already buffered without waiting.
-                while builder.len() < MAX_BATCH {
-                    match consumer.recv().now_or_never() {
-                        Some(Ok(message)) => builder.push(&message),
-                        Some(Err(e)) => {
-                            consumer_error(&run, e)?;
-                            break;
-                        }
-                        None => break,
+            // Take what is already buffered without waiting.
+            while !builder.is_empty() && builder.len() < MAX_BATCH {
+                match consumer.recv().now_or_never() {
+                    Some(Ok(message)) => builder.push(&message),
+                    Some(Err(e)) => {
+                        consumer_error(&run, e)?;
+                        break;
                     }
+                    None => break,
                 }
-                let raws = builder.finish();
+            }
+            let mut raws = if builder.is_empty() {
+                Vec::new()
+            } else {
+                builder.finish()
+            };
+            // Rebalances seen while receiving: records of partitions this task lost are left to
+            // their next owner.
+            let mut dropped = rebalance(
+                &run,
+                &mut *task,
+                &consumer,
+                &group,
+                &context,
+                &mut positions,
+            )
+            .await?;
+            dropped.extend(apply_requests(&run, &consumer, &context, &mut positions)?);
+            if !dropped.is_empty() {
+                raws.retain(|r| !dropped.contains(&(Arc::clone(&r.topic), r.partition)));
+            }
+            if !raws.is_empty() {
                 let bytes: usize = raws.iter().map(|r| r.size()).sum();
                 let count = raws.len();
-                // Offsets to commit once this batch is put: a batch that fails is not committed,
+                // Offsets to record once this batch is put: a batch that fails is not committed,
                 // so its records are read again after a restart.
-                let mut batch_end: Vec<((Arc<str>, i32), i64)> = Vec::new();
+                let mut batch_end: Vec<(TopicPartition, i64)> = Vec::new();
                 for r in &raws {
                     match batch_end.last_mut() {
-                        Some(((t, p), next)) if Arc::ptr_eq(t, &r.topic) && *p == r.partition => {
+                        Some((tp, next))
+                            if Arc::ptr_eq(&tp.topic, &r.topic) && tp.partition == r.partition =>
+                        {
                             *next = r.offset + 1
                         }
-                        _ => batch_end.push(((Arc::clone(&r.topic), r.partition), r.offset + 1)),
+                        _ => batch_end.push((
+                            TopicPartition::new(Arc::clone(&r.topic), r.partition),
+                            r.offset + 1,
+                        )),
                     }
                 }
                 let mut records = Vec::with_capacity(raws.len());
@@ -148,14 +206,26 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                         records.push(record);
                     }
                 }
+                let put_started = Instant::now();
                 task.put(records).await?;
-                uncommitted.extend(batch_end);
+                run.stats.observe_batch(count, put_started.elapsed());
+                positions.current.extend(batch_end);
                 run.stats.add(count, bytes);
+                apply_requests(&run, &consumer, &context, &mut positions)?;
             }
-            if last_commit.elapsed() >= run.flush_interval && !uncommitted.is_empty() {
-                task.flush().await?;
-                dlq.flush().await?;
-                commit(&run, &consumer, &mut uncommitted, CommitMode::Async)?;
+            let requested = std::mem::take(&mut context.state.borrow_mut().commit_requested);
+            if (requested || last_commit.elapsed() >= run.flush_interval) && positions.dirty() {
+                commit(
+                    &run,
+                    &mut *task,
+                    &mut dlq,
+                    &consumer,
+                    &group,
+                    &context,
+                    &mut positions,
+                    CommitMode::Async,
+                )
+                .await?;
                 last_commit = Instant::now();
             }
         }
@@ -164,17 +234,201 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     .await;
     // On the way out, make what was put durable and commit it, also after a put error: records
     // before the failing batch were accepted.
-    let flushed = match task.flush().await {
-        Ok(()) => dlq.flush().await,
-        Err(e) => Err(e),
-    };
-    let committed = if flushed.is_ok() && !uncommitted.is_empty() {
-        commit(&run, &consumer, &mut uncommitted, CommitMode::Sync)
+    let committed = if positions.dirty() {
+        commit(
+            &run,
+            &mut *task,
+            &mut dlq,
+            &consumer,
+            &group,
+            &context,
+            &mut positions,
+            CommitMode::Sync,
+        )
+        .await
     } else {
+        dlq.flush().await
+    };
+    let owned = context.assignment();
+    let closed = if owned.is_empty() {
         Ok(())
+    } else {
+        task.close(&owned).await
     };
     let stopped = task.stop().await;
-    result.and(flushed).and(committed).and(stopped)
+    result.and(committed).and(closed).and(stopped)
+}
+
+/// Applies the group's assignment changes the consumer saw: `close` for revoked partitions,
+/// `open` for assigned ones (pauses the task asked for are applied again). Returns the revoked
+/// partitions.
+async fn rebalance(
+    run: &SinkRun,
+    task: &mut dyn SinkTask,
+    consumer: &SinkConsumer,
+    group: &SinkConsumerContext,
+    context: &SinkTaskContext,
+    positions: &mut Positions,
+) -> Result<BTreeSet<(Arc<str>, i32)>, TaskError> {
+    let mut revoked_all = BTreeSet::new();
+    for event in group.take_events() {
+        match event {
+            GroupEvent::Revoked(list) => {
+                let revoked: Vec<TopicPartition> = {
+                    let mut state = context.state.borrow_mut();
+                    list.iter()
+                        .filter_map(|tp| state.assignment.take(tp))
+                        .collect()
+                };
+                for tp in &revoked {
+                    positions.forget(tp);
+                    revoked_all.insert((Arc::clone(&tp.topic), tp.partition));
+                }
+                tracing::info!(message = "Partitions revoked.", task = %run.id, partitions = %join(&revoked));
+                if !revoked.is_empty() {
+                    task.close(&revoked).await?;
+                }
+            }
+            GroupEvent::Assigned(list) => {
+                let repause: Vec<TopicPartition> = {
+                    let mut state = context.state.borrow_mut();
+                    state.assignment.extend(list.iter().cloned());
+                    list.iter()
+                        .filter(|tp| state.paused.contains(*tp))
+                        .cloned()
+                        .collect()
+                };
+                for tp in &list {
+                    revoked_all.remove(&(Arc::clone(&tp.topic), tp.partition));
+                }
+                tracing::info!(message = "Partitions assigned.", task = %run.id, partitions = %join(&list));
+                if !repause.is_empty() {
+                    consumer
+                        .pause(&partition_list(&repause, None)?)
+                        .map_err(|e| kafka_error(run, "cannot pause partitions", e))?;
+                }
+                task.open(&list).await?;
+            }
+        }
+    }
+    Ok(revoked_all)
+}
+
+/// Applies what the task asked for through its context: seeks (returning the partitions whose
+/// fetched records are now stale) and pause / resume.
+fn apply_requests(
+    run: &SinkRun,
+    consumer: &SinkConsumer,
+    context: &SinkTaskContext,
+    positions: &mut Positions,
+) -> Result<BTreeSet<(Arc<str>, i32)>, TaskError> {
+    let (seeks, changes) = {
+        let mut state = context.state.borrow_mut();
+        (
+            std::mem::take(&mut state.seeks),
+            std::mem::take(&mut state.pause_changes),
+        )
+    };
+    let mut stale = BTreeSet::new();
+    for (tp, offset) in seeks {
+        if !context.state.borrow().assignment.contains(&tp) {
+            tracing::warn!(message = "Ignoring a seek on a partition this task does not own.", task = %run.id, partition = %tp, offset);
+            continue;
+        }
+        consumer
+            .seek(
+                &tp.topic,
+                tp.partition,
+                Offset::Offset(offset),
+                SEEK_TIMEOUT,
+            )
+            .map_err(|e| kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e))?;
+        tracing::debug!(message = "Seeked.", task = %run.id, partition = %tp, offset);
+        stale.insert((Arc::clone(&tp.topic), tp.partition));
+        positions.current.insert(tp, offset);
+    }
+    for (tp, pause) in changes {
+        let mut state = context.state.borrow_mut();
+        if !state.assignment.contains(&tp) {
+            tracing::warn!(message = "Ignoring pause/resume of a partition this task does not own.", task = %run.id, partition = %tp);
+            continue;
+        }
+        let list = partition_list(std::slice::from_ref(&tp), None)?;
+        if pause {
+            consumer.pause(&list)
+        } else {
+            consumer.resume(&list)
+        }
+        .map_err(|e| kafka_error(run, &format!("cannot pause/resume {tp}"), e))?;
+        if pause {
+            state.paused.insert(tp);
+        } else {
+            state.paused.remove(&tp);
+        }
+    }
+    Ok(stale)
+}
+
+fn join(list: &[TopicPartition]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn partition_list(
+    list: &[TopicPartition],
+    offsets: Option<&BTreeMap<TopicPartition, i64>>,
+) -> Result<TopicPartitionList, TaskError> {
+    let mut tpl = TopicPartitionList::new();
+    for tp in list {
+        match offsets.and_then(|o| o.get(tp)) {
+            Some(offset) => tpl
+                .add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
+                .map_err(|e| {
+                    TaskError::with_source(ErrorClass::Fatal, format!("bad offset for {tp}"), e)
+                })?,
+            None => {
+                tpl.add_partition(&tp.topic, tp.partition);
+            }
+        }
+    }
+    Ok(tpl)
+}
+
+/// `pre_commit`, then commits what it returned for partitions this task still owns.
+#[allow(clippy::too_many_arguments)]
+async fn commit(
+    run: &SinkRun,
+    task: &mut dyn SinkTask,
+    dlq: &mut DeadLetterQueue,
+    consumer: &SinkConsumer,
+    group: &SinkConsumerContext,
+    context: &SinkTaskContext,
+    positions: &mut Positions,
+    mode: CommitMode,
+) -> Result<(), TaskError> {
+    let safe = task.pre_commit(&positions.current).await?;
+    // Records the DLQ took count as handled only once Kafka has them.
+    dlq.flush().await?;
+    let owned: BTreeMap<TopicPartition, i64> = {
+        let state = context.state.borrow();
+        safe.into_iter()
+            .filter(|(tp, offset)| {
+                state.assignment.contains(tp) && positions.committed.get(tp) != Some(offset)
+            })
+            .collect()
+    };
+    if owned.is_empty() {
+        return Ok(());
+    }
+    group.flushed(&owned);
+    let list: Vec<TopicPartition> = owned.keys().cloned().collect();
+    consumer
+        .commit(&partition_list(&list, Some(&owned))?, mode)
+        .map_err(|e| kafka_error(run, "offset commit failed", e))?;
+    positions.committed.extend(owned);
+    Ok(())
 }
 
 /// librdkafka reports most consumer errors for information and recovers by itself (a subscribed
@@ -187,24 +441,6 @@ fn consumer_error(run: &SinkRun, error: rdkafka::error::KafkaError) -> Result<()
             Ok(())
         }
     }
-}
-
-fn commit(
-    run: &SinkRun,
-    consumer: &ShardConsumer,
-    uncommitted: &mut BTreeMap<(Arc<str>, i32), i64>,
-    mode: CommitMode,
-) -> Result<(), TaskError> {
-    let mut list = TopicPartitionList::new();
-    for ((topic, partition), next) in uncommitted.iter() {
-        list.add_partition_offset(topic, *partition, Offset::Offset(*next))
-            .map_err(|e| kafka_error(run, "cannot build commit", e))?;
-    }
-    consumer
-        .commit(&list, mode)
-        .map_err(|e| kafka_error(run, "offset commit failed", e))?;
-    uncommitted.clear();
-    Ok(())
 }
 
 /// Reads key and value with the connector's converters and runs the transforms. A record that

@@ -85,8 +85,14 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         if run.stop.is_set() {
             break Ok(());
         }
+        let polled = std::time::Instant::now();
         let batch = match task.poll().await {
-            Ok(Some(batch)) => batch,
+            Ok(Some(batch)) => {
+                if !batch.is_empty() {
+                    run.stats.observe_batch(batch.len(), polled.elapsed());
+                }
+                batch
+            }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         };

@@ -30,7 +30,9 @@ impl Connector for FileSourceConnector {
     }
 }
 
-/// Plans one sink task: one file is written by one writer.
+/// Plans `tasks.max` sink tasks, all appending to the same file as Kafka Connect's FileStreamSink
+/// does. Each task writes whole batches with one `O_APPEND` write, so lines of different tasks
+/// never interleave; the order of lines is kept per partition, not across partitions.
 #[derive(Debug, Default)]
 pub struct FileSinkConnector;
 
@@ -39,7 +41,10 @@ impl Connector for FileSinkConnector {
         config::sink_def()
     }
 
-    fn task_configs(&self, config: &Properties, _max_tasks: usize) -> Vec<Properties> {
-        vec![config.clone()]
+    fn task_configs(&self, config: &Properties, max_tasks: usize) -> Vec<Properties> {
+        // stdout is one stream: more writers would only interleave.
+        let stdout = config.get(config::FILE).is_none_or(|f| f.trim().is_empty());
+        let tasks = if stdout { 1 } else { max_tasks.max(1) };
+        vec![config.clone(); tasks]
     }
 }

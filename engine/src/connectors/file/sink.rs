@@ -1,7 +1,7 @@
 //! FileStreamSink's task.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 use async_trait::async_trait;
 
@@ -13,12 +13,13 @@ use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
 
 enum Output {
-    File(BufWriter<File>),
-    Stdout(BufWriter<std::io::Stdout>),
+    File(File),
+    Stdout(std::io::Stdout),
 }
 
-/// Appends each record's value and a newline; each batch is written when `put` returns and
-/// `flush` makes it durable (fsync).
+/// Appends each record's value and a newline; each batch is written with one `write` when `put`
+/// returns, and `flush` makes it durable (fsync). The file is opened with `O_APPEND`, so several
+/// tasks can share it without splitting each other's lines.
 ///
 /// Kafka Connect writes `value.toString()`. For strings, numbers, booleans and null that is the
 /// same text; bytes are written as they are (Java prints an array address); structs, maps and
@@ -28,6 +29,8 @@ pub struct FileSinkTask {
     output: Option<Output>,
     filename: Option<String>,
     json: JsonConverter,
+    /// One batch's lines, reused.
+    buffer: Vec<u8>,
 }
 
 impl Default for FileSinkTask {
@@ -38,29 +41,33 @@ impl Default for FileSinkTask {
             output: None,
             filename: None,
             json: JsonConverter::with_config(json),
+            buffer: Vec::new(),
         }
     }
 }
 
 fn write_value(
-    out: &mut dyn Write,
+    out: &mut Vec<u8>,
     json: &JsonConverter,
     data: &SchemaAndValue,
 ) -> std::io::Result<()> {
     match &data.value {
-        Value::Null => out.write_all(b"null"),
-        Value::String(s) => out.write_all(s.as_str().as_bytes()),
-        Value::Bytes(b) => out.write_all(b),
-        Value::Decimal(d) => out.write_all(d.to_string().as_bytes()),
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::String(s) => out.extend_from_slice(s.as_str().as_bytes()),
+        Value::Bytes(b) => out.extend_from_slice(b),
+        Value::Decimal(d) => out.extend_from_slice(d.to_string().as_bytes()),
         other => match json.from_connect_data("", &[], data.schema.as_ref(), other) {
-            Ok(Some(bytes)) => out.write_all(&bytes),
-            Ok(None) => out.write_all(b"null"),
-            Err(e) => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                e.to_string(),
-            )),
+            Ok(Some(bytes)) => out.extend_from_slice(&bytes),
+            Ok(None) => out.extend_from_slice(b"null"),
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    e.to_string(),
+                ));
+            }
         },
     }
+    Ok(())
 }
 
 impl std::fmt::Debug for FileSinkTask {
@@ -86,47 +93,50 @@ impl SinkTask for FileSinkTask {
             .map(|f| f.trim().to_owned())
             .filter(|f| !f.is_empty());
         self.output = Some(match &self.filename {
-            None => Output::Stdout(BufWriter::new(std::io::stdout())),
+            None => Output::Stdout(std::io::stdout()),
             Some(name) => {
                 let file = OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(name)
                     .map_err(|e| self.io_error("cannot open", e))?;
-                Output::File(BufWriter::with_capacity(1 << 20, file))
+                Output::File(file)
             }
         });
         Ok(())
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError> {
-        let json = &self.json;
-        let out: &mut dyn Write = match self.output.as_mut() {
-            Some(Output::File(w)) => w,
-            Some(Output::Stdout(w)) => w,
-            None => {
-                return Err(TaskError::new(
-                    ErrorClass::Fatal,
-                    "file sink used before start",
-                ));
-            }
-        };
-        let result: std::io::Result<()> = (|| {
-            for record in &records {
-                write_value(out, json, &record.value)?;
-                out.write_all(b"\n")?;
-            }
-            // Like Kafka Connect's sink, make each batch visible in the file at once (one write
-            // per batch rather than per line); durability comes with `flush`.
-            out.flush()
-        })();
+        if self.output.is_none() {
+            return Err(TaskError::new(
+                ErrorClass::Fatal,
+                "file sink used before start",
+            ));
+        }
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        let mut result: std::io::Result<()> = records.iter().try_for_each(|record| {
+            write_value(&mut buffer, &self.json, &record.value)?;
+            buffer.push(b'\n');
+            Ok(())
+        });
+        // Like Kafka Connect's sink, make each batch visible in the file at once; durability
+        // comes with `flush`. A regular file takes the whole buffer in one append.
+        if result.is_ok() && !buffer.is_empty() {
+            result = match self.output.as_mut() {
+                Some(Output::File(f)) => f.write_all(&buffer),
+                Some(Output::Stdout(out)) => out.lock().write_all(&buffer),
+                None => Ok(()),
+            };
+        }
+        self.buffer = buffer;
         result.map_err(|e| self.io_error("cannot write to", e))
     }
 
     async fn flush(&mut self) -> Result<(), TaskError> {
         let result = match self.output.as_mut() {
-            Some(Output::File(w)) => w.flush().and_then(|()| w.get_ref().sync_data()),
-            Some(Output::Stdout(w)) => w.flush(),
+            Some(Output::File(f)) => f.sync_data(),
+            Some(Output::Stdout(out)) => out.flush(),
             None => Ok(()),
         };
         result.map_err(|e| self.io_error("cannot flush", e))
