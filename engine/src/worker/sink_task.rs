@@ -87,6 +87,9 @@ fn kafka_error(run: &SinkRun, what: &str, e: rdkafka::error::KafkaError) -> Task
 struct Positions {
     current: BTreeMap<TopicPartition, i64>,
     committed: BTreeMap<TopicPartition, i64>,
+    /// Paused partitions whose already-fetched records were dropped: the first dropped offset,
+    /// where fetching continues on resume.
+    resume_at: BTreeMap<TopicPartition, i64>,
 }
 
 impl Positions {
@@ -99,6 +102,7 @@ impl Positions {
     fn forget(&mut self, tp: &TopicPartition) {
         self.current.remove(tp);
         self.committed.remove(tp);
+        self.resume_at.remove(tp);
     }
 }
 
@@ -180,6 +184,18 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
             dropped.extend(apply_requests(&run, &consumer, &context, &mut positions)?);
             if !dropped.is_empty() {
                 raws.retain(|r| !dropped.contains(&(Arc::clone(&r.topic), r.partition)));
+            }
+            // Records of paused partitions fetched before the pause took effect wait for resume.
+            if !raws.is_empty() && !context.state.borrow().paused.is_empty() {
+                let state = context.state.borrow();
+                raws.retain(|r| {
+                    let tp = TopicPartition::new(Arc::clone(&r.topic), r.partition);
+                    if !state.paused.contains(&tp) {
+                        return true;
+                    }
+                    positions.resume_at.entry(tp).or_insert(r.offset);
+                    false
+                });
             }
             if !raws.is_empty() {
                 let bytes: usize = raws.iter().map(|r| r.size()).sum();
@@ -345,6 +361,7 @@ fn apply_requests(
             .map_err(|e| kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e))?;
         tracing::debug!(message = "Seeked.", task = %run.id, partition = %tp, offset);
         stale.insert((Arc::clone(&tp.topic), tp.partition));
+        positions.resume_at.remove(&tp);
         positions.current.insert(tp, offset);
     }
     for (tp, pause) in changes {
@@ -364,6 +381,18 @@ fn apply_requests(
             state.paused.insert(tp);
         } else {
             state.paused.remove(&tp);
+            if let Some(offset) = positions.resume_at.remove(&tp) {
+                consumer
+                    .seek(
+                        &tp.topic,
+                        tp.partition,
+                        Offset::Offset(offset),
+                        SEEK_TIMEOUT,
+                    )
+                    .map_err(|e| {
+                        kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e)
+                    })?;
+            }
         }
     }
     Ok(stale)
