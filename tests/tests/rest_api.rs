@@ -244,6 +244,23 @@ fn connector_lifecycle_over_rest() {
         )),
         "{text}"
     );
+    let source_labels = format!("connector=\"{source}\",task=\"0\",type=\"source\"");
+    assert!(
+        text.contains(&format!("wharf_task_batch_size_sum{{{source_labels}}} 3")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "wharf_task_batch_seconds_bucket{{{source_labels},le=\"+Inf\"}} "
+        )),
+        "{text}"
+    );
+    for name in [
+        "# TYPE wharf_task_consumer_lag gauge",
+        "# TYPE wharf_task_batch_seconds histogram",
+    ] {
+        assert!(text.contains(name), "{name} in {text}");
+    }
 
     // Log levels.
     let (code, loggers) = api.call("GET", "/admin/loggers", None);

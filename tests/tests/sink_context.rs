@@ -383,6 +383,10 @@ fn commits_stay_correct_while_partitions_move_between_workers() {
         committed(&format!("connect-{name}"), &topic, PARTITIONS)
             == vec![i64::try_from(PER_PARTITION).unwrap(); 4]
     });
+    // The consumer's statistics report the lag of the partitions the task owns.
+    wait_until("the second worker reports no lag", LIMIT, || {
+        second.tasks()[0].1.consumer_lag() == Some(0)
+    });
     for (id, result) in second.stop() {
         result.unwrap_or_else(|e| panic!("{id}: {e}"));
     }
