@@ -1,7 +1,8 @@
 //! Transform chain throughput: Kafka Connect's four-transform chain (InsertField, MaskField,
 //! ReplaceField renaming a field, Cast) over ~200 B records, with a schema (Struct) and without
 //! (a map, as JsonConverter with `schemas.enable=false` reads it); and the in-process pipeline
-//! a sink task runs per record with that chain: JSON decode → chain → JSON encode, no broker.
+//! a sink task runs per record with that chain: JSON decode → chain → JSON encode, no broker;
+//! and, for a sink without transforms, decode + encode against the pass-through lane.
 //! Throughput is records/s.
 //!
 //! Run: `cargo bench -p bench --bench transforms -- --warm-up-time 1 --measurement-time 3`.
@@ -15,6 +16,7 @@ use converters::{Converter, ConverterConfig, ConverterType, JsonConverter};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use engine::config::Properties;
 use engine::transforms::{ConnectRecord, TransformChain};
+use engine::worker::passthrough::Passthrough;
 
 const TOPIC: &str = "bench";
 
@@ -129,6 +131,33 @@ fn bench_chain(c: &mut Criterion) {
             });
         });
     }
+    group.finish();
+
+    // What a sink without transforms costs per JSON value: decode + encode (the file sink's
+    // rendering of a map) against the pass-through lane's check of the consumed bytes.
+    let mut group = c.benchmark_group("sink-value-json-schemaless");
+    group.throughput(Throughput::Elements(1));
+    let converter = json(false);
+    let bytes: Bytes = converter
+        .from_connect_data(TOPIC, &[], with_schema.schema.as_ref(), &with_schema.value)
+        .expect("encode")
+        .expect("bytes");
+    group.bench_function("decode-encode", |b| {
+        b.iter(|| {
+            let value = converter
+                .to_connect_data(TOPIC, &[], Some(black_box(&bytes)))
+                .expect("decode");
+            black_box(
+                converter
+                    .from_connect_data(TOPIC, &[], value.schema.as_ref(), &value.value)
+                    .expect("encode"),
+            )
+        });
+    });
+    let lane = Passthrough::new(converter.wire_format(), true, false);
+    group.bench_function("pass-through", |b| {
+        b.iter(|| black_box(lane.admits(black_box(&bytes))));
+    });
     group.finish();
 }
 

@@ -412,3 +412,103 @@ fn commits_stay_correct_while_partitions_move_between_workers() {
     );
     eprintln!("rebalance: {total} records, {duplicates} delivered twice");
 }
+
+/// Without transforms, one-line JSON objects and arrays reach the file sink as the bytes that
+/// were consumed (the spacing shows it); other JSON values and every value behind a transform are
+/// decoded and written as the sink renders them.
+#[test]
+fn json_objects_pass_through_undecoded_unless_a_transform_needs_them() {
+    integration_tests::init_logs();
+    let topic = unique("passthrough");
+    let input: [&[u8]; 4] = [
+        br#"{"a": 1,  "b": [true]}"#,
+        br#""text""#,
+        b"[1, 2.5]",
+        b"{oops",
+    ];
+    let records: Vec<integration_tests::KeyValue<'_>> =
+        input.iter().map(|v| (None, Some(*v))).collect();
+    integration_tests::produce_all(&topic, &records);
+    let dir = temp_dir("passthrough");
+    let worker = props(&[
+        ("bootstrap.servers", &bootstrap()),
+        (
+            "key.converter",
+            "org.apache.kafka.connect.storage.StringConverter",
+        ),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        ("value.converter.schemas.enable", "false"),
+        (
+            "offset.storage.file.filename",
+            dir.join("offsets.json").to_str().unwrap(),
+        ),
+        ("offset.flush.interval.ms", "200"),
+    ]);
+    let plain = dir.join("plain.txt");
+    let transformed = dir.join("transformed.txt");
+    let sink = |name: &str, file: &std::path::Path, extra: &[(&str, &str)]| {
+        let mut p = props(&[
+            ("name", &unique(name)),
+            ("connector.class", "FileStreamSink"),
+            ("file", file.to_str().unwrap()),
+            ("topics", &topic),
+            ("errors.tolerance", "all"),
+        ]);
+        p.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        p
+    };
+    let worker = Standalone::start(
+        &worker,
+        &[
+            sink("plain", &plain, &[]),
+            // A transform that keeps every record still needs the decoded value.
+            sink(
+                "transformed",
+                &transformed,
+                &[
+                    ("transforms", "keep"),
+                    (
+                        "transforms.keep.type",
+                        "org.apache.kafka.connect.transforms.Filter",
+                    ),
+                    ("transforms.keep.predicate", "never"),
+                    ("predicates", "never"),
+                    (
+                        "predicates.never.type",
+                        "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+                    ),
+                    ("predicates.never.pattern", "no-such-topic"),
+                ],
+            ),
+        ],
+    )
+    .unwrap();
+    let lines = |f: &std::path::Path| {
+        std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    wait_until("both sinks wrote three lines", LIMIT, || {
+        lines(&plain).len() == 3 && lines(&transformed).len() == 3
+    });
+    for (id, result) in worker.stop() {
+        result.unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+    assert_eq!(
+        lines(&plain),
+        [r#"{"a": 1,  "b": [true]}"#, "text", "[1, 2.5]"]
+    );
+    assert_eq!(
+        lines(&transformed),
+        [r#"{"a":1,"b":[true]}"#, "text", "[1,2.5]"]
+    );
+}

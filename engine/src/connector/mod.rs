@@ -144,6 +144,14 @@ pub trait SinkTask {
 
     async fn start(&mut self, config: &Properties) -> Result<(), TaskError>;
 
+    /// Whether the task takes values in `format` undecoded (the pass-through lane): when it says
+    /// yes and the connector has no transforms, records whose value bytes pass the format's
+    /// checks arrive with [`SinkRecord::value_format`] set and the bytes in `value`. Asked once,
+    /// after `start`.
+    fn raw_values(&self, _format: &converters::WireFormat) -> bool {
+        false
+    }
+
     /// Partitions newly assigned to this task; records from them follow. A task that keeps its
     /// own offsets seeks here with [`SinkTaskContext::offset`].
     async fn open(&mut self, _partitions: &[TopicPartition]) -> Result<(), TaskError> {

@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use converters::WireFormat;
 use converters::data::SchemaAndValue;
+#[cfg(doc)]
+use converters::data::Value;
 
 use crate::offsets::JsonMap;
 use crate::record::Header;
@@ -44,6 +47,10 @@ pub struct SinkRecord {
     pub offset: i64,
     pub timestamp: Option<i64>,
     pub key: SchemaAndValue,
+    /// With `value_format` set, `value` holds the consumed bytes as [`Value::Bytes`] with no
+    /// schema: the pass-through lane (see [`SinkTask::raw_values`](super::SinkTask::raw_values)).
     pub value: SchemaAndValue,
+    /// The format of an undecoded value; `None` when `value` was read by the converter.
+    pub value_format: Option<WireFormat>,
     pub headers: Vec<Header>,
 }

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod dlq;
 pub mod errors;
 pub mod headers;
+pub mod passthrough;
 pub mod retry;
 pub mod sink_group;
 pub mod sink_task;

@@ -22,12 +22,13 @@ use rdkafka::error::KafkaError;
 use rdkafka::{Offset, TopicPartitionList};
 
 use converters::Converter;
-use converters::data::SchemaAndValue;
+use converters::data::{SchemaAndValue, Value};
 
 use super::convert::RecordConverters;
 use super::dlq::DeadLetterQueue;
 use super::errors::{ErrorPolicy, Failure, Stage};
 use super::headers;
+use super::passthrough::Passthrough;
 use super::retry::{Attempt, with_retry};
 use super::sink_group::{GroupEvent, SinkConsumer, SinkConsumerContext};
 use crate::connector::{
@@ -138,6 +139,13 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     // Built here, on the shard: a chain caches derived schemas and is used by this task only.
     let transforms = TransformChain::from_config(&run.config)
         .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
+    let value_format = run.converters.value.wire_format();
+    let lane = Passthrough::new(
+        value_format,
+        task.raw_values(&value_format),
+        !transforms.is_empty(),
+    );
+    tracing::debug!(message = "Sink value lane.", task = %run.id, lane = ?lane);
 
     let mut positions = Positions::default();
     let mut builder = BatchBuilder::with_capacity(MAX_BATCH, MAX_BATCH * 256);
@@ -218,7 +226,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 }
                 let mut records = Vec::with_capacity(raws.len());
                 for raw in raws {
-                    if let Some(record) = decode(&run, &transforms, &mut dlq, raw).await? {
+                    if let Some(record) = decode(&run, &transforms, lane, &mut dlq, raw).await? {
                         records.push(record);
                     }
                 }
@@ -479,13 +487,16 @@ fn consumer_error(run: &SinkRun, error: rdkafka::error::KafkaError) -> Result<()
 async fn decode(
     run: &SinkRun,
     transforms: &TransformChain,
+    lane: Passthrough,
     dlq: &mut DeadLetterQueue,
     raw: RawRecord,
 ) -> Result<Option<SinkRecord>, TaskError> {
     let key = read(run, &*run.converters.key, &raw, raw.key.as_ref()).await;
-    let value = match &key {
-        Ok(_) => read(run, &*run.converters.value, &raw, raw.value.as_ref()).await,
-        Err(_) => Ok(SchemaAndValue::default()),
+    let value_format = raw.value.as_ref().and_then(|v| lane.admits(v));
+    let value = match (&key, value_format, &raw.value) {
+        (Ok(_), Some(_), Some(bytes)) => Ok(SchemaAndValue::new(None, Value::Bytes(bytes.clone()))),
+        (Ok(_), _, _) => read(run, &*run.converters.value, &raw, raw.value.as_ref()).await,
+        (Err(_), _, _) => Ok(SchemaAndValue::default()),
     };
     let (key, value) = match (key, value) {
         (Ok(key), Ok(value)) => (key, value),
@@ -524,6 +535,7 @@ async fn decode(
             timestamp: raw.timestamp,
             key,
             value,
+            value_format,
             headers: raw.headers,
         }));
     }
@@ -545,6 +557,7 @@ async fn decode(
             timestamp: r.timestamp,
             key: r.key,
             value: r.value,
+            value_format: None,
             headers: headers::to_raw(r.headers),
         })),
         Err(e) if e.is_data() => {

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use super::config::FILE;
 use crate::config::Properties;
 use converters::data::{SchemaAndValue, Value};
-use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
+use converters::string::Encoding;
+use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig, WireFormat};
 
 use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
 
@@ -104,6 +105,21 @@ impl SinkTask for FileSinkTask {
             }
         });
         Ok(())
+    }
+
+    /// Lines of UTF-8 text, raw bytes and one-line JSON objects are written as they arrived.
+    fn raw_values(&self, format: &WireFormat) -> bool {
+        matches!(
+            format,
+            WireFormat::ByteArray
+                | WireFormat::String {
+                    encoding: Encoding::Utf8
+                }
+                | WireFormat::Json {
+                    schemas_enable: false,
+                    ..
+                }
+        )
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError> {
