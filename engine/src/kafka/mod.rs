@@ -46,6 +46,11 @@ pub fn consumer_config(bootstrap: &str, group_id: &str) -> ClientConfig {
         .set("auto.offset.reset", "earliest")
         // librdkafka looks for subscribed topics that do not exist yet only at this interval
         // (5 minutes by default), so a sink started before its topic would idle that long.
-        .set("topic.metadata.refresh.interval.ms", "5000");
+        .set("topic.metadata.refresh.interval.ms", "5000")
+        // Once a partition's prefetch queue passes `queued.min.messages` (100 000 records, a
+        // few hundred ms of work here), librdkafka postpones its next fetch by this long —
+        // 1000 ms by default, which left a fast sink idle most of the time: 2 M records of
+        // 216 B took 13.5 s at 35 % CPU with the default and 3.8 s CPU-bound with 5 ms.
+        .set("fetch.queue.backoff.ms", "5");
     config
 }

@@ -26,13 +26,15 @@ pub async fn with_retry<T, E>(
     stop: &StopSignal,
     mut op: impl FnMut() -> Attempt<T, E>,
 ) -> Result<T, E> {
-    let start = Instant::now();
+    // The clock is read only once a retry is needed: this wraps every record's conversion.
+    let mut start: Option<Instant> = None;
     let mut delay = FIRST_DELAY;
     loop {
         match op() {
             Attempt::Done(value) => return Ok(value),
             Attempt::Fail(error) => return Err(error),
             Attempt::Retry(error) => {
+                let start = *start.get_or_insert_with(Instant::now);
                 let out_of_time = policy
                     .retry_timeout
                     .is_some_and(|limit| start.elapsed() + delay > limit);
