@@ -109,9 +109,9 @@ pub fn run(pool: &ShardPool, config: &SmokeConfig) -> Result<SmokeReport, SmokeE
 /// Record `seq` goes to partition `seq % partitions`; its key is `seq` as 8 big-endian bytes.
 async fn produce(config: SmokeConfig) -> Result<(u64, Duration), SmokeError> {
     let start = Instant::now();
-    let producer: ShardProducer = kafka::producer_config(&config.bootstrap)
-        .create()
-        .map_err(SmokeError::Client)?;
+    let producer: ShardProducer =
+        kafka::create_producer(&kafka::producer_config(&config.bootstrap))
+            .map_err(SmokeError::Client)?;
     let mut sender = Sender::new(producer, 200_000);
     let topic: std::rc::Rc<str> = std::rc::Rc::from(config.topic.as_str());
     let value = vec![b'w'; config.value_size];

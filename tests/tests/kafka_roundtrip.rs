@@ -27,7 +27,8 @@ fn value(seq: u64) -> String {
 
 /// Records go to partition `seq % PARTITIONS`, so each partition must see an arithmetic sequence.
 async fn produce(bootstrap: String, topic: String) -> u64 {
-    let producer: ShardProducer = kafka::producer_config(&bootstrap).create().unwrap();
+    let producer: ShardProducer =
+        kafka::create_producer(&kafka::producer_config(&bootstrap)).unwrap();
     let mut sender = Sender::new(producer, 50_000);
     let topic: std::rc::Rc<str> = std::rc::Rc::from(topic.as_str());
     for seq in 0..RECORDS {

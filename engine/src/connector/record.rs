@@ -27,7 +27,8 @@ pub enum Payload {
 pub struct SourceRecord {
     /// Which part of the source system this record came from, e.g. `{"filename": ".."}`.
     pub source_partition: Arc<JsonMap>,
-    /// How far into that partition the task had read once this record was emitted.
+    /// How far into that partition the task had read once this record was emitted. Empty: no
+    /// change of offset, for sources that put their position on the last record of a batch only.
     pub source_offset: JsonMap,
     pub topic: Arc<str>,
     /// `None`: the producer's partitioner decides.

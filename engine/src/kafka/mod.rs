@@ -6,17 +6,12 @@ pub mod groups;
 mod sender;
 
 use rdkafka::ClientConfig;
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{DefaultConsumerContext, StreamConsumer};
-use rdkafka::producer::FutureProducer;
 
 use crate::runtime::GlommioRuntime;
 
 pub use admin::{AdminError, TopicSpec, ensure_topic};
-pub use sender::{SendError, Sender, SenderStats};
-
-/// A producer owned by one shard.
-pub type ShardProducer = FutureProducer<DefaultClientContext, GlommioRuntime>;
+pub use sender::{AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer};
 
 /// A consumer owned by one shard.
 pub type ShardConsumer<C = DefaultConsumerContext> = StreamConsumer<C, GlommioRuntime>;

@@ -4,15 +4,63 @@
 //! handed to [`Sender::send`], so a caller that commits source offsets after `flush` never commits
 //! an offset for a record Kafka does not have (at-least-once).
 
-use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::rc::Rc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::Poll;
 
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header as KafkaHeader, OwnedHeaders, ToBytes};
-use rdkafka::producer::{DeliveryFuture, FutureRecord};
+use futures::task::AtomicWaker;
+use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
+use rdkafka::message::{Header as KafkaHeader, Message, OwnedHeaders, ToBytes};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientConfig, ClientContext};
 
-use super::ShardProducer;
 use crate::record::Header;
+
+/// A producer owned by one shard. Delivery reports are counted by its [`AckContext`] on
+/// librdkafka's polling thread: no per-record future or channel.
+pub type ShardProducer = ThreadedProducer<AckContext>;
+
+/// Creates a producer for a [`Sender`].
+pub fn create_producer(config: &ClientConfig) -> KafkaResult<ShardProducer> {
+    config.create_with_context(AckContext::default())
+}
+
+/// Counts delivery reports and keeps the first failure.
+#[derive(Debug, Default)]
+pub struct AckContext {
+    /// Records whose delivery finished, successfully or not.
+    done: AtomicU64,
+    acked: AtomicU64,
+    failed: AtomicBool,
+    failure: Mutex<Option<(String, KafkaError)>>,
+    /// The sender waiting for deliveries, if any.
+    waiter: AtomicWaker,
+}
+
+impl ClientContext for AckContext {}
+
+impl ProducerContext for AckContext {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _opaque: ()) {
+        match result {
+            Ok(_) => {
+                self.acked.fetch_add(1, Ordering::Relaxed);
+            }
+            Err((error, message)) => {
+                let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+                if failure.is_none() {
+                    *failure = Some((message.topic().to_owned(), error.clone()));
+                }
+                self.failed.store(true, Ordering::Release);
+            }
+        }
+        self.done.fetch_add(1, Ordering::Release);
+        self.waiter.wake();
+    }
+}
 
 /// Why a record could not be produced.
 #[derive(Debug, thiserror::Error)]
@@ -41,21 +89,21 @@ pub struct SenderStats {
 }
 
 /// Wraps a [`ShardProducer`], keeping at most `max_in_flight` deliveries outstanding. When
-/// librdkafka's queue is full it waits for the oldest delivery instead of sleeping, so the
-/// producer runs at the broker's pace (rdkafka's own `send` sleeps 100 ms per retry).
+/// librdkafka's queue is full it waits for deliveries instead of sleeping, so the producer runs
+/// at the broker's pace.
 pub struct Sender {
     producer: ShardProducer,
-    in_flight: VecDeque<(DeliveryFuture, Rc<str>)>,
-    max_in_flight: usize,
-    stats: SenderStats,
+    /// Records handed to librdkafka.
+    sent: u64,
+    max_in_flight: u64,
 }
 
 impl std::fmt::Debug for Sender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sender")
-            .field("in_flight", &self.in_flight.len())
+            .field("in_flight", &self.in_flight())
             .field("max_in_flight", &self.max_in_flight)
-            .field("stats", &self.stats)
+            .field("stats", &self.stats())
             .finish()
     }
 }
@@ -65,15 +113,18 @@ impl Sender {
     pub fn new(producer: ShardProducer, max_in_flight: usize) -> Self {
         Self {
             producer,
-            in_flight: VecDeque::with_capacity(max_in_flight.min(1 << 16)),
-            max_in_flight: max_in_flight.max(1),
-            stats: SenderStats::default(),
+            sent: 0,
+            max_in_flight: max_in_flight.max(1) as u64,
         }
     }
 
     /// The producer this sender writes through.
     pub fn producer(&self) -> &ShardProducer {
         &self.producer
+    }
+
+    fn acks(&self) -> &AckContext {
+        self.producer.context()
     }
 
     /// Queues one record; waits only when the in-flight window or librdkafka's queue is full.
@@ -106,7 +157,8 @@ impl Sender {
         K: ToBytes + ?Sized,
         P: ToBytes + ?Sized,
     {
-        let mut record = FutureRecord::<K, P>::to(topic);
+        self.check_failed()?;
+        let mut record = BaseRecord::<K, P>::to(topic);
         record.key = key;
         record.payload = payload;
         record.partition = partition;
@@ -121,17 +173,20 @@ impl Sender {
             record.headers = Some(owned);
         }
         loop {
-            match self.producer.send_result(record) {
-                Ok(delivery) => {
-                    self.in_flight.push_back((delivery, Rc::clone(topic)));
-                    if self.in_flight.len() >= self.max_in_flight {
-                        self.ack_oldest().await?;
+            match self.producer.send(record) {
+                Ok(()) => {
+                    self.sent += 1;
+                    if self.in_flight() >= self.max_in_flight as usize {
+                        self.wait_done(self.sent - self.max_in_flight + 1).await?;
                     }
                     return Ok(());
                 }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
-                    if !self.ack_oldest().await? {
+                    if self.in_flight() > 0 {
+                        let done = self.acks().done.load(Ordering::Acquire);
+                        self.wait_done(done + 1).await?;
+                    } else {
                         // Nothing of ours is in flight: another producer user filled the queue.
                         glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
                     }
@@ -148,36 +203,56 @@ impl Sender {
 
     /// Waits until every record sent so far is acknowledged.
     pub async fn flush(&mut self) -> Result<SenderStats, SendError> {
-        while self.ack_oldest().await? {}
-        Ok(self.stats)
+        self.wait_done(self.sent).await?;
+        Ok(self.stats())
     }
 
     /// Records handed to `send` and not yet acknowledged.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        let done = self.acks().done.load(Ordering::Acquire);
+        usize::try_from(self.sent.saturating_sub(done)).unwrap_or(usize::MAX)
     }
 
     /// Counters so far.
     pub fn stats(&self) -> SenderStats {
-        self.stats
+        SenderStats {
+            acked: self.acks().acked.load(Ordering::Relaxed),
+        }
     }
 
-    async fn ack_oldest(&mut self) -> Result<bool, SendError> {
-        let Some((delivery, topic)) = self.in_flight.pop_front() else {
-            return Ok(false);
-        };
-        match delivery.await {
-            Ok(Ok(_)) => {
-                self.stats.acked += 1;
-                Ok(true)
-            }
-            Ok(Err((source, _))) => Err(SendError::Delivery {
-                topic: topic.to_string(),
-                source,
-            }),
-            Err(_) => Err(SendError::Canceled {
-                topic: topic.to_string(),
-            }),
+    fn check_failed(&self) -> Result<(), SendError> {
+        if !self.acks().failed.load(Ordering::Acquire) {
+            return Ok(());
         }
+        let failure = self
+            .acks()
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Err(match failure {
+            Some((topic, source)) => SendError::Delivery { topic, source },
+            None => SendError::Canceled {
+                topic: String::new(),
+            },
+        })
+    }
+
+    /// Until `target` deliveries finished; fails as soon as one delivery failed.
+    async fn wait_done(&self, target: u64) -> Result<(), SendError> {
+        let acks = self.acks();
+        poll_fn(|cx| {
+            if acks.done.load(Ordering::Acquire) >= target || acks.failed.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            acks.waiter.register(cx.waker());
+            if acks.done.load(Ordering::Acquire) >= target || acks.failed.load(Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        self.check_failed()
     }
 }

@@ -83,13 +83,11 @@ pub async fn produce(args: ProduceArgs) -> Result<ProduceReport, SendError> {
     .map_err(|e| SendError::Canceled {
         topic: format!("{} ({e})", args.topic),
     })?;
-    let producer: ShardProducer =
-        kafka::producer_config(&args.bootstrap)
-            .create()
-            .map_err(|source| SendError::Rejected {
-                topic: args.topic.clone(),
-                source,
-            })?;
+    let producer: ShardProducer = kafka::create_producer(&kafka::producer_config(&args.bootstrap))
+        .map_err(|source| SendError::Rejected {
+            topic: args.topic.clone(),
+            source,
+        })?;
     let mut sender = Sender::new(producer, 100_000);
     let topic: Rc<str> = Rc::from(args.topic.as_str());
     let payloads = Payloads::new(

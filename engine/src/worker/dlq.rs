@@ -72,7 +72,7 @@ impl DeadLetterQueue {
                 e,
             )
         })?;
-        let producer: ShardProducer = producer_config.create().map_err(|e| {
+        let producer: ShardProducer = kafka::create_producer(producer_config).map_err(|e| {
             error(
                 id,
                 ErrorClass::Config,

@@ -20,7 +20,7 @@ use super::retry::{Attempt, with_retry};
 use crate::connector::{
     ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
 };
-use crate::kafka::{Sender, ShardProducer};
+use crate::kafka::{Sender, ShardProducer, create_producer};
 use crate::offsets::{JsonMap, OffsetKey, OffsetStore};
 use crate::record::{Header, RawRecord};
 use crate::transforms::{ConnectRecord, TransformChain};
@@ -53,7 +53,7 @@ impl std::fmt::Debug for SourceRun {
 
 /// Runs `task` until it is exhausted or `run.stop` fires; commits offsets on the way out.
 pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), TaskError> {
-    let producer: ShardProducer = run.producer_config.create().map_err(|e| {
+    let producer: ShardProducer = create_producer(&run.producer_config).map_err(|e| {
         TaskError::with_source(
             ErrorClass::Config,
             format!("{}: cannot create producer: {e}", run.id),
@@ -139,7 +139,9 @@ async fn send_batch(
     for mut record in batch {
         // A skipped record still moves its partition's offset on: it has been handled. The offset
         // moves into `pending`; nothing after this point reads it.
-        if !record.source_partition.is_empty() {
+        // An empty offset moves nothing: a source may carry its position on the last record of
+        // a batch only (every record of a batch is acknowledged before offsets are committed).
+        if !record.source_partition.is_empty() && !record.source_offset.is_empty() {
             let same = last_key
                 .as_ref()
                 .is_some_and(|(p, _)| Arc::ptr_eq(p, &record.source_partition));
