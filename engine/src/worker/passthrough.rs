@@ -55,7 +55,7 @@ impl Passthrough {
 /// A syntactically valid JSON object or array with no line break.
 fn plain_json_container(bytes: &[u8]) -> bool {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    matches!(first, Some(b'{' | b'[')) && !bytes.iter().any(|&b| b == b'\n' || b == b'\r') && {
+    matches!(first, Some(b'{' | b'[')) && memchr::memchr2(b'\n', b'\r', bytes).is_none() && {
         serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
     }
 }

@@ -175,7 +175,7 @@ impl SourceTask for FileSourceTask {
         loop {
             // Emit complete lines already buffered.
             while records.len() < self.batch_size {
-                let Some(newline) = self.pending.iter().position(|&b| b == b'\n') else {
+                let Some(newline) = memchr::memchr(b'\n', &self.pending) else {
                     break;
                 };
                 let mut line = self.pending.split_to(newline + 1).freeze();
