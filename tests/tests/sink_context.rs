@@ -47,12 +47,17 @@ fn create_topic(topic: &str, partitions: i32) {
 
 /// `per_partition` records into each partition; the value names partition and index.
 fn fill(topic: &str, partitions: i32, per_partition: usize) {
+    fill_range(topic, partitions, 0..per_partition);
+}
+
+/// Records `indexes` into each partition.
+fn fill_range(topic: &str, partitions: i32, indexes: std::ops::Range<usize>) {
     let producer: BaseProducer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .set("linger.ms", "5")
         .create()
         .unwrap();
-    for i in 0..per_partition {
+    for i in indexes {
         for p in 0..partitions {
             let value = format!("p{p}-{i}");
             loop {
@@ -100,6 +105,22 @@ fn committed(group: &str, topic: &str, partitions: i32) -> Vec<i64> {
             },
         )
         .collect()
+}
+
+/// Members of `group` once it is stable (0 while it rebalances).
+fn stable_members(group: &str) -> usize {
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .unwrap();
+    let Ok(list) = consumer.fetch_group_list(Some(group), Duration::from_secs(5)) else {
+        return 0;
+    };
+    list.groups()
+        .iter()
+        .filter(|g| g.state() == "Stable")
+        .map(|g| g.members().len())
+        .sum()
 }
 
 /// What the test task saw, in order.
@@ -326,7 +347,6 @@ fn commits_stay_correct_while_partitions_move_between_workers() {
     const PER_PARTITION: usize = 50_000;
     let topic = unique("rebalance");
     create_topic(&topic, PARTITIONS);
-    fill(&topic, PARTITIONS, PER_PARTITION);
     let dir = temp_dir("rebalance");
     let name = unique("rebalance-sink");
     let worker = |n: u32| {
@@ -346,10 +366,6 @@ fn commits_stay_correct_while_partitions_move_between_workers() {
             ),
             ("offset.flush.interval.ms", "300"),
             ("wharf.shards", "1"),
-            // Small fetch buffers, so that the first worker has not read everything by the time
-            // the second joins.
-            ("consumer.max.partition.fetch.bytes", "4096"),
-            ("consumer.queued.max.messages.kbytes", "64"),
         ])
     };
     let out = |n: u32| dir.join(format!("out-{n}.txt"));
@@ -368,20 +384,25 @@ fn commits_stay_correct_while_partitions_move_between_workers() {
     };
     let total = PER_PARTITION * usize::try_from(PARTITIONS).unwrap();
 
+    // Input arrives in three waves: before the first worker starts, after the second joined,
+    // and after the first left, so that both rebalances happen with records in flight.
+    let wave = PER_PARTITION / 3;
+    fill_range(&topic, PARTITIONS, 0..wave);
     let first = Standalone::start(&worker(1), &[sink(1)]).unwrap();
     wait_until("the first worker writes", LIMIT, || lines(1) > 0);
     let second = Standalone::start(&worker(2), &[sink(2)]).unwrap();
+    let group = format!("connect-{name}");
+    wait_until("both workers are in the group", LIMIT, || {
+        stable_members(&group) == 2
+    });
+    fill_range(&topic, PARTITIONS, wave..2 * wave);
     wait_until("the second worker gets partitions", LIMIT, || lines(2) > 0);
-    assert!(
-        lines(1) + lines(2) < total,
-        "the rebalance happened mid-stream"
-    );
     for (id, result) in first.stop() {
         result.unwrap_or_else(|e| panic!("{id}: {e}"));
     }
+    fill_range(&topic, PARTITIONS, 2 * wave..PER_PARTITION);
     wait_until("every record is written", LIMIT, || {
-        committed(&format!("connect-{name}"), &topic, PARTITIONS)
-            == vec![i64::try_from(PER_PARTITION).unwrap(); 4]
+        committed(&group, &topic, PARTITIONS) == vec![i64::try_from(PER_PARTITION).unwrap(); 4]
     });
     // The consumer's statistics report the lag of the partitions the task owns.
     wait_until("the second worker reports no lag", LIMIT, || {

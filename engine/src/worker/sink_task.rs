@@ -109,7 +109,11 @@ impl Positions {
 
 /// Runs `task` until `run.stop` fires; pre-commits and commits on the way out.
 pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskError> {
-    let group = SinkConsumerContext::new(run.id.to_string(), Arc::clone(&run.stats));
+    let group = SinkConsumerContext::new(
+        run.id.to_string(),
+        Arc::clone(&run.stats),
+        run.consumer_config.get("auto.offset.reset"),
+    );
     let consumer: SinkConsumer = run
         .consumer_config
         .create_with_context(group.clone())
