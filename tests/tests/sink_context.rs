@@ -426,11 +426,9 @@ fn commits_stay_correct_while_partitions_move_between_workers() {
     }
     assert_eq!(seen.len(), total, "only input lines were written");
     let duplicates: usize = seen.values().map(|n| n - 1).sum();
-    // Each revocation re-delivers at most what was put and not yet flushed: well under the input.
-    assert!(
-        duplicates < total / 2,
-        "{duplicates} duplicates of {total} records"
-    );
+    // A revocation commits everything put before the partitions move, and a clean stop commits
+    // the rest: nothing is delivered twice.
+    assert_eq!(duplicates, 0, "records delivered twice");
     eprintln!("rebalance: {total} records, {duplicates} delivered twice");
 }
 

@@ -1,17 +1,20 @@
-//! The sink consumer's group callbacks: rebalance events for the task runtime, a last commit of
-//! flushed offsets before partitions move, and consumer lag from librdkafka's statistics.
+//! The sink consumer's group callbacks: assignment changes for the task runtime, start
+//! positions for new partitions, and consumer lag from librdkafka's statistics.
 //!
 //! librdkafka calls these from inside `recv()`, on the task's shard; the runtime picks the events
 //! up after the batch is collected.
+//!
+//! A revocation is not completed in the callback: the group waits (bounded by
+//! `max.poll.interval.ms`) while the runtime pre-commits and commits what the task was given for
+//! the revoked partitions, calls the task's `close`, and only then hands the partitions back with
+//! [`SinkConsumerContext::complete_revoke`]. So a rebalance delivers nothing twice.
 
-use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-
 use std::time::Duration;
 
-use rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, RebalanceProtocol,
-};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, RebalanceProtocol};
+use rdkafka::error::KafkaResult;
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
@@ -33,8 +36,9 @@ pub enum GroupEvent {
 #[derive(Debug, Default)]
 struct Shared {
     events: Vec<GroupEvent>,
-    /// Offsets the task has made durable, per partition (committed or about to be).
-    flushed: BTreeMap<TopicPartition, i64>,
+    /// A revocation waiting for [`SinkConsumerContext::complete_revoke`]: the partitions, and
+    /// whether the group uses the cooperative protocol.
+    revoking: Option<(TopicPartitionList, bool)>,
 }
 
 /// Shared between the consumer (callbacks) and the task runtime.
@@ -45,6 +49,19 @@ pub struct SinkConsumerContext {
     shared: Arc<Mutex<Shared>>,
     /// Where a partition without a committed offset starts (`auto.offset.reset`).
     reset: Option<Offset>,
+    /// Set once the runtime is done: revocations while the consumer closes complete at once.
+    closing: Arc<AtomicBool>,
+}
+
+/// Marks the consumer as closing when dropped; declare it after the consumer, so that it drops
+/// first.
+#[derive(Debug)]
+pub struct ClosingGuard(Arc<AtomicBool>);
+
+impl Drop for ClosingGuard {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
 }
 
 /// Longest wait for the group's committed offsets while partitions are assigned.
@@ -63,7 +80,13 @@ impl SinkConsumerContext {
             stats,
             shared: Arc::default(),
             reset,
+            closing: Arc::default(),
         }
+    }
+
+    /// See [`ClosingGuard`].
+    pub fn closing_guard(&self) -> ClosingGuard {
+        ClosingGuard(Arc::clone(&self.closing))
     }
 
     /// Gives every newly assigned partition its start position: the group's committed offset,
@@ -102,11 +125,16 @@ impl SinkConsumerContext {
         std::mem::take(&mut self.lock().events)
     }
 
-    /// Records offsets the task has made durable, so a revocation can commit them.
-    pub fn flushed(&self, offsets: &BTreeMap<TopicPartition, i64>) {
-        self.lock()
-            .flushed
-            .extend(offsets.iter().map(|(tp, o)| (tp.clone(), *o)));
+    /// Hands revoked partitions back to the group once the task is done with them.
+    pub fn complete_revoke(&self, consumer: &SinkConsumer) -> KafkaResult<()> {
+        let Some((list, cooperative)) = self.lock().revoking.take() else {
+            return Ok(());
+        };
+        if cooperative {
+            consumer.incremental_unassign(&list)
+        } else {
+            consumer.unassign()
+        }
     }
 }
 
@@ -145,7 +173,6 @@ impl ConsumerContext for SinkConsumerContext {
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 self.start_positions(consumer, list);
-                self.pre_rebalance(consumer, &Rebalance::Assign(list));
                 let assigned = if cooperative {
                     consumer.incremental_assign(list)
                 } else {
@@ -157,20 +184,26 @@ impl ConsumerContext for SinkConsumerContext {
                 self.post_rebalance(consumer, &Rebalance::Assign(list));
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
-                self.pre_rebalance(consumer, &Rebalance::Revoke(list));
-                let revoked = if cooperative {
-                    consumer.incremental_unassign(list)
-                } else {
-                    consumer.unassign()
-                };
-                if let Err(e) = revoked {
-                    tracing::error!(message = "Revoking partitions failed.", task = %self.task, error = %e);
+                if self.closing.load(Ordering::Acquire) {
+                    // The runtime has committed and closed the task already.
+                    let revoked = if cooperative {
+                        consumer.incremental_unassign(list)
+                    } else {
+                        consumer.unassign()
+                    };
+                    if let Err(e) = revoked {
+                        tracing::warn!(message = "Revoking partitions on close failed.", task = %self.task, error = %e);
+                    }
+                    return;
                 }
-                self.post_rebalance(consumer, &Rebalance::Revoke(list));
+                // Completed by the runtime (`complete_revoke`) after it committed.
+                let mut shared = self.lock();
+                shared.events.push(GroupEvent::Revoked(partitions(list)));
+                shared.revoking = Some((list.clone(), cooperative));
             }
             other => {
                 let error = rdkafka::error::KafkaError::Rebalance(other.into());
-                self.pre_rebalance(consumer, &Rebalance::Error(error));
+                self.post_rebalance(consumer, &Rebalance::Error(error));
                 // As librdkafka requires after a rebalance error: drop the assignment.
                 if let Err(e) = consumer.unassign() {
                     tracing::error!(message = "Clearing the assignment failed.", task = %self.task, error = %e);
@@ -179,42 +212,16 @@ impl ConsumerContext for SinkConsumerContext {
         }
     }
 
-    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
-            Rebalance::Revoke(list) => {
-                let revoked = partitions(list);
-                // The group still counts this consumer as the owner here: commit what is durable
-                // so the next owner does not read it again.
-                let mut shared = self.lock();
-                let mut commit = TopicPartitionList::new();
-                for tp in &revoked {
-                    if let Some(offset) = shared.flushed.remove(tp) {
-                        let _ = commit.add_partition_offset(
-                            &tp.topic,
-                            tp.partition,
-                            Offset::Offset(offset),
-                        );
-                    }
-                }
-                if commit.count() > 0
-                    && let Err(e) = consumer.commit(&commit, CommitMode::Sync)
-                {
-                    tracing::warn!(message = "Commit of flushed offsets on revocation failed; their records will be delivered again.", task = %self.task, error = %e);
-                }
-                shared.events.push(GroupEvent::Revoked(revoked));
-            }
-            Rebalance::Assign(_) => {}
+            Rebalance::Assign(list) => self
+                .lock()
+                .events
+                .push(GroupEvent::Assigned(partitions(list))),
             Rebalance::Error(e) => {
                 tracing::warn!(message = "Rebalance error.", task = %self.task, error = %e);
             }
-        }
-    }
-
-    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Assign(list) = rebalance {
-            self.lock()
-                .events
-                .push(GroupEvent::Assigned(partitions(list)));
+            Rebalance::Revoke(_) => {}
         }
     }
 }

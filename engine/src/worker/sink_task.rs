@@ -6,11 +6,11 @@
 //! target system. After a crash the consumer group resumes at the last commit and the task sees at
 //! most one flush interval of records again.
 //!
-//! Rebalances: when partitions are revoked, the consumer's rebalance callback commits what was
-//! already flushed for them before the group moves them (see [`group`](super::sink_group)), the
-//! task's `close` is called, their records still in the batch are dropped and their offsets are
-//! never committed by this task again — the next owner continues from the last commit. Newly
-//! assigned partitions go to `open`, where a task may seek.
+//! Rebalances: when partitions are revoked, the runtime pre-commits and commits everything put so
+//! far while the group still counts them as this task's, calls the task's `close`, drops their
+//! records still in the batch, and only then lets the group move them (see
+//! [`sink_group`](super::sink_group)) — the next owner continues exactly where this task stopped.
+//! Newly assigned partitions go to `open`, where a task may seek.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -118,6 +118,8 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
         .consumer_config
         .create_with_context(group.clone())
         .map_err(|e| kafka_error(&run, "cannot create consumer", e))?;
+    // Dropped before the consumer: revocations during its close complete at once.
+    let _closing = group.closing_guard();
     match &run.subscription {
         Subscription::Topics(topics) => {
             let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
@@ -187,6 +189,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
             let mut dropped = rebalance(
                 &run,
                 &mut *task,
+                &mut dlq,
                 &consumer,
                 &group,
                 &context,
@@ -248,7 +251,6 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                     &mut *task,
                     &mut dlq,
                     &consumer,
-                    &group,
                     &context,
                     &mut positions,
                     CommitMode::Async,
@@ -268,7 +270,6 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
             &mut *task,
             &mut dlq,
             &consumer,
-            &group,
             &context,
             &mut positions,
             CommitMode::Sync,
@@ -284,15 +285,21 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
         task.close(&owned).await
     };
     let stopped = task.stop().await;
+    // A revocation seen but not handled (the loop ended first): the task is done with everything.
+    if let Err(e) = group.complete_revoke(&consumer) {
+        tracing::warn!(message = "Handing revoked partitions back failed.", task = %run.id, error = %e);
+    }
     result.and(committed).and(closed).and(stopped)
 }
 
 /// Applies the group's assignment changes the consumer saw: `close` for revoked partitions,
 /// `open` for assigned ones (pauses the task asked for are applied again). Returns the revoked
 /// partitions.
+#[allow(clippy::too_many_arguments)]
 async fn rebalance(
     run: &SinkRun,
     task: &mut dyn SinkTask,
+    dlq: &mut DeadLetterQueue,
     consumer: &SinkConsumer,
     group: &SinkConsumerContext,
     context: &SinkTaskContext,
@@ -302,6 +309,22 @@ async fn rebalance(
     for event in group.take_events() {
         match event {
             GroupEvent::Revoked(list) => {
+                // The group waits for `complete_revoke`: commit now, while these partitions are
+                // still this task's, so their next owner starts after the last record put here.
+                let committed = if positions.dirty() {
+                    commit(
+                        run,
+                        task,
+                        dlq,
+                        consumer,
+                        context,
+                        positions,
+                        CommitMode::Sync,
+                    )
+                    .await
+                } else {
+                    Ok(())
+                };
                 let revoked: Vec<TopicPartition> = {
                     let mut state = context.state.borrow_mut();
                     list.iter()
@@ -313,9 +336,15 @@ async fn rebalance(
                     revoked_all.insert((Arc::clone(&tp.topic), tp.partition));
                 }
                 tracing::info!(message = "Partitions revoked.", task = %run.id, partitions = %join(&revoked));
-                if !revoked.is_empty() {
-                    task.close(&revoked).await?;
-                }
+                let closed = if revoked.is_empty() {
+                    Ok(())
+                } else {
+                    task.close(&revoked).await
+                };
+                let handed_back = group
+                    .complete_revoke(consumer)
+                    .map_err(|e| kafka_error(run, "cannot hand revoked partitions back", e));
+                committed.and(closed).and(handed_back)?;
             }
             GroupEvent::Assigned(list) => {
                 let repause: Vec<TopicPartition> = {
@@ -444,7 +473,6 @@ async fn commit(
     task: &mut dyn SinkTask,
     dlq: &mut DeadLetterQueue,
     consumer: &SinkConsumer,
-    group: &SinkConsumerContext,
     context: &SinkTaskContext,
     positions: &mut Positions,
     mode: CommitMode,
@@ -463,7 +491,6 @@ async fn commit(
     if owned.is_empty() {
         return Ok(());
     }
-    group.flushed(&owned);
     let list: Vec<TopicPartition> = owned.keys().cloned().collect();
     consumer
         .commit(&partition_list(&list, Some(&owned))?, mode)
