@@ -146,6 +146,17 @@ fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
 }
 
 impl ClientContext for SinkConsumerContext {
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        // A subscribed topic that does not exist yet is reported here too; the task logs it.
+        if error.rdkafka_error_code()
+            == Some(rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition)
+        {
+            tracing::debug!(message = "Consumer: topic not available yet.", task = %self.task, reason);
+        } else {
+            tracing::error!(message = "Consumer error.", task = %self.task, error = %error, reason);
+        }
+    }
+
     fn stats(&self, statistics: Statistics) {
         // Lag is -1 for partitions this consumer does not fetch.
         let lag: i64 = statistics

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{Offset, TopicPartitionList};
 
 use converters::Converter;
@@ -504,6 +504,11 @@ async fn commit(
 fn consumer_error(run: &SinkRun, error: rdkafka::error::KafkaError) -> Result<(), TaskError> {
     match error {
         KafkaError::MessageConsumptionFatal(_) => Err(kafka_error(run, "consumer failed", error)),
+        KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition) => {
+            // Sinks often start before their topics exist; the consumer finds them when they do.
+            tracing::info!(message = "Waiting for a subscribed topic to exist.", task = %run.id);
+            Ok(())
+        }
         other => {
             tracing::warn!(message = "Consumer reported an error; continuing.", task = %run.id, error = %other);
             Ok(())
