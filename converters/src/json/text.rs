@@ -7,6 +7,21 @@ use crate::java_text;
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// Whether none of the eight bytes in `word` needs escaping: each is in `0x20..0xF0` and is
+/// neither `"` nor `\` (the byte-wise test in [`push_string`], done with word arithmetic).
+fn is_plain_word(word: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let splat = |b: u8| LO * u64::from(b);
+    // Some byte of `x` is below `n` (for n <= 0x80): the classic "has less" bit trick.
+    let has_below = |x: u64, n: u8| x.wrapping_sub(splat(n)) & !x & HI != 0;
+    let has_zero = |x: u64| has_below(x, 1);
+    !(has_below(word, 0x20)
+        || has_zero(word ^ splat(b'"'))
+        || has_zero(word ^ splat(b'\\'))
+        || has_zero((word & splat(0xF0)) ^ splat(0xF0)))
+}
+
 /// Appends `s` as a quoted JSON string. Like Jackson: `"` `\` and control characters are
 /// escaped (`\b \t \n \f \r` short, the rest as `\u00XX`), `/` and DEL are not, other characters
 /// are written as UTF-8 except those outside the Basic Multilingual Plane, which become a
@@ -17,6 +32,15 @@ pub(crate) fn push_string(out: &mut Vec<u8>, s: &str) {
     let mut run = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
+        // Eight plain bytes at a time; the byte-wise check below handles the rest.
+        if let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            && is_plain_word(u64::from_le_bytes(word))
+        {
+            i += 8;
+            continue;
+        }
         if (0x20..0xF0).contains(&b) && b != b'"' && b != b'\\' {
             i += 1;
             continue;
@@ -186,6 +210,23 @@ pub(crate) fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_words_match_the_byte_test() {
+        let plain = |b: u8| (0x20..0xF0).contains(&b) && b != b'"' && b != b'\\';
+        let mut word = *b"abcdefgh";
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                word[at] = b;
+                assert_eq!(
+                    super::is_plain_word(u64::from_le_bytes(word)),
+                    word.iter().all(|&c| plain(c)),
+                    "{word:?}"
+                );
+            }
+            word[at] = b'x';
+        }
+    }
+
     use super::*;
 
     fn string(s: &str) -> String {
