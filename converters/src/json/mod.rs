@@ -188,11 +188,24 @@ impl JsonConverter {
 
     /// JSON bytes to Connect data. Strings in the result share `bytes`.
     pub fn decode(&self, bytes: &Bytes) -> Result<SchemaAndValue, Error> {
-        let root = parse::parse(bytes)?;
         let dec = Decoder {
             input: bytes,
             replace_null_with_default: self.config.replace_null_with_default,
         };
+        if self.config.schemas_enable {
+            // Records of one topic mostly repeat one schema: skip parsing it when it is cached.
+            let mut cached = None;
+            let fast = parse::known_schema_envelope(bytes, |key| {
+                cached = lock(&self.schemas).get(key);
+                cached.is_some()
+            });
+            if let (Some(parsed), Some(schema)) = (fast, cached) {
+                let payload = parsed?;
+                let value = dec.value(schema.as_ref(), Some(&payload), &Trail::root("payload"))?;
+                return Ok(SchemaAndValue::new(schema, value));
+            }
+        }
+        let root = parse::parse(bytes)?;
         if !self.config.schemas_enable {
             let value = dec.value(None, root.as_ref(), &Trail::root(""))?;
             return Ok(SchemaAndValue::new(None, value));

@@ -92,6 +92,83 @@ pub(crate) fn parse(input: &[u8]) -> Result<Option<Node<'_>>, JsonSyntaxError> {
     Ok(Some(node))
 }
 
+/// The common shape of a schemas-enabled record, `{"schema":{..},"payload":..}` with only
+/// whitespace between the tokens: when `known` accepts the schema's bytes (a schema read before),
+/// only the payload is parsed, and the result is the payload.
+/// `None` when the input has another shape or the schema is new: then [`parse`] reads all of it
+/// (the same document gives the same result either way).
+pub(crate) fn known_schema_envelope<'a>(
+    input: &'a [u8],
+    known: impl FnOnce(&[u8]) -> bool,
+) -> Option<Result<Node<'a>, JsonSyntaxError>> {
+    let text = std::str::from_utf8(input).ok()?;
+    let mut parser = Parser {
+        text,
+        bytes: input,
+        pos: 0,
+    };
+    let token = |parser: &mut Parser<'a>, token: &[u8]| {
+        parser.skip_ws();
+        let found = input.get(parser.pos..)?.starts_with(token);
+        parser.pos += token.len();
+        found.then_some(())
+    };
+    token(&mut parser, b"{")?;
+    token(&mut parser, b"\"schema\"")?;
+    token(&mut parser, b":")?;
+    parser.skip_ws();
+    let start = parser.pos;
+    let end = container_end(input, start)?;
+    if !known(input.get(start..end)?) {
+        return None;
+    }
+    parser.pos = end;
+    token(&mut parser, b",")?;
+    token(&mut parser, b"\"payload\"")?;
+    token(&mut parser, b":")?;
+    parser.skip_ws();
+    // Depth 1: the payload is a member of the top-level object, as in `parse`.
+    let payload = match parser.value(1) {
+        Ok(node) => node,
+        Err(e) => return Some(Err(e)),
+    };
+    token(&mut parser, b"}")?;
+    parser.skip_ws();
+    (parser.pos == input.len()).then_some(Ok(payload))
+}
+
+/// The end of the object starting at `start`, found by matching brackets outside strings. Only
+/// meaningful for valid JSON; callers compare the bytes with a schema that parsed before.
+fn container_end(input: &[u8], start: usize) -> Option<usize> {
+    if input.get(start) != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = start;
+    while let Some(&b) = input.get(i) {
+        match b {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'"' => loop {
+                i += 1;
+                match input.get(i)? {
+                    b'\\' => i += 1,
+                    b'"' => break,
+                    _ => {}
+                }
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn syntax_error(input: &[u8], offset: usize, message: Cow<'static, str>) -> JsonSyntaxError {
     let before = input.get(..offset).unwrap_or(input);
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;

@@ -344,3 +344,50 @@ fn struct_schema_must_match() {
     assert_eq!(data.problem(), &Problem::StructSchemaMismatch);
     assert_eq!(other.ty(), Type::Struct);
 }
+
+#[test]
+fn a_cached_schema_is_not_parsed_again_and_reads_the_same() {
+    let schema = r#"{"type":"struct","fields":[{"type":"string","optional":true,"field":"s"},{"type":"array","items":{"type":"int32"},"optional":true,"field":"a"},{"type":"map","keys":{"type":"string"},"values":{"type":"string"},"optional":true,"field":"m"}],"optional":false,"name":"r\"{]"}"#;
+    let payloads = [
+        r#"{"s":"x","a":[1,2],"m":{"k":"v"}}"#,
+        r#"{"s":"brace } and \" quote","a":[],"m":{}}"#,
+        r#"{"s":null,"a":null,"m":{"{":"]"}}"#,
+        r#"{"s":"\u00e9\n","a":[3],"m":null}"#,
+    ];
+    let shapes = [
+        "{{\"schema\":{s},\"payload\":{p}}}",
+        " {{ \"schema\" : {s} ,\n \"payload\" : {p} }} ",
+        // Other shapes take the full parse: key order, a repeated key, trailing content.
+        "{{\"payload\":{p},\"schema\":{s}}}",
+        "{{\"schema\":{s},\"payload\":{p},\"payload\":{p}}}",
+        "{{\"schema\":{s},\"payload\":{p}}} x",
+        "{{\"schema\":{s},\"payload\":[1,}}",
+    ];
+    for payload in payloads {
+        for shape in shapes {
+            let text = shape.replace("{s}", schema).replace("{p}", payload);
+            let cold = converter(&[]);
+            let warm = converter(&[]);
+            // The second read of `warm` finds the schema cached.
+            let first = decode(&warm, &text);
+            let cached = decode(&warm, &text);
+            let fresh = decode(&cold, &text);
+            assert_eq!(
+                format!("{cached:?}"),
+                format!("{fresh:?}"),
+                "cached vs fresh for {text}"
+            );
+            assert_eq!(format!("{first:?}"), format!("{fresh:?}"), "{text}");
+        }
+    }
+    // A schema seen once, then a record whose schema differs only inside a string.
+    let c = converter(&[]);
+    let text = format!("{{\"schema\":{schema},\"payload\":{}}}", payloads[0]);
+    decode(&c, &text).unwrap();
+    let other = text.replace(r#""name":"r\"{]""#, r#""name":"r\"{}""#);
+    assert_ne!(other, text);
+    assert_eq!(
+        format!("{:?}", decode(&c, &other)),
+        format!("{:?}", decode(&converter(&[]), &other))
+    );
+}
