@@ -18,7 +18,7 @@
 //!   `--timeout` passes; sink-less runs (a source task writing to Kafka) are timed with it.
 //!
 //! The client settings are the ones wharf's sink consumer and source producer start from
-//! (`engine::kafka::consumer_config` / `producer_config`, plus the 32 MiB per-task buffer bound
+//! (`engine::kafka::consumer_config` / `producer_config`, plus the 4 MiB per-task buffer bound
 //! of `wharf.task.buffer.max.bytes`); `-X key=value` overrides or adds librdkafka settings.
 //!
 //! `consume` and `produce` print one JSON line when done: `records`, `bytes` (value bytes),
@@ -47,8 +47,8 @@ const USAGE: &str = "usage:
   ceiling watch   --bootstrap B --topic T [--records N] [--interval-ms MS] [--timeout SECS]";
 
 /// The per-task buffer bound wharf gives librdkafka by default (`wharf.task.buffer.max.bytes`,
-/// 32 MiB), in KiB.
-const BUFFER_KIB: &str = "32768";
+/// 4 MiB), in KiB.
+const BUFFER_KIB: &str = "4096";
 
 /// Parsed command line: the mode, `--name value` options and `-X key=value` client settings.
 struct Args {
