@@ -3,9 +3,10 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
+use converters::data::SchemaAndValue;
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 use engine::config::Properties;
-use engine::connectors::datagen::{Quickstart, generate};
+use engine::connectors::datagen::{Quickstart, UserSchema, generate};
 use engine::worker::standalone::Standalone;
 use integration_tests::{bootstrap, temp_dir, unique, wait_until};
 
@@ -19,14 +20,19 @@ fn props(pairs: &[(&str, &str)]) -> Properties {
         .collect()
 }
 
+/// The value of quickstart `orders` record `n`.
+fn orders(n: u64) -> SchemaAndValue {
+    generate(Quickstart::Orders, SEED, n).1
+}
+
 /// What the file sink writes for record `n`: the value as schemaless JSON.
-fn expected_lines() -> Vec<String> {
+fn expected_lines(value_of: &dyn Fn(u64) -> SchemaAndValue) -> Vec<String> {
     let mut config = JsonConverterConfig::defaults(ConverterType::Value);
     config.schemas_enable = false;
     let json = JsonConverter::with_config(config);
     let mut lines: Vec<String> = (0..RECORDS)
         .map(|n| {
-            let (_, value) = generate(Quickstart::Orders, SEED, n);
+            let value = value_of(n);
             let bytes = json
                 .from_connect_data("t", &[], value.schema.as_ref(), &value.value)
                 .unwrap()
@@ -38,7 +44,14 @@ fn expected_lines() -> Vec<String> {
     lines
 }
 
-fn run_pipeline(label: &str, value_converter: &[(&str, &str)]) {
+/// datagen (`quickstart=orders`, or what `source` sets) → Kafka → file sink; the file must hold
+/// exactly `value_of(n)` for every record `n`.
+fn run_pipeline(
+    label: &str,
+    value_converter: &[(&str, &str)],
+    source: &[(&str, &str)],
+    value_of: &dyn Fn(u64) -> SchemaAndValue,
+) {
     integration_tests::init_logs();
     let dir = temp_dir("datagen");
     let output = dir.join("out.txt");
@@ -62,16 +75,24 @@ fn run_pipeline(label: &str, value_converter: &[(&str, &str)]) {
     let running = Standalone::start(
         &worker,
         &[
-            props(&[
-                ("name", &unique("datagen")),
-                ("connector.class", "DatagenConnector"),
-                ("kafka.topic", &topic),
-                ("quickstart", "orders"),
-                ("iterations", &RECORDS.to_string()),
-                ("random.seed", &SEED.to_string()),
-                ("max.interval", "0"),
-                ("tasks.max", "2"),
-            ]),
+            {
+                let mut p = props(&[
+                    ("name", &unique("datagen")),
+                    ("connector.class", "DatagenConnector"),
+                    ("kafka.topic", &topic),
+                    ("quickstart", "orders"),
+                    ("iterations", &RECORDS.to_string()),
+                    ("random.seed", &SEED.to_string()),
+                    ("max.interval", "0"),
+                    ("tasks.max", "2"),
+                ]);
+                p.extend(
+                    source
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+                );
+                p
+            },
             props(&[
                 ("name", &unique("datagen-sink")),
                 ("connector.class", "FileStreamSink"),
@@ -107,9 +128,10 @@ fn run_pipeline(label: &str, value_converter: &[(&str, &str)]) {
         .collect();
     lines.sort();
     // Exactly the generated records: none lost, none twice, none altered.
-    assert_eq!(lines.len(), expected_lines().len());
+    let expected = expected_lines(value_of);
+    assert_eq!(lines.len(), expected.len());
     assert!(
-        lines == expected_lines(),
+        lines == expected,
         "file content differs from the generator's records"
     );
     fs::remove_dir_all(&dir).unwrap();
@@ -126,6 +148,8 @@ fn datagen_orders_through_json_with_schemas() {
             ),
             ("value.converter.schemas.enable", "true"),
         ],
+        &[],
+        &orders,
     );
 }
 
@@ -280,5 +304,37 @@ fn datagen_orders_through_avro_and_the_registry() {
             ("value.converter", "io.confluent.connect.avro.AvroConverter"),
             ("value.converter.schema.registry.url", &registry),
         ],
+        &[],
+        &orders,
+    );
+}
+
+/// A user's Avro schema (`schema.string`) with a nested record, an enum, an optional field, a
+/// timestamp, a decimal, a fixed, a map and generator hints, through Avro and the registry.
+#[test]
+fn datagen_user_schema_through_avro_and_the_registry() {
+    const SCHEMA: &str = r#"{"type": "record", "name": "Payment", "namespace": "bank",
+      "fields": [
+        {"name": "id", "type": {"type": "long", "arg.properties": {"iteration": {"start": 1}}}},
+        {"name": "state", "type": {"type": "enum", "name": "State", "symbols": ["OPEN", "DONE"]}},
+        {"name": "currency", "type": {"type": "string", "arg.properties": {"options": ["EUR", "CHF"]}}},
+        {"name": "cents", "type": {"type": "int", "arg.properties": {"range": {"min": 1, "max": 100000}}}},
+        {"name": "memo", "type": ["null", "string"], "default": null},
+        {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "fee", "type": {"type": "bytes", "logicalType": "decimal", "precision": 6, "scale": 2}},
+        {"name": "payer", "type": {"type": "record", "name": "Party", "fields": [
+          {"name": "name", "type": "string"}, {"name": "iban", "type": {"type": "fixed", "name": "Iban", "size": 8}}]}},
+        {"name": "labels", "type": {"type": "map", "values": "int"}}
+      ]}"#;
+    let set = UserSchema::parse(SCHEMA, Some("id")).unwrap();
+    let registry = integration_tests::registry_url();
+    run_pipeline(
+        "avro, user schema",
+        &[
+            ("value.converter", "io.confluent.connect.avro.AvroConverter"),
+            ("value.converter.schema.registry.url", &registry),
+        ],
+        &[("schema.string", SCHEMA), ("schema.keyfield", "id")],
+        &|n| set.generate(SEED, n).1,
     );
 }

@@ -10,6 +10,9 @@ pub const ITERATIONS: &str = "iterations";
 pub const SEED: &str = "random.seed";
 pub const BATCH_SIZE: &str = "batch.size";
 pub const RATE: &str = "records.per.second";
+pub const SCHEMA_STRING: &str = "schema.string";
+pub const SCHEMA_FILENAME: &str = "schema.filename";
+pub const SCHEMA_KEYFIELD: &str = "schema.keyfield";
 /// Set by the connector in each task config: which share of the sequence the task generates.
 pub const TASK_INDEX: &str = "datagen.task.index";
 pub const TASK_COUNT: &str = "datagen.task.count";
@@ -18,6 +21,24 @@ fn quickstart_name(value: &str) -> Result<(), String> {
     super::Quickstart::parse(value)
         .map(|_| ())
         .ok_or_else(|| format!("must be one of {}", super::Quickstart::NAMES.join(", ")))
+}
+
+fn avro_schema(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Ok(());
+    }
+    super::UserSchema::parse(value, None).map(|_| ())
+}
+
+fn avro_schema_file(value: &str) -> Result<(), String> {
+    let path = value.trim();
+    if path.is_empty() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    super::UserSchema::parse(&text, None)
+        .map(|_| ())
+        .map_err(|e| format!("{path}: {e}"))
 }
 
 pub fn def() -> ConfigDef {
@@ -36,5 +57,11 @@ pub fn def() -> ConfigDef {
             .validate(Validator::Range { min: 1, max: 1_000_000 }),
         ConfigKey::optional(RATE, ConfigType::Long, "0", "Upper bound on records per second per task; 0 for none.")
             .validate(Validator::Range { min: 0, max: i64::MAX }),
+        ConfigKey::optional(SCHEMA_STRING, ConfigType::String, "", "An Avro schema (a record) to generate records of, instead of a quickstart set. Field types may carry avro-random-generator hints in \"arg.properties\": options, range, length, iteration.")
+            .importance(Importance::High)
+            .validate(Validator::Custom(avro_schema)),
+        ConfigKey::optional(SCHEMA_FILENAME, ConfigType::String, "", "A file holding the Avro schema to generate records of; like schema.string, which it must not be combined with.")
+            .validate(Validator::Custom(avro_schema_file)),
+        ConfigKey::optional(SCHEMA_KEYFIELD, ConfigType::String, "", "With schema.string or schema.filename: the top-level field whose value, as a string, becomes the record key. Empty: no key."),
     ])
 }

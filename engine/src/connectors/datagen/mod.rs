@@ -1,17 +1,19 @@
 //! The datagen source: seeded, reproducible records of built-in quickstart data sets (users,
-//! pageviews, orders — nested fields and logical types included), emitted as Connect data so any
-//! converter applies. For demos, load tests and pipeline tests whose output can be checked record
+//! pageviews, orders — nested fields and logical types included) or of a user's Avro schema
+//! ([`user_schema`]), emitted as Connect data so any converter applies. For demos, load tests and pipeline tests whose output can be checked record
 //! by record against [`generate`].
 
 pub mod config;
 pub mod quickstart;
 mod source;
+pub mod user_schema;
 
 use crate::config::{ConfigDef, Properties};
 use crate::connector::Connector;
 
 pub use quickstart::{Quickstart, generate};
 pub use source::DatagenTask;
+pub use user_schema::UserSchema;
 
 /// Splits the sequence over `tasks.max` tasks: task `i` makes records `i`, `i + n`, `i + 2n`, ...
 #[derive(Debug, Default)]

@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde_json::Value;
 
+use super::UserSchema;
 use super::config::{
-    BATCH_SIZE, ITERATIONS, MAX_INTERVAL, QUICKSTART, RATE, SEED, TASK_COUNT, TASK_INDEX, TOPIC,
+    BATCH_SIZE, ITERATIONS, MAX_INTERVAL, QUICKSTART, RATE, SCHEMA_FILENAME, SCHEMA_KEYFIELD,
+    SCHEMA_STRING, SEED, TASK_COUNT, TASK_INDEX, TOPIC,
 };
 use super::quickstart::{Quickstart, Rng, generate};
 use crate::config::Properties;
@@ -23,6 +25,8 @@ use crate::offsets::JsonMap;
 #[derive(Debug)]
 pub struct DatagenTask {
     set: Quickstart,
+    /// A user's schema, which replaces `set` when given.
+    user: Option<UserSchema>,
     topic: Arc<str>,
     seed: u64,
     task: u64,
@@ -43,6 +47,7 @@ impl Default for DatagenTask {
     fn default() -> Self {
         Self {
             set: Quickstart::Users,
+            user: None,
             topic: Arc::from(""),
             seed: 0,
             task: 0,
@@ -75,6 +80,29 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+/// The user schema from `schema.string` or `schema.filename`, if one is set.
+fn user_schema(config: &Properties) -> Result<Option<UserSchema>, TaskError> {
+    let set = |key: &str| config.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let config_error = |message: String| TaskError::new(ErrorClass::Config, message);
+    let (text, from) = match (set(SCHEMA_STRING), set(SCHEMA_FILENAME)) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(config_error(format!(
+                "{SCHEMA_STRING} and {SCHEMA_FILENAME} are both set; set one of them"
+            )));
+        }
+        (Some(text), None) => (text.to_owned(), SCHEMA_STRING),
+        (None, Some(path)) => (
+            std::fs::read_to_string(path)
+                .map_err(|e| config_error(format!("{SCHEMA_FILENAME}: cannot read {path}: {e}")))?,
+            SCHEMA_FILENAME,
+        ),
+    };
+    UserSchema::parse(&text, set(SCHEMA_KEYFIELD))
+        .map(Some)
+        .map_err(|e| config_error(format!("{from}: {e}")))
+}
+
 #[async_trait(?Send)]
 impl SourceTask for DatagenTask {
     async fn start(
@@ -89,6 +117,7 @@ impl SourceTask for DatagenTask {
                 format!("{QUICKSTART}: unknown data set {name}"),
             )
         })?;
+        self.user = user_schema(config)?;
         self.topic = Arc::from(config.get(TOPIC).map_or("", String::as_str));
         self.seed = number::<i64>(config, SEED, 0)?.cast_unsigned();
         self.task = number(config, TASK_INDEX, 0)?;
@@ -142,7 +171,10 @@ impl SourceTask for DatagenTask {
                 glommio::timer::sleep(Duration::from_millis(pause)).await;
             }
             let n = self.next * self.tasks + self.task;
-            let (key, value) = generate(self.set, self.seed, n);
+            let (key, value) = match &self.user {
+                Some(user) => user.generate(self.seed, n),
+                None => generate(self.set, self.seed, n),
+            };
             self.next += 1;
             let mut offset = JsonMap::new();
             offset.insert("index".to_owned(), Value::from(self.next));
