@@ -69,6 +69,8 @@ pub struct JsonConverter {
     schema_json: Mutex<Lru<usize, (SchemaRef, Bytes)>>,
     /// Schema JSON text → schema.
     schemas: Mutex<Lru<Box<[u8]>, Option<SchemaRef>>>,
+    /// The schema JSON text of the last record read through the cache, and its schema.
+    last_schema: Mutex<Option<(Bytes, Option<SchemaRef>)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -90,6 +92,7 @@ impl JsonConverter {
             config,
             schema_json: Mutex::new(Lru::new(capacity)),
             schemas: Mutex::new(Lru::new(capacity)),
+            last_schema: Mutex::new(None),
         }
     }
 
@@ -193,18 +196,40 @@ impl JsonConverter {
             replace_null_with_default: self.config.replace_null_with_default,
         };
         if self.config.schemas_enable {
-            // Records of one topic mostly repeat one schema: skip parsing it when it is cached.
+            // Records of one topic mostly repeat one schema: skip parsing it when it is cached,
+            // and skip even finding its end when it is the previous record's.
+            let last = lock(&self.last_schema).clone();
             let mut cached = None;
-            let fast = parse::known_schema_envelope(bytes, |key| {
-                cached = lock(&self.schemas).get(key);
-                cached.is_some()
-            });
-            if let (Some(parsed), Some(schema)) = (fast, cached) {
-                let payload = parsed?;
-                let value = dec.value(schema.as_ref(), Some(&payload), &Trail::root("payload"))?;
+            let fast =
+                parse::known_schema_envelope(bytes, last.as_ref().map(|(k, _)| &k[..]), |key| {
+                    cached = lock(&self.schemas).get(key);
+                    cached.is_some()
+                });
+            if let Some(parsed) = fast {
+                let envelope = parsed?;
+                let schema = match (envelope.same_as_last, last, cached) {
+                    (true, Some((_, schema)), _) => schema,
+                    (false, _, Some(schema)) => {
+                        let (start, end) = envelope.schema;
+                        let key = Bytes::copy_from_slice(bytes.get(start..end).unwrap_or_default());
+                        *lock(&self.last_schema) = Some((key, schema.clone()));
+                        schema
+                    }
+                    // Not reachable: the envelope is read only for a known schema.
+                    _ => return self.decode_full(bytes, &dec),
+                };
+                let value = dec.value(
+                    schema.as_ref(),
+                    Some(&envelope.payload),
+                    &Trail::root("payload"),
+                )?;
                 return Ok(SchemaAndValue::new(schema, value));
             }
         }
+        self.decode_full(bytes, &dec)
+    }
+
+    fn decode_full(&self, bytes: &Bytes, dec: &Decoder<'_>) -> Result<SchemaAndValue, Error> {
         let root = parse::parse(bytes)?;
         if !self.config.schemas_enable {
             let value = dec.value(None, root.as_ref(), &Trail::root(""))?;

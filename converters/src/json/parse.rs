@@ -92,15 +92,25 @@ pub(crate) fn parse(input: &[u8]) -> Result<Option<Node<'_>>, JsonSyntaxError> {
     Ok(Some(node))
 }
 
+/// A schemas-enabled record read by [`known_schema_envelope`].
+pub(crate) struct Envelope<'a> {
+    pub(crate) payload: Node<'a>,
+    /// The schema's bytes equal `last`.
+    pub(crate) same_as_last: bool,
+    /// The schema's byte range.
+    pub(crate) schema: (usize, usize),
+}
+
 /// The common shape of a schemas-enabled record, `{"schema":{..},"payload":..}` with only
-/// whitespace between the tokens: when `known` accepts the schema's bytes (a schema read before),
-/// only the payload is parsed, and the result is the payload.
+/// whitespace between the tokens: when the schema's bytes equal `last` or `known` accepts them (a
+/// schema read before), only the payload is parsed.
 /// `None` when the input has another shape or the schema is new: then [`parse`] reads all of it
 /// (the same document gives the same result either way).
 pub(crate) fn known_schema_envelope<'a>(
     input: &'a [u8],
+    last: Option<&[u8]>,
     known: impl FnOnce(&[u8]) -> bool,
-) -> Option<Result<Node<'a>, JsonSyntaxError>> {
+) -> Option<Result<Envelope<'a>, JsonSyntaxError>> {
     let text = std::str::from_utf8(input).ok()?;
     let mut parser = Parser {
         text,
@@ -118,10 +128,20 @@ pub(crate) fn known_schema_envelope<'a>(
     token(&mut parser, b":")?;
     parser.skip_ws();
     let start = parser.pos;
-    let end = container_end(input, start)?;
-    if !known(input.get(start..end)?) {
-        return None;
-    }
+    // The schema of the previous record, compared byte for byte: a complete JSON object at the
+    // start of the value is the whole value, so no scan for its end is needed.
+    let rest = input.get(start..)?;
+    let same_as_last = last.is_some_and(|last| rest.starts_with(last));
+    let end = match last {
+        Some(last) if same_as_last => start + last.len(),
+        _ => {
+            let end = container_end(input, start)?;
+            if !known(input.get(start..end)?) {
+                return None;
+            }
+            end
+        }
+    };
     parser.pos = end;
     token(&mut parser, b",")?;
     token(&mut parser, b"\"payload\"")?;
@@ -134,7 +154,11 @@ pub(crate) fn known_schema_envelope<'a>(
     };
     token(&mut parser, b"}")?;
     parser.skip_ws();
-    (parser.pos == input.len()).then_some(Ok(payload))
+    (parser.pos == input.len()).then_some(Ok(Envelope {
+        payload,
+        same_as_last,
+        schema: (start, end),
+    }))
 }
 
 /// The end of the object starting at `start`, found by matching brackets outside strings. Only

@@ -368,10 +368,16 @@ fn a_cached_schema_is_not_parsed_again_and_reads_the_same() {
             let text = shape.replace("{s}", schema).replace("{p}", payload);
             let cold = converter(&[]);
             let warm = converter(&[]);
-            // The second read of `warm` finds the schema cached.
+            // The second read of `warm` finds the schema cached, the third as the last one.
             let first = decode(&warm, &text);
             let cached = decode(&warm, &text);
+            let last = decode(&warm, &text);
             let fresh = decode(&cold, &text);
+            assert_eq!(
+                format!("{last:?}"),
+                format!("{fresh:?}"),
+                "last vs fresh for {text}"
+            );
             assert_eq!(
                 format!("{cached:?}"),
                 format!("{fresh:?}"),
