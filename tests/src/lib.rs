@@ -32,25 +32,69 @@ pub fn temp_dir(prefix: &str) -> std::path::PathBuf {
     dir
 }
 
-/// The `wharf` binary of this build (`cargo test --workspace` builds it next to the test
-/// executables), or `WHARF_BIN`.
+/// The `wharf` binary of this build, or `WHARF_BIN`.
+///
+/// `cargo test` builds no binary of another package, so the first call builds `engine`'s `wharf`
+/// with the same cargo, target folder and profile as the running test (a no-op when it is
+/// current) and every later call reuses it: a fresh clone needs no build step before the tests.
 pub fn wharf_bin() -> std::path::PathBuf {
+    static BIN: std::sync::OnceLock<Result<std::path::PathBuf, String>> =
+        std::sync::OnceLock::new();
     if let Ok(path) = std::env::var("WHARF_BIN") {
         return path.into();
     }
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>/wharf
-    let bin = exe
+    match BIN.get_or_init(build_wharf) {
+        Ok(path) => path.clone(),
+        Err(why) => panic!("{why}"),
+    }
+}
+
+fn build_wharf() -> Result<std::path::PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("test executable path: {e}"))?;
+    // <target>/<profile>/deps/<test> → <target>/<profile>
+    let profile_dir = exe
         .parent()
         .and_then(std::path::Path::parent)
-        .map(|dir| dir.join("wharf"))
-        .expect("target dir");
-    assert!(
-        bin.exists(),
-        "{} not found: build it with `cargo build -p engine` or set WHARF_BIN",
-        bin.display()
-    );
-    bin
+        .ok_or_else(|| format!("{} is not in a cargo target folder", exe.display()))?;
+    let target_dir = profile_dir
+        .parent()
+        .ok_or_else(|| format!("{} has no parent", profile_dir.display()))?;
+    let profile = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| if n == "debug" { "dev" } else { n })
+        .unwrap_or("dev")
+        .to_owned();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    let status = std::process::Command::new(&cargo)
+        .args([
+            "build",
+            "--locked",
+            "-p",
+            "engine",
+            "--bin",
+            "wharf",
+            "--profile",
+        ])
+        .arg(&profile)
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", std::path::Path::new(&cargo).display()))?;
+    if !status.success() {
+        return Err(format!(
+            "building the wharf binary failed ({status}); set WHARF_BIN to use a built one"
+        ));
+    }
+    let bin = profile_dir.join("wharf");
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!("{} not found after building it", bin.display()))
+    }
 }
 
 /// Waits until `check` returns true, polling every 50 ms; panics with `what` after `limit`.

@@ -175,7 +175,7 @@ impl SinkTask for ScriptedTask {
         Ok(())
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError> {
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<(), TaskError> {
         let p1 = TopicPartition::new(self.topic.as_str(), 1);
         let mut log = self.log.lock().unwrap();
         assert!(

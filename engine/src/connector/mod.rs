@@ -158,8 +158,12 @@ pub trait SinkTask {
         Ok(())
     }
 
-    /// Takes a batch. May buffer; must not lose records it accepted.
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError>;
+    /// Takes a batch. May buffer (cloning what it keeps: records are cheap to clone); must not
+    /// lose records it accepted. The runtime keeps the batch, so that on a
+    /// [`ErrorClass::Retriable`] error it calls `put` again with the same records (within
+    /// `errors.retry.timeout`), and on [`ErrorClass::BadData`] under `errors.tolerance=all` it puts
+    /// them one by one and dead-letters those refused.
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<(), TaskError>;
 
     /// Makes everything `put` so far durable. The runtime commits consumer offsets only after
     /// this returns `Ok` (through the default `pre_commit`).

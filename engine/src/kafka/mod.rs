@@ -2,6 +2,7 @@
 //! [`GlommioRuntime`](crate::runtime::GlommioRuntime).
 
 pub mod admin;
+pub mod classify;
 pub mod groups;
 mod sender;
 
@@ -11,6 +12,7 @@ use rdkafka::consumer::{DefaultConsumerContext, StreamConsumer};
 use crate::runtime::GlommioRuntime;
 
 pub use admin::{AdminError, TopicSpec, ensure_topic};
+pub use classify::{error_class, send_error_class};
 pub use sender::{AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer};
 
 /// A consumer owned by one shard.

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod dlq;
 pub mod errors;
 pub mod headers;
+pub mod operator;
 pub mod passthrough;
 pub mod retry;
 pub mod sink_group;
@@ -36,17 +37,94 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// Tells a task loop to finish. Checked between batches, so it is a plain flag.
+/// Tells a task loop to finish. Set from any thread (the control plane); a task awaits it with
+/// [`wait`](Self::wait) beside whatever else it waits for, so a stop is heard at once, also in
+/// the middle of a `poll`, a retry backoff or a restart backoff.
 #[derive(Debug, Clone, Default)]
-pub struct StopSignal(Arc<AtomicBool>);
+pub struct StopSignal(Arc<StopInner>);
+
+#[derive(Debug, Default)]
+struct StopInner {
+    set: AtomicBool,
+    notify: tokio::sync::Notify,
+}
 
 impl StopSignal {
     pub fn set(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.0.set.store(true, Ordering::Release);
+        self.0.notify.notify_waiters();
     }
 
     pub fn is_set(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.set.load(Ordering::Acquire)
+    }
+
+    /// Completes once the signal is set (at once if it already is). `tokio::sync::Notify` needs
+    /// no tokio runtime, so this works on a glommio shard too.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.0.notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the flag is read: a `set` in between still wakes this waiter.
+            notified.as_mut().enable();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Runs `work` unless the signal is set first; `None` when stopped (the work is dropped).
+    pub async fn or<T>(&self, work: impl std::future::Future<Output = T>) -> Option<T> {
+        use futures::future::{Either, select};
+        let work = std::pin::pin!(work);
+        let stopped = std::pin::pin!(self.wait());
+        match select(work, stopped).await {
+            Either::Left((value, _)) => Some(value),
+            Either::Right(((), _)) => None,
+        }
+    }
+
+    /// Sleeps for `duration` unless stopped first; false if stopped.
+    pub async fn sleep(&self, duration: std::time::Duration) -> bool {
+        self.or(glommio::timer::sleep(duration)).await.is_some() && !self.is_set()
+    }
+}
+
+#[cfg(test)]
+mod stop_tests {
+    use super::StopSignal;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_stop_set_from_another_thread_ends_a_long_sleep_at_once() {
+        let stop = StopSignal::default();
+        let remote = stop.clone();
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            remote.set();
+        });
+        let started = Instant::now();
+        let slept = glommio::LocalExecutorBuilder::default()
+            .spawn(move || async move { stop.sleep(Duration::from_secs(30)).await })
+            .expect("executor")
+            .join()
+            .expect("join");
+        setter.join().expect("setter");
+        assert!(!slept, "the sleep must report the stop");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn wait_returns_at_once_when_already_set() {
+        let stop = StopSignal::default();
+        stop.set();
+        futures::executor::block_on(stop.wait());
+        assert!(futures::executor::block_on(stop.or(std::future::pending::<()>())).is_none());
     }
 }
 

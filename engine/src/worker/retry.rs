@@ -26,25 +26,67 @@ pub async fn with_retry<T, E>(
     stop: &StopSignal,
     mut op: impl FnMut() -> Attempt<T, E>,
 ) -> Result<T, E> {
-    // The clock is read only once a retry is needed: this wraps every record's conversion.
-    let mut start: Option<Instant> = None;
-    let mut delay = FIRST_DELAY;
+    with_retry_async(policy, stop, || std::future::ready(op())).await
+}
+
+/// [`with_retry`] for an operation that awaits (a sink's `put`).
+pub async fn with_retry_async<T, E, F>(
+    policy: &ErrorPolicy,
+    stop: &StopSignal,
+    mut op: impl FnMut() -> F,
+) -> Result<T, E>
+where
+    F: std::future::Future<Output = Attempt<T, E>>,
+{
+    let mut backoff = Backoff::new(policy);
     loop {
-        match op() {
+        match op().await {
             Attempt::Done(value) => return Ok(value),
             Attempt::Fail(error) => return Err(error),
-            Attempt::Retry(error) => {
-                let start = *start.get_or_insert_with(Instant::now);
-                let out_of_time = policy
-                    .retry_timeout
-                    .is_some_and(|limit| start.elapsed() + delay > limit);
-                if out_of_time || stop.is_set() {
-                    return Err(error);
+            Attempt::Retry(error) => match backoff.next_delay() {
+                Some(delay) if !stop.is_set() => {
+                    tracing::warn!(message = "Retrying after a retriable error.", retry_in = ?delay);
+                    if !stop.sleep(delay).await {
+                        return Err(error);
+                    }
                 }
-                tracing::warn!(message = "Retrying after a retriable error.", retry_in = ?delay);
-                glommio::timer::sleep(delay).await;
-                delay = (delay * 2).min(policy.retry_delay_max.max(FIRST_DELAY));
-            }
+                _ => return Err(error),
+            },
         }
+    }
+}
+
+/// The waits between tries of one operation: exponential from [`FIRST_DELAY`] up to
+/// `errors.retry.delay.max.ms`, for as long as `errors.retry.timeout` allows.
+#[derive(Debug)]
+pub struct Backoff<'a> {
+    policy: &'a ErrorPolicy,
+    // The clock is read only once a retry is needed: this wraps every record's conversion.
+    start: Option<Instant>,
+    delay: Duration,
+}
+
+impl<'a> Backoff<'a> {
+    pub fn new(policy: &'a ErrorPolicy) -> Self {
+        Self {
+            policy,
+            start: None,
+            delay: FIRST_DELAY,
+        }
+    }
+
+    /// How long to wait before the next try; `None` when the retry timeout has run out.
+    pub fn next_delay(&mut self) -> Option<Duration> {
+        let start = *self.start.get_or_insert_with(Instant::now);
+        let delay = self.delay;
+        let out_of_time = self
+            .policy
+            .retry_timeout
+            .is_some_and(|limit| start.elapsed() + delay > limit);
+        if out_of_time {
+            return None;
+        }
+        self.delay = (delay * 2).min(self.policy.retry_delay_max.max(FIRST_DELAY));
+        Some(delay)
     }
 }

@@ -26,10 +26,13 @@ use converters::data::{SchemaAndValue, Value};
 
 use super::convert::RecordConverters;
 use super::dlq::DeadLetterQueue;
-use super::errors::{ErrorPolicy, Failure, Stage};
+use super::errors::{ErrorPolicy, Stage};
 use super::headers;
+use super::operator::{
+    CONNECT_EXCEPTION, DATA_EXCEPTION, Handled, RecordErrors, Rejection, StageError,
+};
 use super::passthrough::Passthrough;
-use super::retry::{Attempt, with_retry};
+use super::retry::Backoff;
 use super::sink_group::{GroupEvent, SinkConsumer, SinkConsumerContext};
 use crate::connector::{
     ErrorClass, SinkRecord, SinkTask, SinkTaskContext, TaskError, TopicPartition,
@@ -43,8 +46,9 @@ use super::{StopSignal, TaskId, TaskStats};
 const MAX_BATCH: usize = 4096;
 /// How long one wait for the first record of a batch lasts before checking for stop / flush.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
-/// Longest wait for a seek to be accepted by the consumer.
-const SEEK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Seeks do not wait for the consumer's answer (librdkafka: a zero timeout makes the seek
+/// asynchronous; a failure arrives as a consumer error), so a seek never blocks the shard.
+const SEEK_ASYNC: Duration = Duration::ZERO;
 
 /// What to subscribe to.
 #[derive(Debug, Clone)]
@@ -78,8 +82,13 @@ impl std::fmt::Debug for SinkRun {
     }
 }
 
+/// A client error, classified (a bad `consumer.*` override is a config error, not a restart loop).
 fn kafka_error(run: &SinkRun, what: &str, e: rdkafka::error::KafkaError) -> TaskError {
-    TaskError::with_source(ErrorClass::Retriable, format!("{}: {what}: {e}", run.id), e)
+    TaskError::with_source(
+        crate::kafka::error_class(&e),
+        format!("{}: {what}: {e}", run.id),
+        e,
+    )
 }
 
 /// Offsets per partition: `current` is the offset after the last record put, `committed` what
@@ -131,9 +140,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
         }
     }
     .map_err(|e| kafka_error(&run, "cannot subscribe", e))?;
-    let context = SinkTaskContext::default();
-    task.initialize(context.clone());
-    task.start(&run.config).await?;
+    // Everything that can fail is set up before `start`: `start` and `stop` are paired.
     let mut dlq = DeadLetterQueue::open(
         &run.id,
         &run.errors,
@@ -145,6 +152,14 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     // Built here, on the shard: a chain caches derived schemas and is used by this task only.
     let transforms = TransformChain::from_config(&run.config)
         .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
+    let errors = RecordErrors {
+        id: run.id.clone(),
+        policy: run.errors.clone(),
+        stop: run.stop.clone(),
+    };
+    let context = SinkTaskContext::default();
+    task.initialize(context.clone());
+    task.start(&run.config).await?;
     let value_format = run.converters.value.wire_format();
     let lane = Passthrough::new(
         value_format,
@@ -158,15 +173,22 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     let mut last_commit = Instant::now();
     let result: Result<(), TaskError> = async {
         while !run.stop.is_set() {
-            let first =
-                glommio::timer::timeout(IDLE_WAIT, async { Ok(consumer.recv().await) }).await;
+            // Waits for the first record at most IDLE_WAIT (rebalances, commits due), and not at
+            // all once stopped.
+            let first = run
+                .stop
+                .or(glommio::timer::timeout(IDLE_WAIT, async {
+                    Ok(consumer.recv().await)
+                }))
+                .await;
             match first {
-                Ok(Ok(message)) => {
+                Some(Ok(Ok(message))) => {
                     builder.push(&message);
                     drop(message);
                 }
-                Ok(Err(e)) => consumer_error(&run, e)?,
-                Err(_) => {}
+                Some(Ok(Err(e))) => consumer_error(&run, e)?,
+                Some(Err(_)) => {}
+                None => break,
             }
             // Take what is already buffered without waiting.
             while !builder.is_empty() && builder.len() < MAX_BATCH {
@@ -232,13 +254,15 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                     }
                 }
                 let mut records = Vec::with_capacity(raws.len());
-                for raw in raws {
-                    if let Some(record) = decode(&run, &transforms, lane, &mut dlq, raw).await? {
+                for raw in &raws {
+                    if let Some(record) =
+                        decode(&errors, &run, &transforms, lane, &mut dlq, raw).await?
+                    {
                         records.push(record);
                     }
                 }
                 let put_started = Instant::now();
-                task.put(records).await?;
+                put(&errors, &mut *task, &mut dlq, &records, &raws).await?;
                 run.stats.observe_batch(count, put_started.elapsed());
                 positions.current.extend(batch_end);
                 run.stats.add(count, bytes);
@@ -393,12 +417,7 @@ fn apply_requests(
             continue;
         }
         consumer
-            .seek(
-                &tp.topic,
-                tp.partition,
-                Offset::Offset(offset),
-                SEEK_TIMEOUT,
-            )
+            .seek(&tp.topic, tp.partition, Offset::Offset(offset), SEEK_ASYNC)
             .map_err(|e| kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e))?;
         tracing::debug!(message = "Seeked.", task = %run.id, partition = %tp, offset);
         stale.insert((Arc::clone(&tp.topic), tp.partition));
@@ -424,12 +443,7 @@ fn apply_requests(
             state.paused.remove(&tp);
             if let Some(offset) = positions.resume_at.remove(&tp) {
                 consumer
-                    .seek(
-                        &tp.topic,
-                        tp.partition,
-                        Offset::Offset(offset),
-                        SEEK_TIMEOUT,
-                    )
+                    .seek(&tp.topic, tp.partition, Offset::Offset(offset), SEEK_ASYNC)
                     .map_err(|e| {
                         kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e)
                     })?;
@@ -516,66 +530,136 @@ fn consumer_error(run: &SinkRun, error: rdkafka::error::KafkaError) -> Result<()
     }
 }
 
-/// Reads key and value with the connector's converters and runs the transforms. A record that
-/// cannot be read or transformed fails the task, or under `errors.tolerance=all` is logged, sent
-/// to the dead letter queue if there is one, and skipped (`None`); so is a record a transform
-/// drops.
+/// Delivers a batch: `put`, retried with backoff within `errors.retry.timeout` while it fails
+/// with a retriable error (Kafka Connect's `RetriableException`; the task and its consumer stay
+/// as they are). When `put` says the batch holds bad data, under `errors.tolerance=all` each
+/// record is put on its own and the ones refused go to the dead letter queue; otherwise the task
+/// fails and nothing of the batch is committed.
+async fn put(
+    errors: &RecordErrors,
+    task: &mut dyn SinkTask,
+    dlq: &mut DeadLetterQueue,
+    records: &[SinkRecord],
+    raws: &[RawRecord],
+) -> Result<(), TaskError> {
+    match put_retrying(errors, task, records).await {
+        Err(e) if e.class == ErrorClass::BadData && errors.policy.tolerate_all => {
+            tracing::warn!(message = "put refused a batch as bad data; putting its records one by one.", task = %errors.id, error = %e);
+        }
+        other => return other,
+    }
+    for record in records {
+        match put_retrying(errors, task, std::slice::from_ref(record)).await {
+            Err(e) if e.class == ErrorClass::BadData => {
+                let raw = raws.iter().find(|r| {
+                    r.offset == record.offset
+                        && r.partition == record.partition
+                        && r.topic == record.topic
+                });
+                let why = Rejection {
+                    stage: Stage::TaskPut,
+                    class_name: "put".to_owned(),
+                    error_type: DATA_EXCEPTION,
+                    error: e.to_string(),
+                    message: format!(
+                        "{}: TASK_PUT failed for record at {}-{} offset {}: {e}",
+                        errors.id, record.topic, record.partition, record.offset
+                    ),
+                };
+                errors.skip(dlq, raw, &record, &why).await?;
+            }
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// `put`, called again with the same records while it fails with a retriable error, within
+/// `errors.retry.timeout`.
+async fn put_retrying(
+    errors: &RecordErrors,
+    task: &mut dyn SinkTask,
+    records: &[SinkRecord],
+) -> Result<(), TaskError> {
+    let mut backoff = Backoff::new(&errors.policy);
+    loop {
+        match task.put(records).await {
+            Err(e) if e.class == ErrorClass::Retriable => match backoff.next_delay() {
+                Some(delay) if !errors.stop.is_set() => {
+                    tracing::warn!(message = "put failed; retrying the same batch.", task = %errors.id, error = %e, retry_in = ?delay);
+                    if !errors.stop.sleep(delay).await {
+                        return Err(e);
+                    }
+                }
+                _ => return Err(e),
+            },
+            other => return other,
+        }
+    }
+}
+
+/// Reads key and value with the connector's converters and runs the transforms, each through the
+/// record-error operator: a record that cannot be read or transformed fails the task, or under
+/// `errors.tolerance=all` is logged, sent to the dead letter queue if there is one, and skipped
+/// (`None`); so is a record a transform drops. A retriable failure (an unreachable registry) is
+/// retried and then fails the task; it never sends the record to the DLQ.
 async fn decode(
+    errors: &RecordErrors,
     run: &SinkRun,
     transforms: &TransformChain,
     lane: Passthrough,
     dlq: &mut DeadLetterQueue,
-    raw: RawRecord,
+    raw: &RawRecord,
 ) -> Result<Option<SinkRecord>, TaskError> {
-    let key = read(run, &*run.converters.key, &raw, raw.key.as_ref()).await;
-    let value_format = raw.value.as_ref().and_then(|v| lane.admits(v));
-    let value = match (&key, value_format, &raw.value) {
-        (Ok(_), Some(_), Some(bytes)) => Ok(SchemaAndValue::new(None, Value::Bytes(bytes.clone()))),
-        (Ok(_), _, _) => read(run, &*run.converters.value, &raw, raw.value.as_ref()).await,
-        (Err(_), _, _) => Ok(SchemaAndValue::default()),
+    let at = || {
+        format!(
+            "record at {}-{} offset {}",
+            raw.topic, raw.partition, raw.offset
+        )
     };
-    let (key, value) = match (key, value) {
-        (Ok(key), Ok(value)) => (key, value),
-        (Err(e), _) => {
-            let class = run.converters.key.class_name();
-            return reject(
-                run,
-                dlq,
-                &raw,
-                Stage::KeyConverter,
-                class,
-                error_type(&e),
-                e,
-            )
-            .await;
-        }
-        (_, Err(e)) => {
-            let class = run.converters.value.class_name();
-            return reject(
-                run,
-                dlq,
-                &raw,
-                Stage::ValueConverter,
-                class,
-                error_type(&e),
-                e,
-            )
-            .await;
-        }
+    let key = match read(
+        errors,
+        &*run.converters.key,
+        Stage::KeyConverter,
+        raw,
+        raw.key.as_ref(),
+        &at,
+    )
+    .await?
+    {
+        Handled::Done(key) => key,
+        Handled::Tolerated(why) => return skip(errors, dlq, raw, &why).await,
+    };
+    let value_format = raw.value.as_ref().and_then(|v| lane.admits(v));
+    let value = match (value_format, &raw.value) {
+        (Some(_), Some(bytes)) => SchemaAndValue::new(None, Value::Bytes(bytes.clone())),
+        _ => match read(
+            errors,
+            &*run.converters.value,
+            Stage::ValueConverter,
+            raw,
+            raw.value.as_ref(),
+            &at,
+        )
+        .await?
+        {
+            Handled::Done(value) => value,
+            Handled::Tolerated(why) => return skip(errors, dlq, raw, &why).await,
+        },
     };
     if transforms.is_empty() {
         return Ok(Some(SinkRecord {
-            topic: raw.topic,
+            topic: Arc::clone(&raw.topic),
             partition: raw.partition,
             offset: raw.offset,
             timestamp: raw.timestamp,
             key,
             value,
             value_format,
-            headers: raw.headers,
+            headers: raw.headers.clone(),
         }));
     }
-    let record = ConnectRecord {
+    let mut input = Some(ConnectRecord {
         topic: Arc::clone(&raw.topic),
         kafka_partition: Some(raw.partition),
         key,
@@ -583,10 +667,20 @@ async fn decode(
         timestamp: raw.timestamp,
         headers: headers::to_connect(&raw.headers),
         kafka_offset: Some(raw.offset),
-    };
-    match transforms.apply(record) {
-        Ok(None) => Ok(None),
-        Ok(Some(r)) => Ok(Some(SinkRecord {
+    });
+    let outcome = errors
+        .execute(Stage::Transformation, "transforms", at, || {
+            let record = input.take().ok_or_else(|| StageError {
+                class: ErrorClass::Fatal,
+                error_type: CONNECT_EXCEPTION,
+                error: "transform chain called twice for one record".into(),
+            })?;
+            transforms.apply(record).map_err(Into::into)
+        })
+        .await?;
+    match outcome {
+        Handled::Done(None) => Ok(None),
+        Handled::Done(Some(r)) => Ok(Some(SinkRecord {
             topic: r.topic,
             partition: r.kafka_partition.unwrap_or(raw.partition),
             offset: raw.offset,
@@ -596,91 +690,34 @@ async fn decode(
             value_format: None,
             headers: headers::to_raw(r.headers),
         })),
-        Err(e) if e.is_data() => {
-            let alias = e.alias().to_owned();
-            reject(
-                run,
-                dlq,
-                &raw,
-                Stage::Transformation,
-                &alias,
-                "org.apache.kafka.connect.errors.DataException",
-                e,
-            )
-            .await
-        }
-        Err(e) => Err(TaskError::with_source(
-            ErrorClass::Config,
-            format!(
-                "{}: transform failed for record at {}-{} offset {}: {e}",
-                run.id, raw.topic, raw.partition, raw.offset
-            ),
-            e,
-        )),
+        Handled::Tolerated(why) => skip(errors, dlq, raw, &why).await,
     }
 }
 
-/// A record that failed at `stage`: fails the task, or is logged, dead-lettered and skipped.
-async fn reject(
-    run: &SinkRun,
+/// A tolerated record: logged and dead-lettered, then skipped.
+async fn skip(
+    errors: &RecordErrors,
     dlq: &mut DeadLetterQueue,
     raw: &RawRecord,
-    stage: Stage,
-    class_name: &str,
-    error_type: &str,
-    error: impl std::error::Error + Send + Sync + 'static,
+    why: &Rejection,
 ) -> Result<Option<SinkRecord>, TaskError> {
-    let message = format!(
-        "{}: {} failed for record at {}-{} offset {}: {error}",
-        run.id,
-        stage.name(),
-        raw.topic,
-        raw.partition,
-        raw.offset
-    );
-    if !run.errors.tolerate_all {
-        return Err(TaskError::with_source(ErrorClass::BadData, message, error));
-    }
-    if run.errors.log {
-        if run.errors.log_messages {
-            tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message, record = ?raw);
-        } else {
-            tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %message);
-        }
-    }
-    let failure = Failure {
-        connector: &run.id.connector,
-        task: run.id.task,
-        stage,
-        class_name,
-        error_type,
-        message: error.to_string(),
-    };
-    dlq.send(raw, &failure).await?;
+    errors.skip(dlq, Some(raw), raw, why).await?;
     Ok(None)
 }
 
-/// The name the DLQ context headers give the error, as Kafka Connect names exception classes.
-fn error_type(error: &converters::Error) -> &'static str {
-    match error.kind() {
-        converters::ErrorKind::Config => "org.apache.kafka.common.config.ConfigException",
-        converters::ErrorKind::Retriable => "org.apache.kafka.connect.errors.RetriableException",
-        _ => "org.apache.kafka.connect.errors.DataException",
-    }
-}
-
 async fn read(
-    run: &SinkRun,
+    errors: &RecordErrors,
     converter: &dyn Converter,
+    stage: Stage,
     raw: &RawRecord,
     bytes: Option<&bytes::Bytes>,
-) -> Result<SchemaAndValue, converters::Error> {
-    with_retry(&run.errors, &run.stop, || {
-        match converter.to_connect_data(&raw.topic, &raw.headers, bytes) {
-            Ok(data) => Attempt::Done(data),
-            Err(e) if e.kind() == converters::ErrorKind::Retriable => Attempt::Retry(e),
-            Err(e) => Attempt::Fail(e),
-        }
-    })
-    .await
+    at: &impl Fn() -> String,
+) -> Result<Handled<SchemaAndValue>, TaskError> {
+    errors
+        .execute(stage, converter.class_name(), at, || {
+            converter
+                .to_connect_data(&raw.topic, &raw.headers, bytes)
+                .map_err(Into::into)
+        })
+        .await
 }

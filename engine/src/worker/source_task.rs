@@ -1,8 +1,16 @@
-//! Runs a source task on its shard: poll → produce → commit offsets.
+//! Runs a source task on its shard: poll → transform → convert → produce → commit offsets.
 //!
-//! Delivery guarantee (at-least-once): offsets are committed to the offset store only after
-//! [`Sender::flush`] returned, i.e. after Kafka acknowledged every record produced so far. A crash
-//! between two commits replays at most one `offset.flush.interval.ms` worth of records.
+//! Delivery guarantee (at-least-once): a record's source offset moves into the pending commit only
+//! once the record was handed to the producer, deliberately dropped by a transform, or tolerated
+//! (logged and dead-lettered) under `errors.tolerance=all` — never before, so a record that fails
+//! a transform, a converter or the send is not counted as handled, and a restart resumes at it.
+//! Offsets are committed to the offset store only after [`Sender::flush`] returned, i.e. after
+//! Kafka acknowledged every record produced so far (a failed delivery fails every later flush of
+//! the run, so nothing after it is committed). A crash between two commits replays at most one
+//! `offset.flush.interval.ms` worth of records.
+//!
+//! `start` and `stop` are paired on every path: everything that can fail is set up before `start`,
+//! and after it the loop ends through one exit that commits what Kafka has and calls `stop`.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -15,12 +23,13 @@ use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 
 use super::convert::RecordConverters;
 use super::dlq::DeadLetterQueue;
-use super::errors::{ErrorPolicy, Failure, Stage};
-use super::retry::{Attempt, with_retry};
+use super::errors::{ErrorPolicy, Stage};
+use super::operator::{CONNECT_EXCEPTION, Handled, RecordErrors, Rejection};
+use super::retry::Backoff;
 use crate::connector::{
     ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
 };
-use crate::kafka::{Sender, ShardProducer, create_producer};
+use crate::kafka::{Sender, ShardProducer, create_producer, send_error_class};
 use crate::offsets::{JsonMap, OffsetKey, OffsetStore};
 use crate::record::{Header, RawRecord};
 use crate::transforms::{ConnectRecord, TransformChain};
@@ -51,23 +60,32 @@ impl std::fmt::Debug for SourceRun {
     }
 }
 
+/// One run's state on the shard.
+struct SourceLoop<'a> {
+    run: &'a SourceRun,
+    errors: RecordErrors,
+    converters: RecordConverters,
+    transforms: TransformChain,
+    dlq: DeadLetterQueue,
+    sender: Sender,
+    /// Offsets of records handled and not yet committed, by source partition.
+    pending: BTreeMap<OffsetKey, JsonMap>,
+    topics: BTreeMap<Arc<str>, Rc<str>>,
+}
+
 /// Runs `task` until it is exhausted or `run.stop` fires; commits offsets on the way out.
 pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), TaskError> {
     let producer: ShardProducer = create_producer(&run.producer_config).map_err(|e| {
         TaskError::with_source(
-            ErrorClass::Config,
+            crate::kafka::error_class(&e),
             format!("{}: cannot create producer: {e}", run.id),
             e,
         )
     })?;
-    let context = SourceTaskContext {
-        offsets: run.offsets.offsets(&run.id.connector),
-        connector: run.id.connector.clone(),
-    };
     // Built here, on the shard: a chain caches derived schemas and is used by this task only.
     let transforms = TransformChain::from_config(&run.config)
         .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
-    let mut dlq = DeadLetterQueue::open(
+    let dlq = DeadLetterQueue::open(
         &run.id,
         &run.errors,
         &run.bootstrap,
@@ -75,137 +93,261 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         &run.stats,
     )
     .await?;
-    task.start(&run.config, &context).await?;
-    let mut sender = Sender::new(producer, 100_000);
-    // Offsets of records handed to the producer and not yet committed, by source partition.
-    let mut pending: BTreeMap<OffsetKey, JsonMap> = BTreeMap::new();
-    let mut topics: BTreeMap<Arc<str>, Rc<str>> = BTreeMap::new();
-    let mut last_commit = Instant::now();
-    let result = loop {
-        if run.stop.is_set() {
-            break Ok(());
-        }
-        let polled = std::time::Instant::now();
-        let batch = match task.poll().await {
-            Ok(Some(batch)) => {
-                if !batch.is_empty() {
-                    run.stats.observe_batch(batch.len(), polled.elapsed());
-                }
-                batch
-            }
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        };
-        if let Err(e) = send_batch(
-            &run,
-            &transforms,
-            &mut dlq,
-            &mut sender,
-            &mut topics,
-            &mut pending,
-            batch,
-        )
-        .await
-        {
-            break Err(e);
-        }
-        if last_commit.elapsed() >= run.flush_interval {
-            if let Err(e) = commit(&run, &mut sender, &mut dlq, &mut pending).await {
-                break Err(e);
-            }
-            task.commit().await?;
-            last_commit = Instant::now();
-        }
+    let context = SourceTaskContext {
+        offsets: run.offsets.offsets(&run.id.connector),
+        connector: run.id.connector.clone(),
     };
-    // Commit what Kafka has, also after an error: those records are in Kafka.
-    let committed = commit(&run, &mut sender, &mut dlq, &mut pending).await;
+    let mut state = SourceLoop {
+        run: &run,
+        errors: RecordErrors {
+            id: run.id.clone(),
+            policy: run.errors.clone(),
+            stop: run.stop.clone(),
+        },
+        converters: run.converters.clone(),
+        transforms,
+        dlq,
+        sender: Sender::new(producer, 100_000),
+        pending: BTreeMap::new(),
+        topics: BTreeMap::new(),
+    };
+    task.start(&run.config, &context).await?;
+    let result = state.drive(&mut *task).await;
+    // Commit what Kafka has, also after an error: those records are in Kafka, and no offset of a
+    // record that failed is pending.
+    let committed = state.commit().await;
     let stopped = task.stop().await;
     result.and(committed).and(stopped)
 }
 
-async fn send_batch(
-    run: &SourceRun,
-    transforms: &TransformChain,
-    dlq: &mut DeadLetterQueue,
-    sender: &mut Sender,
-    topics: &mut BTreeMap<Arc<str>, Rc<str>>,
-    pending: &mut BTreeMap<OffsetKey, JsonMap>,
-    batch: Vec<SourceRecord>,
-) -> Result<(), TaskError> {
-    let mut bytes = 0;
-    let mut sent = 0;
-    // Sources reuse one partition map for many records: build its key once, not per record.
-    let mut last_key: Option<(Arc<JsonMap>, OffsetKey)> = None;
-    for mut record in batch {
-        // A skipped record still moves its partition's offset on: it has been handled. The offset
-        // moves into `pending`; nothing after this point reads it.
-        // An empty offset moves nothing: a source may carry its position on the last record of
-        // a batch only (every record of a batch is acknowledged before offsets are committed).
-        if !record.source_partition.is_empty() && !record.source_offset.is_empty() {
-            let same = last_key
-                .as_ref()
-                .is_some_and(|(p, _)| Arc::ptr_eq(p, &record.source_partition));
-            if !same {
-                let key = OffsetKey::new(&run.id.connector, &record.source_partition);
-                last_key = Some((Arc::clone(&record.source_partition), key));
+impl SourceLoop<'_> {
+    async fn drive(&mut self, task: &mut dyn SourceTask) -> Result<(), TaskError> {
+        let mut last_commit = Instant::now();
+        loop {
+            let polled = Instant::now();
+            let Some(batch) = self.poll(task).await? else {
+                return Ok(());
+            };
+            if !batch.is_empty() {
+                self.run.stats.observe_batch(batch.len(), polled.elapsed());
             }
-            if let Some((_, key)) = &last_key {
+            self.send_batch(batch).await?;
+            if last_commit.elapsed() >= self.run.flush_interval {
+                self.commit().await?;
+                task.commit().await?;
+                last_commit = Instant::now();
+            }
+        }
+    }
+
+    /// The next batch; `None` when the source is exhausted or the task is stopped (a `poll` that
+    /// waits is interrupted by the stop). A retriable error from `poll` calls it again with
+    /// backoff within `errors.retry.timeout`, without restarting the task.
+    async fn poll(
+        &mut self,
+        task: &mut dyn SourceTask,
+    ) -> Result<Option<Vec<SourceRecord>>, TaskError> {
+        let stop = &self.run.stop;
+        let mut backoff = Backoff::new(&self.run.errors);
+        loop {
+            if stop.is_set() {
+                return Ok(None);
+            }
+            match stop.or(task.poll()).await {
+                None => return Ok(None),
+                Some(Err(e)) if e.class == ErrorClass::Retriable => {
+                    let Some(delay) = backoff.next_delay() else {
+                        return Err(e);
+                    };
+                    tracing::warn!(message = "poll failed; retrying.", task = %self.run.id, error = %e, retry_in = ?delay);
+                    if !stop.sleep(delay).await {
+                        return Ok(None);
+                    }
+                }
+                Some(result) => return result,
+            }
+        }
+    }
+
+    async fn send_batch(&mut self, batch: Vec<SourceRecord>) -> Result<(), TaskError> {
+        let mut bytes = 0;
+        let mut sent = 0;
+        // Sources reuse one partition map for many records: build its key once, not per record.
+        let mut last_key: Option<(Arc<JsonMap>, OffsetKey)> = None;
+        let result = async {
+            for mut record in batch {
+                // Taken out now, moved into `pending` only once the record is handled.
+                let partition = Arc::clone(&record.source_partition);
                 let offset = std::mem::take(&mut record.source_offset);
-                match pending.get_mut(key) {
-                    Some(slot) => *slot = offset,
-                    None => {
-                        pending.insert(key.clone(), offset);
+                if let Some(size) = self.handle(record).await? {
+                    bytes += size;
+                    sent += 1;
+                }
+                // An empty offset moves nothing: a source may carry its position on the last
+                // record of a batch only.
+                if !partition.is_empty() && !offset.is_empty() {
+                    let same = last_key
+                        .as_ref()
+                        .is_some_and(|(p, _)| Arc::ptr_eq(p, &partition));
+                    if !same {
+                        let key = OffsetKey::new(&self.run.id.connector, &partition);
+                        last_key = Some((Arc::clone(&partition), key));
+                    }
+                    if let Some((_, key)) = &last_key {
+                        match self.pending.get_mut(key) {
+                            Some(slot) => *slot = offset,
+                            None => {
+                                self.pending.insert(key.clone(), offset);
+                            }
+                        }
                     }
                 }
             }
+            Ok(())
         }
+        .await;
+        self.run.stats.add(sent, bytes);
+        result
+    }
+
+    /// Transforms, converts and sends one record. `Some(bytes)` when sent, `None` when dropped
+    /// by a transform or tolerated; an error leaves the record unhandled.
+    async fn handle(&mut self, record: SourceRecord) -> Result<Option<usize>, TaskError> {
+        let run = self.run;
         // The DLQ wants the record as it was before a transform failed on it.
-        let original = (dlq.is_enabled() && !transforms.is_empty()).then(|| record.clone());
-        let record = match transform(run, transforms, record)? {
-            Outcome::Done(Some(r)) => r,
-            Outcome::Done(None) => continue,
-            Outcome::Rejected(why) => {
-                reject(run, dlq, original.as_ref(), why).await?;
-                continue;
+        let original =
+            (self.dlq.is_enabled() && !self.transforms.is_empty()).then(|| record.clone());
+        let record = match transform(&self.errors, &self.transforms, record).await? {
+            Handled::Done(Some(r)) => r,
+            Handled::Done(None) => return Ok(None),
+            Handled::Tolerated(why) => {
+                self.tolerate(original.as_ref(), &why).await?;
+                return Ok(None);
             }
         };
-        let (key, value) = match convert(run, &record).await? {
-            Outcome::Done(kv) => kv,
-            Outcome::Rejected(why) => {
-                reject(run, dlq, Some(&record), why).await?;
-                continue;
+        let (key, value) = match convert(&self.errors, &self.converters, &record).await? {
+            Handled::Done(kv) => kv,
+            Handled::Tolerated(why) => {
+                self.tolerate(Some(&record), &why).await?;
+                return Ok(None);
             }
         };
-        let topic = topics
+        let topic = self
+            .topics
             .entry(Arc::clone(&record.topic))
             .or_insert_with(|| Rc::from(&*record.topic));
-        bytes += key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len);
-        sender
+        let size = key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len);
+        let sent = self
+            .sender
             .send(
                 topic,
                 key.as_deref(),
                 value.as_deref(),
                 record.kafka_partition,
             )
-            .await
-            .map_err(|e| {
-                TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
-            })?;
-        sent += 1;
+            .await;
+        match sent {
+            Ok(()) => Ok(Some(size)),
+            Err(e) => {
+                let class = send_error_class(&e);
+                let message = format!(
+                    "{}: cannot produce a record to topic {}: {e}",
+                    run.id, record.topic
+                );
+                // Kafka Connect (KIP-779) tolerates a record the producer refuses under
+                // errors.tolerance=all; one it may take later (retriable) is never skipped.
+                if run.errors.tolerate_all && class != ErrorClass::Retriable {
+                    let why = Rejection {
+                        stage: Stage::TaskPoll,
+                        class_name: "producer".to_owned(),
+                        error_type: CONNECT_EXCEPTION,
+                        error: e.to_string(),
+                        message,
+                    };
+                    self.tolerate(Some(&record), &why).await?;
+                    return Ok(None);
+                }
+                Err(TaskError::with_source(class, message, e))
+            }
+        }
     }
-    run.stats.add(sent, bytes);
-    Ok(())
+
+    /// Logs a tolerated record and writes it to the dead letter queue, if there is one.
+    async fn tolerate(
+        &mut self,
+        record: Option<&SourceRecord>,
+        why: &Rejection,
+    ) -> Result<(), TaskError> {
+        let raw = record.filter(|_| self.dlq.is_enabled()).map(dlq_record);
+        let logged: &dyn std::fmt::Debug = match record {
+            Some(r) => r,
+            None => &"(record not kept)",
+        };
+        self.errors
+            .skip(&mut self.dlq, raw.as_ref(), logged, why)
+            .await
+    }
+
+    async fn commit(&mut self) -> Result<(), TaskError> {
+        let run = self.run;
+        // Skipped records' offsets commit too, so their DLQ copies must be in Kafka first.
+        self.dlq.flush().await?;
+        self.sender.flush().await.map_err(|e| {
+            TaskError::with_source(send_error_class(&e), format!("{}: {e}", run.id), e)
+        })?;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let updates = std::mem::take(&mut self.pending)
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        run.offsets.commit(updates).map_err(|e| {
+            TaskError::with_source(
+                ErrorClass::Retriable,
+                format!("{}: cannot commit offsets: {e}", run.id),
+                e,
+            )
+        })
+    }
 }
 
-/// Runs the transforms over a record; `None` when a transform drops it, or when it fails on the
-/// record under `errors.tolerance=all`.
-fn transform(
-    run: &SourceRun,
+/// A source record as the dead letter queue takes it. The converter could not write it, so key
+/// and value go as JSON with the schema envelope, under the record's intended topic
+/// (partition and offset -1).
+fn dlq_record(record: &SourceRecord) -> RawRecord {
+    let json = |payload: &Payload| match payload {
+        Payload::Null => None,
+        Payload::Raw(b) => Some(b.clone()),
+        Payload::Data(d) => DLQ_JSON
+            .from_connect_data(&record.topic, &[], d.schema.as_ref(), &d.value)
+            .ok()
+            .flatten(),
+    };
+    RawRecord {
+        topic: Arc::clone(&record.topic),
+        partition: record.kafka_partition.unwrap_or(-1),
+        offset: -1,
+        timestamp: record.timestamp,
+        key: json(&record.key),
+        value: json(&record.value),
+        headers: record.headers.clone(),
+    }
+}
+
+/// Renders records for the dead letter queue.
+static DLQ_JSON: LazyLock<JsonConverter> = LazyLock::new(|| {
+    JsonConverter::with_config(JsonConverterConfig::defaults(ConverterType::Value))
+});
+
+/// Runs the transforms over a record; `Done(None)` when a transform drops it.
+async fn transform(
+    errors: &RecordErrors,
     transforms: &TransformChain,
     record: SourceRecord,
-) -> Result<Outcome<Option<SourceRecord>>, TaskError> {
+) -> Result<Handled<Option<SourceRecord>>, TaskError> {
     if transforms.is_empty() {
-        return Ok(Outcome::Done(Some(record)));
+        return Ok(Handled::Done(Some(record)));
     }
     let data = |payload: Payload| match payload {
         Payload::Null => SchemaAndValue::default(),
@@ -231,9 +373,26 @@ fn transform(
         headers: headers::to_connect(&raw_headers),
         kafka_offset: None,
     };
-    match transforms.apply(connect) {
-        Ok(None) => Ok(Outcome::Done(None)),
-        Ok(Some(r)) => Ok(Outcome::Done(Some(SourceRecord {
+    // A transform error is never retriable: the chain runs once.
+    let mut input = Some(connect);
+    let outcome = errors
+        .execute(
+            Stage::Transformation,
+            "transforms",
+            || format!("a record for topic {topic}"),
+            || {
+                let record = input.take().ok_or_else(|| super::operator::StageError {
+                    class: ErrorClass::Fatal,
+                    error_type: CONNECT_EXCEPTION,
+                    error: "transform chain called twice for one record".into(),
+                })?;
+                transforms.apply(record).map_err(Into::into)
+            },
+        )
+        .await?;
+    Ok(match outcome {
+        Handled::Done(None) => Handled::Done(None),
+        Handled::Done(Some(r)) => Handled::Done(Some(SourceRecord {
             source_partition,
             source_offset,
             topic: r.topic,
@@ -242,196 +401,66 @@ fn transform(
             value: Payload::Data(r.value),
             timestamp: r.timestamp,
             headers: headers::to_raw(r.headers),
-        }))),
-        Err(e) => {
-            let message = format!(
-                "{}: TRANSFORMATION failed for a record for topic {topic}: {e}",
-                run.id
-            );
-            if !e.is_data() {
-                return Err(TaskError::with_source(ErrorClass::Config, message, e));
-            }
-            if !run.errors.tolerate_all {
-                return Err(TaskError::with_source(ErrorClass::BadData, message, e));
-            }
-            Ok(Outcome::Rejected(Rejection {
-                stage: Stage::Transformation,
-                class_name: e.alias().to_owned(),
-                error_type: "org.apache.kafka.connect.errors.DataException",
-                message,
-            }))
-        }
-    }
+        })),
+        Handled::Tolerated(why) => Handled::Tolerated(why),
+    })
 }
-
-/// A step's result: done, or the record is skipped under `errors.tolerance=all`.
-enum Outcome<T> {
-    Done(T),
-    Rejected(Rejection),
-}
-
-/// Why a record was skipped.
-struct Rejection {
-    stage: Stage,
-    class_name: String,
-    error_type: &'static str,
-    message: String,
-}
-
-/// Logs a skipped record and writes it to the dead letter queue, if there is one.
-async fn reject(
-    run: &SourceRun,
-    dlq: &mut DeadLetterQueue,
-    record: Option<&SourceRecord>,
-    why: Rejection,
-) -> Result<(), TaskError> {
-    if run.errors.log {
-        match record.filter(|_| run.errors.log_messages) {
-            Some(r) => {
-                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %why.message, record = ?r)
-            }
-            None => {
-                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %why.message)
-            }
-        }
-    }
-    let Some(record) = record.filter(|_| dlq.is_enabled()) else {
-        return Ok(());
-    };
-    // The converter could not write it, so the DLQ gets the data as JSON with its schema.
-    let json = |payload: &Payload| match payload {
-        Payload::Null => None,
-        Payload::Raw(b) => Some(b.clone()),
-        Payload::Data(d) => DLQ_JSON
-            .from_connect_data(&record.topic, &[], d.schema.as_ref(), &d.value)
-            .ok()
-            .flatten(),
-    };
-    let raw = RawRecord {
-        topic: Arc::clone(&record.topic),
-        partition: record.kafka_partition.unwrap_or(-1),
-        offset: -1,
-        timestamp: record.timestamp,
-        key: json(&record.key),
-        value: json(&record.value),
-        headers: record.headers.clone(),
-    };
-    let failure = Failure {
-        connector: &run.id.connector,
-        task: run.id.task,
-        stage: why.stage,
-        class_name: &why.class_name,
-        error_type: why.error_type,
-        message: why.message,
-    };
-    dlq.send(&raw, &failure).await
-}
-
-/// Renders records for the dead letter queue.
-static DLQ_JSON: LazyLock<JsonConverter> = LazyLock::new(|| {
-    JsonConverter::with_config(JsonConverterConfig::defaults(ConverterType::Value))
-});
 
 /// Serializes key and value.
 async fn convert(
-    run: &SourceRun,
+    errors: &RecordErrors,
+    converters: &RecordConverters,
     record: &SourceRecord,
-) -> Result<Outcome<(Option<Bytes>, Option<Bytes>)>, TaskError> {
+) -> Result<Handled<(Option<Bytes>, Option<Bytes>)>, TaskError> {
     let key = match serialize(
-        run,
-        &*run.converters.key,
+        errors,
+        &*converters.key,
         Stage::KeyConverter,
         record,
         &record.key,
     )
     .await?
     {
-        Outcome::Done(k) => k,
-        Outcome::Rejected(why) => return Ok(Outcome::Rejected(why)),
+        Handled::Done(k) => k,
+        Handled::Tolerated(why) => return Ok(Handled::Tolerated(why)),
     };
-    Ok(
-        match serialize(
-            run,
-            &*run.converters.value,
-            Stage::ValueConverter,
-            record,
-            &record.value,
-        )
-        .await?
-        {
-            Outcome::Done(v) => Outcome::Done((key, v)),
-            Outcome::Rejected(why) => Outcome::Rejected(why),
-        },
+    let value = serialize(
+        errors,
+        &*converters.value,
+        Stage::ValueConverter,
+        record,
+        &record.value,
     )
+    .await?;
+    Ok(match value {
+        Handled::Done(v) => Handled::Done((key, v)),
+        Handled::Tolerated(why) => Handled::Tolerated(why),
+    })
 }
 
 async fn serialize(
-    run: &SourceRun,
+    errors: &RecordErrors,
     converter: &dyn Converter,
     stage: Stage,
     record: &SourceRecord,
     payload: &Payload,
-) -> Result<Outcome<Option<Bytes>>, TaskError> {
+) -> Result<Handled<Option<Bytes>>, TaskError> {
     let data = match payload {
-        Payload::Null => return Ok(Outcome::Done(None)),
-        Payload::Raw(bytes) => return Ok(Outcome::Done(Some(bytes.clone()))),
+        Payload::Null => return Ok(Handled::Done(None)),
+        Payload::Raw(bytes) => return Ok(Handled::Done(Some(bytes.clone()))),
         Payload::Data(data) => data,
     };
     let headers: &[Header] = &record.headers;
-    let result = with_retry(&run.errors, &run.stop, || {
-        match converter.from_connect_data(&record.topic, headers, data.schema.as_ref(), &data.value)
-        {
-            Ok(bytes) => Attempt::Done(bytes),
-            Err(e) if e.kind() == converters::ErrorKind::Retriable => Attempt::Retry(e),
-            Err(e) => Attempt::Fail(e),
-        }
-    })
-    .await;
-    match result {
-        Ok(bytes) => Ok(Outcome::Done(bytes)),
-        Err(e) => {
-            let message = format!(
-                "{}: {} failed to serialize a record for topic {}: {e}",
-                run.id,
-                stage.name(),
-                record.topic
-            );
-            if !run.errors.tolerate_all {
-                return Err(TaskError::with_source(ErrorClass::BadData, message, e));
-            }
-            Ok(Outcome::Rejected(Rejection {
-                stage,
-                class_name: converter.class_name().to_owned(),
-                error_type: "org.apache.kafka.connect.errors.DataException",
-                message,
-            }))
-        }
-    }
-}
-
-async fn commit(
-    run: &SourceRun,
-    sender: &mut Sender,
-    dlq: &mut DeadLetterQueue,
-    pending: &mut BTreeMap<OffsetKey, JsonMap>,
-) -> Result<(), TaskError> {
-    // Skipped records' offsets commit too, so their DLQ copies must be in Kafka first.
-    dlq.flush().await?;
-    sender.flush().await.map_err(|e| {
-        TaskError::with_source(ErrorClass::Retriable, format!("{}: {e}", run.id), e)
-    })?;
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let updates = std::mem::take(pending)
-        .into_iter()
-        .map(|(k, v)| (k, Some(v)))
-        .collect();
-    run.offsets.commit(updates).map_err(|e| {
-        TaskError::with_source(
-            ErrorClass::Retriable,
-            format!("{}: cannot commit offsets: {e}", run.id),
-            e,
+    errors
+        .execute(
+            stage,
+            converter.class_name(),
+            || format!("a record for topic {}", record.topic),
+            || {
+                converter
+                    .from_connect_data(&record.topic, headers, data.schema.as_ref(), &data.value)
+                    .map_err(Into::into)
+            },
         )
-    })
+        .await
 }

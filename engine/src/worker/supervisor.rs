@@ -3,7 +3,8 @@
 //!
 //! A task whose run ends with an error is marked failed (its trace visible through
 //! [`TaskStats::failure`]), then started again after the backoff, unless restarts are disabled,
-//! the error is a config error (restarting cannot fix it), or the worker is stopping.
+//! the error is a config or fatal error (restarting cannot fix it), or the worker is stopping. The
+//! backoff wait ends at once when the task is stopped.
 
 use std::future::Future;
 use std::time::Duration;
@@ -74,11 +75,14 @@ where
         };
         stats.set_failure(Some(trace(&error)));
         tracing::error!(message = "Task failed.", task = %id, %error, class = ?error.class);
-        if !policy.enabled || error.class == ErrorClass::Config || stop.is_set() {
+        // A config error or a fatal one (a record too large for Kafka, refused authorization)
+        // fails the same way again: report it once instead of restarting forever.
+        let hopeless = matches!(error.class, ErrorClass::Config | ErrorClass::Fatal);
+        if !policy.enabled || hopeless || stop.is_set() {
             return Err(error);
         }
         tracing::warn!(message = "Restarting failed task after backoff.", task = %id, backoff = ?backoff);
-        let waited = wait_unless_stopped(stop, backoff).await;
+        let waited = stop.sleep(backoff).await;
         if !waited {
             return Err(error);
         }
@@ -97,19 +101,4 @@ pub fn trace(error: &TaskError) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Sleeps for `duration`, waking every 100 ms to check `stop`; false if stopped.
-async fn wait_unless_stopped(stop: &StopSignal, duration: Duration) -> bool {
-    let step = Duration::from_millis(100);
-    let mut left = duration;
-    while !left.is_zero() {
-        if stop.is_set() {
-            return false;
-        }
-        let nap = left.min(step);
-        glommio::timer::sleep(nap).await;
-        left -= nap;
-    }
-    !stop.is_set()
 }

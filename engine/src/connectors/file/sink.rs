@@ -122,7 +122,7 @@ impl SinkTask for FileSinkTask {
         )
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), TaskError> {
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<(), TaskError> {
         if self.output.is_none() {
             return Err(TaskError::new(
                 ErrorClass::Fatal,
