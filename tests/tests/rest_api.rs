@@ -37,6 +37,22 @@ impl Api {
     }
 }
 
+/// The error messages of `key` in a validation answer.
+fn errors_of_in(validation: &Value, key: &str) -> Vec<String> {
+    let entry = validation["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["name"] == key)
+        .unwrap_or_else(|| panic!("{key} in {validation}"));
+    entry["value"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn props(pairs: &[(&str, &str)]) -> Properties {
     pairs
         .iter()
@@ -97,18 +113,63 @@ fn connector_lifecycle_over_rest() {
     let (code, root) = api.call("GET", "/", None);
     assert_eq!(code, 200);
     assert!(root["version"].is_string());
+    assert!(
+        root["kafka_cluster_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
+        "{root}"
+    );
     let (_, plugins) = api.call("GET", "/connector-plugins", None);
     assert!(plugins.as_array().unwrap().contains(&json!({
         "class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "type": "sink", "version": root["version"]
     })));
     let (code, keys) = api.call("GET", "/connector-plugins/FileStreamSource/config", None);
     assert_eq!(code, 200);
+    let keys = keys.as_array().unwrap();
     assert!(
-        keys.as_array()
-            .unwrap()
-            .iter()
+        keys.iter()
             .any(|k| k["name"] == "topic" && k["required"] == true)
     );
+    // The plugin's keys, then Kafka Connect's framework keys with their groups and orders.
+    let names: Vec<&str> = keys.iter().map(|k| k["name"].as_str().unwrap()).collect();
+    for name in [
+        "name",
+        "connector.class",
+        "tasks.max",
+        "tasks.max.enforce",
+        "key.converter",
+        "value.converter",
+        "header.converter",
+        "config.action.reload",
+        "transforms",
+        "predicates",
+        "errors.retry.timeout",
+        "errors.tolerance",
+        "exactly.once.support",
+        "offsets.storage.topic",
+        "topic.creation.groups",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let tasks_max = keys.iter().find(|k| k["name"] == "tasks.max").unwrap();
+    assert_eq!(tasks_max["group"], "Common");
+    assert_eq!(tasks_max["order_in_group"], 4);
+    assert_eq!(tasks_max["display_name"], "Tasks max");
+    assert!(tasks_max.get("order").is_none());
+    let (_, sink_keys) = api.call("GET", "/connector-plugins/FileStreamSink/config/", None);
+    let sink_names: Vec<&str> = sink_keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "topics",
+        "topics.regex",
+        "errors.deadletterqueue.topic.name",
+    ] {
+        assert!(sink_names.contains(&name), "{name} in {sink_names:?}");
+    }
 
     // Validation reports every bad field.
     let (code, validation) = api.call(
@@ -121,7 +182,12 @@ fn connector_lifecycle_over_rest() {
         validation["name"],
         "org.apache.kafka.connect.file.FileStreamSinkConnector"
     );
-    assert_eq!(validation["error_count"], 2, "{validation}");
+    // Kafka Connect reports the missing topics on both keys.
+    assert_eq!(validation["error_count"], 3, "{validation}");
+    assert_eq!(
+        validation["groups"],
+        json!(["Common", "Transforms", "Predicates", "Error Handling"])
+    );
     let errors_of = |key: &str| {
         validation["configs"]
             .as_array()
@@ -135,7 +201,20 @@ fn connector_lifecycle_over_rest() {
     };
     assert_eq!(errors_of("tasks.max"), 1);
     assert_eq!(errors_of("topics"), 1);
+    assert_eq!(errors_of("topics.regex"), 1);
     assert_eq!(errors_of("file"), 0);
+    let (_, validation) = api.call(
+        "PUT",
+        "/connector-plugins/FileStreamSink/config/validate",
+        Some(json!({"connector.class": "FileStreamSink", "name": "v", "topics": "a", "topics.regex": "a.*", "errors.tolerance": "some"})),
+    );
+    assert_eq!(validation["error_count"], 3, "{validation}");
+    assert_eq!(
+        errors_of_in(&validation, "topics"),
+        ["topics and topics.regex are mutually exclusive options, but both are set."]
+    );
+    assert_eq!(errors_of_in(&validation, "topics.regex").len(), 1);
+    assert_eq!(errors_of_in(&validation, "errors.tolerance").len(), 1);
 
     // Create: a bad config is a 400 with Kafka Connect's message; a good one a 201.
     let (code, error) = api.call(
@@ -194,10 +273,35 @@ fn connector_lifecycle_over_rest() {
     let (_, tasks) = api.call("GET", &format!("/connectors/{sink}/tasks"), None);
     assert_eq!(tasks[0]["id"], json!({"connector": sink, "task": 0}));
     assert_eq!(tasks[0]["config"]["topics"], topic);
+    assert_eq!(
+        tasks[0]["config"]["task.class"],
+        "org.apache.kafka.connect.file.FileStreamSinkTask"
+    );
     let (_, task_status) = api.call("GET", &format!("/connectors/{sink}/tasks/0/status"), None);
     assert_eq!(task_status["state"], "RUNNING");
     let (_, topics) = api.call("GET", &format!("/connectors/{sink}/topics"), None);
     assert_eq!(topics[&sink]["topics"], json!([topic]));
+    let (code, _) = api.call("PUT", &format!("/connectors/{sink}/topics/reset"), None);
+    assert_eq!(code, 202);
+    let (_, topics) = api.call("GET", &format!("/connectors/{sink}/topics"), None);
+    assert_eq!(topics[&sink]["topics"], json!([]));
+
+    // Trailing slashes are served; unknown paths and methods answer with error bodies.
+    let (code, info) = api.call("GET", &format!("/connectors/{sink}/"), None);
+    assert_eq!(code, 200);
+    assert_eq!(info["name"], sink);
+    let (code, names) = api.call("GET", "/connectors/", None);
+    assert_eq!(code, 200);
+    assert!(names.as_array().unwrap().contains(&json!(sink)));
+    let (code, missing) = api.call("GET", "/no-such-path", None);
+    assert_eq!(
+        (code, &missing["error_code"]),
+        (404, &json!(404)),
+        "{missing}"
+    );
+    assert!(missing["message"].is_string());
+    let (code, wrong) = api.call("DELETE", "/connector-plugins", None);
+    assert_eq!((code, &wrong["error_code"]), (405, &json!(405)), "{wrong}");
 
     // Pause, resume, restart, patch, stop.
     let (code, _) = api.call("PUT", &format!("/connectors/{sink}/pause"), None);
@@ -215,9 +319,36 @@ fn connector_lifecycle_over_rest() {
         None,
     );
     assert_eq!(code, 202);
+    assert_eq!(restarted["connector"]["state"], "RESTARTING");
+    assert_eq!(restarted["tasks"][0]["state"], "RESTARTING");
+    // Booleans parse like Java's: any case of "true" is true, anything else false, never a 400.
+    let (code, restarted) = api.call(
+        "POST",
+        &format!("/connectors/{sink}/restart?includeTasks=True&onlyFailed=False"),
+        None,
+    );
+    assert_eq!(code, 202, "{restarted}");
+    assert_eq!(restarted["tasks"][0]["state"], "RESTARTING");
+    let (code, restarted) = api.call(
+        "POST",
+        &format!("/connectors/{sink}/restart?includeTasks=true&onlyFailed=TRUE"),
+        None,
+    );
+    assert_eq!(code, 202, "{restarted}");
     assert_eq!(restarted["connector"]["state"], "RUNNING");
-    let (code, _) = api.call("POST", &format!("/connectors/{sink}/restart"), None);
-    assert_eq!(code, 204);
+    assert_eq!(restarted["tasks"][0]["state"], "RUNNING");
+    for flags in ["includeTasks=0", "includeTasks=yes&onlyFailed=no", ""] {
+        let (code, _) = api.call("POST", &format!("/connectors/{sink}/restart?{flags}"), None);
+        assert_eq!(code, 204, "{flags}");
+    }
+    wait_until(
+        "tasks running after restarts",
+        Duration::from_secs(30),
+        || {
+            let (_, status) = api.call("GET", &format!("/connectors/{sink}/status"), None);
+            status["tasks"][0]["state"] == "RUNNING"
+        },
+    );
     let (code, _) = api.call("POST", &format!("/connectors/{sink}/tasks/0/restart"), None);
     assert_eq!(code, 204);
     let (code, _) = api.call("POST", &format!("/connectors/{sink}/tasks/7/restart"), None);
@@ -233,6 +364,13 @@ fn connector_lifecycle_over_rest() {
     assert_eq!(code, 202);
     let (_, status) = api.call("GET", &format!("/connectors/{sink}/status"), None);
     assert_eq!(status["connector"]["state"], "STOPPED");
+    // A stopped connector has no tasks (KIP-875).
+    assert_eq!(status["tasks"], json!([]));
+    let (_, tasks) = api.call("GET", &format!("/connectors/{sink}/tasks"), None);
+    assert_eq!(tasks, json!([]));
+    let (_, expanded) = api.call("GET", "/connectors?expand=info&expand=status", None);
+    assert_eq!(expanded[&sink]["info"]["tasks"], json!([]));
+    assert_eq!(expanded[&sink]["status"]["tasks"], json!([]));
 
     // Metrics.
     let (code, metrics) = api.call("GET", "/metrics", None);
@@ -265,22 +403,45 @@ fn connector_lifecycle_over_rest() {
     // Log levels.
     let (code, loggers) = api.call("GET", "/admin/loggers", None);
     assert_eq!(code, 200);
-    assert_eq!(loggers["root"], json!({"level": "INFO"}));
+    assert_eq!(
+        loggers["root"],
+        json!({"level": "INFO", "last_modified": null})
+    );
+    for name in ["engine::worker::sink_task", "org.apache.kafka.connect"] {
+        assert!(loggers[name]["level"].is_string(), "{name} in {loggers}");
+    }
     let (code, changed) = api.call(
         "PUT",
         "/admin/loggers/engine::worker",
         Some(json!({"level": "DEBUG"})),
     );
     assert_eq!(code, 200, "{changed}");
-    assert_eq!(changed, json!(["engine::worker"]));
+    let changed: Vec<&str> = changed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(changed.contains(&"engine::worker"), "{changed:?}");
+    assert!(
+        changed.contains(&"engine::worker::sink_task"),
+        "{changed:?}"
+    );
+    assert!(
+        changed.iter().all(|n| n.starts_with("engine::worker")),
+        "{changed:?}"
+    );
     let (_, level) = api.call("GET", "/admin/loggers/engine::worker::sink_task", None);
-    assert_eq!(level, json!({"level": "DEBUG"}));
+    assert_eq!(level["level"], "DEBUG");
+    assert!(level["last_modified"].is_u64(), "{level}");
+    let (_, loggers) = api.call("GET", "/admin/loggers/", None);
+    assert_eq!(loggers["engine::worker"]["level"], "DEBUG");
     let (code, _) = api.call(
         "PUT",
         "/admin/loggers/engine",
         Some(json!({"level": "LOUD"})),
     );
-    assert_eq!(code, 400);
+    assert_eq!(code, 404);
 
     // Offsets (KIP-875): read, refuse changes while running, alter and reset once stopped.
     let (code, sink_offsets) = api.call("GET", &format!("/connectors/{sink}/offsets"), None);

@@ -11,6 +11,8 @@ use super::Properties;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigType {
     String,
+    /// A 16-bit integer (Kafka Connect's SHORT).
+    Short,
     Int,
     Long,
     Double,
@@ -28,6 +30,7 @@ impl ConfigType {
     pub fn rest_name(self) -> &'static str {
         match self {
             Self::String => "STRING",
+            Self::Short => "SHORT",
             Self::Int => "INT",
             Self::Long => "LONG",
             Self::Double => "DOUBLE",
@@ -79,7 +82,13 @@ pub struct ConfigKey {
     pub default: Option<&'static str>,
     pub importance: Importance,
     pub doc: &'static str,
-    pub group: &'static str,
+    /// The group the REST API shows the key in; `None` like a Kafka Connect key defined without
+    /// one.
+    pub group: Option<&'static str>,
+    /// Position within the group (Kafka Connect's `orderInGroup`); `None` reads as -1.
+    pub order_in_group: Option<i32>,
+    /// A human-readable name; the key's name when `None`.
+    pub display_name: Option<&'static str>,
     pub validator: Option<Validator>,
 }
 
@@ -92,7 +101,9 @@ impl ConfigKey {
             default: None,
             importance: Importance::High,
             doc,
-            group: "Common",
+            group: None,
+            order_in_group: None,
+            display_name: None,
             validator: None,
         }
     }
@@ -110,7 +121,9 @@ impl ConfigKey {
             default: Some(default),
             importance: Importance::Medium,
             doc,
-            group: "Common",
+            group: None,
+            order_in_group: None,
+            display_name: None,
             validator: None,
         }
     }
@@ -121,7 +134,18 @@ impl ConfigKey {
     }
 
     pub const fn group(mut self, group: &'static str) -> Self {
-        self.group = group;
+        self.group = Some(group);
+        self
+    }
+
+    /// The key's position within its group, as the REST API reports it.
+    pub const fn order(mut self, order_in_group: i32) -> Self {
+        self.order_in_group = Some(order_in_group);
+        self
+    }
+
+    pub const fn display(mut self, display_name: &'static str) -> Self {
+        self.display_name = Some(display_name);
         self
     }
 
@@ -134,6 +158,14 @@ impl ConfigKey {
     pub fn check(&self, raw: &str) -> Result<(), String> {
         let trimmed = raw.trim();
         match self.ty {
+            ConfigType::Short => {
+                trimmed.parse::<i16>().map_err(|_| {
+                    format!(
+                        "Invalid value {raw} for configuration {}: Not a number of type SHORT",
+                        self.name
+                    )
+                })?;
+            }
             ConfigType::Int => {
                 trimmed.parse::<i32>().map_err(|_| {
                     format!(

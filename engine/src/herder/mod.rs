@@ -98,6 +98,33 @@ struct Connector {
     /// Task configs as last planned (kept while paused/stopped).
     task_configs: Vec<Properties>,
     tasks: Vec<RunningTask>,
+    /// Records the tasks had handled when the active topics were last reset (KIP-558); `None`
+    /// when never reset.
+    topics_reset_at: Option<u64>,
+}
+
+impl Connector {
+    /// The task numbers it reports: none while STOPPED, as Kafka Connect (KIP-875) empties the
+    /// task list of a stopped connector.
+    fn reported_tasks(&self) -> std::ops::Range<usize> {
+        match self.target {
+            TargetState::Stopped => 0..0,
+            TargetState::Running | TargetState::Paused => 0..self.task_configs.len(),
+        }
+    }
+
+    fn records(&self) -> u64 {
+        self.tasks.iter().map(|t| t.stats.records()).sum()
+    }
+
+    fn plan(&self) -> Vec<Properties> {
+        let max_tasks =
+            usize::try_from(self.config.config.int(TASKS_MAX).unwrap_or(1)).unwrap_or(1);
+        let mut task_configs =
+            (self.config.plugin.connector)().task_configs(&self.config.props, max_tasks);
+        task_configs.truncate(max_tasks.max(1));
+        task_configs
+    }
 }
 
 struct State {
@@ -187,15 +214,14 @@ impl Herder {
             }
             None => initial,
         };
-        let max_tasks = usize::try_from(config.config.int(TASKS_MAX).unwrap_or(1)).unwrap_or(1);
-        let mut task_configs = (config.plugin.connector)().task_configs(&config.props, max_tasks);
-        task_configs.truncate(max_tasks.max(1));
         let mut connector = Connector {
             config,
             target,
-            task_configs,
+            task_configs: Vec::new(),
             tasks: Vec::new(),
+            topics_reset_at: None,
         };
+        connector.task_configs = connector.plan();
         if target == TargetState::Running {
             start_tasks(&self.pool, &self.ctx, &mut state.next_shard, &mut connector)?;
         }
@@ -218,7 +244,7 @@ impl Herder {
         Ok(ConnectorInfo {
             name: name.to_owned(),
             config: c.config.props.clone(),
-            tasks: (0..c.task_configs.len()).collect(),
+            tasks: c.reported_tasks().collect(),
             kind: c.config.plugin.kind,
         })
     }
@@ -229,7 +255,7 @@ impl Herder {
             .connectors
             .get(name)
             .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
-        Ok(c.task_configs.clone())
+        Ok(c.task_configs[c.reported_tasks()].to_vec())
     }
 
     pub fn status(&self, name: &str) -> Result<ConnectorStatus, HerderError> {
@@ -238,7 +264,8 @@ impl Herder {
             .connectors
             .get(name)
             .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
-        let tasks = (0..c.task_configs.len())
+        let tasks = c
+            .reported_tasks()
             .map(|n| {
                 let running = c.tasks.iter().find(|t| t.id.task == n);
                 let failure = running.and_then(|t| t.stats.failure());
@@ -247,7 +274,8 @@ impl Herder {
                     (TargetState::Running, Some(_), None) => "RUNNING",
                     (TargetState::Running, None, _) => "UNASSIGNED",
                     (TargetState::Paused, ..) => "PAUSED",
-                    (TargetState::Stopped, ..) => "STOPPED",
+                    // Not reported: a stopped connector has no tasks.
+                    (TargetState::Stopped, ..) => "UNASSIGNED",
                 };
                 TaskStatus {
                     id: n,
@@ -314,7 +342,7 @@ impl Herder {
             .get_mut(name)
             .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
         if let Some(n) = task
-            && n >= c.task_configs.len()
+            && !c.reported_tasks().contains(&n)
         {
             return Err(HerderError::TaskNotFound(TaskId {
                 connector: name.to_owned(),
@@ -341,6 +369,49 @@ impl Herder {
         }
         c.tasks.sort_by_key(|t| t.id.task);
         Ok(())
+    }
+
+    /// Restarts the connector itself: plans its tasks again from its config and, when the plan
+    /// changed while it runs, restarts them with the new plan. Returns whether tasks restarted.
+    pub fn restart_connector(&self, name: &str) -> Result<bool, HerderError> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let c = state
+            .connectors
+            .get_mut(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        let plan = c.plan();
+        let changed = plan != c.task_configs;
+        c.task_configs = plan;
+        tracing::info!(message = "Restarted connector.", connector = %name, tasks_changed = changed);
+        if !changed || c.target != TargetState::Running {
+            return Ok(false);
+        }
+        stop_tasks(std::mem::take(&mut c.tasks));
+        start_tasks(&self.pool, &self.ctx, &mut state.next_shard, c)?;
+        Ok(true)
+    }
+
+    /// Empties the connector's set of active topics (KIP-558 `PUT /connectors/{c}/topics/reset`).
+    pub fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
+        let mut state = self.lock();
+        let c = state
+            .connectors
+            .get_mut(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        c.topics_reset_at = Some(c.records());
+        Ok(())
+    }
+
+    /// Whether the connector's topics count as active: never reset, or records have gone
+    /// through its tasks since the last reset.
+    pub fn topics_active(&self, name: &str) -> Result<bool, HerderError> {
+        let state = self.lock();
+        let c = state
+            .connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+        Ok(c.topics_reset_at.is_none_or(|at| c.records() != at))
     }
 
     /// Deletes a connector after stopping its tasks.

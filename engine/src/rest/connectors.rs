@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,6 +14,9 @@ use super::error::RestError;
 use crate::config::Properties;
 use crate::herder::{ConnectorStatus, Herder, TargetState, TaskStatus};
 use crate::worker::connector_config::{NAME, TOPICS, TOPICS_REGEX};
+
+/// The key Kafka Connect's worker adds to each task config.
+const TASK_CLASS: &str = "task.class";
 
 type Answer = Result<Response, RestError>;
 
@@ -80,6 +83,24 @@ fn query_values(raw: Option<&str>, key: &str) -> Vec<String> {
         .filter(|(k, _)| *k == key)
         .flat_map(|(_, v)| v.split(',').map(str::to_owned).collect::<Vec<_>>())
         .collect()
+}
+
+/// A boolean query parameter read as JAX-RS reads Kafka Connect's (`Boolean.valueOf`): its first
+/// value, true only when it is `true` in any case; absent is false.
+fn query_flag(raw: Option<&str>, key: &str) -> bool {
+    raw.unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(k, _)| *k == key)
+        .is_some_and(|(_, v)| v.eq_ignore_ascii_case("true"))
+}
+
+/// Kafka Connect's `task.class` of a plugin's tasks: `...Connector` becomes `...Task`.
+fn task_class(connector_class: &str) -> String {
+    let stem = connector_class
+        .strip_suffix("Connector")
+        .unwrap_or(connector_class);
+    format!("{stem}Task")
 }
 
 /// `GET /connectors[?expand=status&expand=info]`.
@@ -226,10 +247,21 @@ pub async fn status(State(herder): State<Herder>, Path(name): Path<String>) -> A
 /// `GET /connectors/{c}/tasks`.
 pub async fn tasks(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
     let configs = herder.task_configs(&name)?;
+    let class = herder
+        .info(&name)?
+        .config
+        .get(crate::worker::connector_config::CONNECTOR_CLASS)
+        .and_then(|c| crate::connectors::find(c))
+        .map(|p| task_class(p.class));
     let tasks: Vec<Value> = configs
         .into_iter()
         .enumerate()
-        .map(|(n, config)| json!({"id": {"connector": name, "task": n}, "config": config}))
+        .map(|(n, mut config)| {
+            if let Some(class) = &class {
+                config.insert(TASK_CLASS.to_owned(), class.clone());
+            }
+            json!({"id": {"connector": name, "task": n}, "config": config})
+        })
         .collect();
     Ok(Json(tasks).into_response())
 }
@@ -269,35 +301,53 @@ pub async fn stop(State(herder): State<Herder>, Path(name): Path<String>) -> Ans
     target(herder, name, TargetState::Stopped).await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RestartQuery {
-    #[serde(default)]
-    include_tasks: bool,
-    #[serde(default)]
-    only_failed: bool,
-}
-
-/// `POST /connectors/{c}/restart?includeTasks=&onlyFailed=`. Without `includeTasks` only the
-/// connector restarts (204); with it, the selected tasks restart too and the answer is 202 with
-/// the status.
+/// `POST /connectors/{c}/restart?includeTasks=&onlyFailed=`. With neither flag only the
+/// connector restarts (204, no body); otherwise (KIP-745) the connector restarts unless
+/// `onlyFailed` (a wharf connector never fails), the selected tasks restart, and the answer is
+/// 202 with the plan: what restarts reads `RESTARTING`.
 pub async fn restart(
     State(herder): State<Herder>,
     Path(name): Path<String>,
-    Query(q): Query<RestartQuery>,
+    RawQuery(query): RawQuery,
 ) -> Answer {
-    if !q.include_tasks {
-        herder.info(&name)?;
+    let include_tasks = query_flag(query.as_deref(), "includeTasks");
+    let only_failed = query_flag(query.as_deref(), "onlyFailed");
+    if !include_tasks && !only_failed {
+        blocking(&herder, move |h| h.restart_connector(&name)).await??;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let n = name.clone();
-    blocking(&herder, move |h| h.restart(&n, None, q.only_failed)).await??;
-    let status = herder.status(&name)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(status_json(&herder.worker_id, &status)),
-    )
-        .into_response())
+    let before = herder.status(&name)?;
+    let mut plan = status_json(&herder.worker_id, &before);
+    if !only_failed {
+        plan["connector"]["state"] = json!("RESTARTING");
+    }
+    let restarts = |t: &TaskStatus| include_tasks && (!only_failed || t.state == "FAILED");
+    for (t, out) in before
+        .tasks
+        .iter()
+        .zip(plan["tasks"].as_array_mut().into_iter().flatten())
+    {
+        if restarts(t) {
+            out["state"] = json!("RESTARTING");
+            if let Some(o) = out.as_object_mut() {
+                o.remove("trace");
+            }
+        }
+    }
+    let any_task = before.tasks.iter().any(restarts);
+    blocking(&herder, move |h| {
+        let replanned = if only_failed {
+            false
+        } else {
+            h.restart_connector(&name)?
+        };
+        if any_task && !replanned {
+            h.restart(&name, None, only_failed)?;
+        }
+        Ok::<(), crate::herder::HerderError>(())
+    })
+    .await??;
+    Ok((StatusCode::ACCEPTED, Json(plan)).into_response())
 }
 
 /// `POST /connectors/{c}/tasks/{t}/restart`.
@@ -315,9 +365,14 @@ pub async fn delete(State(herder): State<Herder>, Path(name): Path<String>) -> A
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `GET /connectors/{c}/topics`: the topics the connector is configured to use.
+/// `GET /connectors/{c}/topics`: the topics the connector is configured to use; none after a
+/// reset until records go through it again.
 pub async fn topics(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
     let info = herder.info(&name)?;
+    if !herder.topics_active(&name)? {
+        let empty: Vec<String> = Vec::new();
+        return Ok(Json(BTreeMap::from([(name, json!({"topics": empty}))])).into_response());
+    }
     let mut topics: Vec<String> =
         crate::config::split_list(info.config.get(TOPICS).map_or("", String::as_str));
     if let Some(topic) = info.config.get("topic").filter(|t| !t.trim().is_empty()) {
@@ -333,4 +388,47 @@ pub async fn topics(State(herder): State<Herder>, Path(name): Path<String>) -> A
     let mut body = BTreeMap::new();
     body.insert(name, json!({"topics": topics}));
     Ok(Json(body).into_response())
+}
+
+/// `PUT /connectors/{c}/topics/reset` (KIP-558): 202, no body.
+pub async fn reset_topics(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    herder.reset_active_topics(&name)?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_like_java_boolean_value_of() {
+        for (query, expected) in [
+            ("includeTasks=true", true),
+            ("includeTasks=True", true),
+            ("includeTasks=TRUE&onlyFailed=x", true),
+            ("includeTasks=False", false),
+            ("includeTasks=0", false),
+            ("includeTasks=1", false),
+            ("includeTasks=yes", false),
+            ("includeTasks=", false),
+            ("includeTasks", false),
+            ("onlyFailed=true", false),
+            ("includeTasks=false&includeTasks=true", false),
+        ] {
+            assert_eq!(query_flag(Some(query), "includeTasks"), expected, "{query}");
+        }
+        assert!(!query_flag(None, "includeTasks"));
+    }
+
+    #[test]
+    fn task_class_follows_kafka_connect_names() {
+        assert_eq!(
+            task_class("org.apache.kafka.connect.file.FileStreamSourceConnector"),
+            "org.apache.kafka.connect.file.FileStreamSourceTask"
+        );
+        assert_eq!(
+            task_class("io.confluent.kafka.connect.datagen.DatagenConnector"),
+            "io.confluent.kafka.connect.datagen.DatagenTask"
+        );
+    }
 }

@@ -4,15 +4,22 @@
 
 mod connectors;
 mod error;
+mod framework_keys;
 mod loggers;
 mod metrics;
 mod offsets;
 mod plugins;
 
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, get, post, put};
+use rdkafka::producer::{BaseProducer, Producer};
 use serde_json::json;
 
+use crate::config::Properties;
 use crate::herder::Herder;
 use crate::logging::LogLevels;
 
@@ -21,67 +28,180 @@ pub use error::RestError;
 /// Kafka Connect's default REST port.
 pub const DEFAULT_PORT: u16 = 8083;
 
+/// Each route, also with a trailing slash: Kafka Connect (Jersey) serves `/connectors/` like
+/// `/connectors`.
+fn routes<S: Clone + Send + Sync + 'static>(
+    paths: Vec<(&'static str, MethodRouter<S>)>,
+) -> Router<S> {
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router
+                .route(&format!("{path}/"), methods.clone())
+                .route(path, methods)
+        })
+}
+
 /// All routes, bound to `herder` and the worker's log levels.
 pub fn router(herder: Herder, logs: LogLevels) -> Router {
-    let admin = Router::new()
-        .route("/admin/loggers", get(loggers::list))
-        .route("/admin/loggers/{name}", get(loggers::get).put(loggers::set))
-        .with_state(logs);
-    Router::new()
-        .route("/", get(root))
-        .route("/health", get(health))
-        .route("/metrics", get(metrics::metrics))
-        .route(
+    let admin = routes(vec![
+        ("/admin/loggers", get(loggers::list)),
+        ("/admin/loggers/{name}", get(loggers::get).put(loggers::set)),
+    ])
+    .with_state(loggers::Loggers::new(logs));
+    let cluster_id = Arc::new(OnceLock::new());
+    let bootstrap = herder.bootstrap().to_owned();
+    let connectors = routes(vec![
+        (
             "/connectors",
             get(connectors::list).post(connectors::create),
-        )
-        .route(
+        ),
+        (
             "/connectors/{c}",
             get(connectors::get).delete(connectors::delete),
-        )
-        .route(
+        ),
+        (
             "/connectors/{c}/config",
             get(connectors::get_config)
                 .put(connectors::put_config)
                 .patch(connectors::patch_config),
-        )
-        .route("/connectors/{c}/status", get(connectors::status))
-        .route("/connectors/{c}/tasks", get(connectors::tasks))
-        .route(
+        ),
+        ("/connectors/{c}/status", get(connectors::status)),
+        ("/connectors/{c}/tasks", get(connectors::tasks)),
+        (
             "/connectors/{c}/tasks/{t}/status",
             get(connectors::task_status),
-        )
-        .route(
+        ),
+        (
             "/connectors/{c}/tasks/{t}/restart",
             post(connectors::restart_task),
-        )
-        .route("/connectors/{c}/pause", put(connectors::pause))
-        .route("/connectors/{c}/resume", put(connectors::resume))
-        .route("/connectors/{c}/stop", put(connectors::stop))
-        .route("/connectors/{c}/restart", post(connectors::restart))
-        .route("/connectors/{c}/topics", get(connectors::topics))
-        .route(
+        ),
+        ("/connectors/{c}/pause", put(connectors::pause)),
+        ("/connectors/{c}/resume", put(connectors::resume)),
+        ("/connectors/{c}/stop", put(connectors::stop)),
+        ("/connectors/{c}/restart", post(connectors::restart)),
+        ("/connectors/{c}/topics", get(connectors::topics)),
+        (
+            "/connectors/{c}/topics/reset",
+            put(connectors::reset_topics),
+        ),
+        (
             "/connectors/{c}/offsets",
             get(offsets::get)
                 .patch(offsets::alter)
                 .delete(offsets::reset),
-        )
-        .route("/connector-plugins", get(plugins::list))
-        .route("/connector-plugins/{p}/config", get(plugins::config))
-        .route(
+        ),
+        ("/connector-plugins", get(plugins::list)),
+        ("/connector-plugins/{p}/config", get(plugins::config)),
+        (
             "/connector-plugins/{p}/config/validate",
             put(plugins::validate),
+        ),
+        ("/health", get(health)),
+        ("/metrics", get(metrics::metrics)),
+    ])
+    .with_state(herder);
+    Router::new()
+        .route(
+            "/",
+            get(move || root(bootstrap.clone(), Arc::clone(&cluster_id))),
         )
-        .with_state(herder)
+        .merge(connectors)
         .merge(admin)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn root() -> axum::Json<serde_json::Value> {
+/// Jersey's answer to a path no resource serves.
+async fn not_found() -> RestError {
+    RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found")
+}
+
+/// Jersey's answer to a method the resource does not serve.
+async fn method_not_allowed() -> RestError {
+    RestError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "HTTP 405 Method Not Allowed",
+    )
+}
+
+/// How long `GET /` waits for the broker's cluster id before answering `null`.
+const CLUSTER_ID_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The broker's cluster id from a metadata call, fetched once and kept; `None` while the broker
+/// cannot be reached (the next call tries again).
+fn fetch_cluster_id(bootstrap: &str) -> Option<String> {
+    let producer: BaseProducer = crate::kafka::producer_config(bootstrap).create().ok()?;
+    // A metadata request first: a client that has asked for nothing has no cluster id cached.
+    producer
+        .client()
+        .fetch_metadata(None, CLUSTER_ID_TIMEOUT)
+        .ok()?;
+    producer.client().fetch_cluster_id(CLUSTER_ID_TIMEOUT)
+}
+
+async fn root(bootstrap: String, cache: Arc<OnceLock<String>>) -> axum::Json<serde_json::Value> {
+    let cluster_id = match cache.get() {
+        Some(id) => Some(id.clone()),
+        None => tokio::task::spawn_blocking(move || fetch_cluster_id(&bootstrap))
+            .await
+            .ok()
+            .flatten()
+            .map(|id| cache.get_or_init(|| id).clone()),
+    };
     axum::Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "commit": option_env!("WHARF_COMMIT").unwrap_or("unknown"),
-        "kafka_cluster_id": null,
+        "kafka_cluster_id": cluster_id,
     }))
+}
+
+/// The `worker_id` status answers carry: the advertised REST address as Kafka Connect's
+/// `RestServer.advertisedUrl` builds it — `rest.advertised.host.name` else the first listener's
+/// host else the machine's name, and `rest.advertised.port` else the listener's port.
+pub fn worker_id(worker_props: &Properties) -> String {
+    let non_empty = |key: &str| {
+        worker_props
+            .get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let listener = non_empty(LISTENERS)
+        .and_then(|l| crate::config::split_list(l).into_iter().next())
+        .and_then(|l| {
+            let rest = l
+                .split_once("://")
+                .map_or(l.as_str(), |(_, r)| r)
+                .to_owned();
+            let (host, port) = rest.rsplit_once(':')?;
+            Some((host.trim_matches(['[', ']']).to_owned(), port.to_owned()))
+        });
+    let host = non_empty(ADVERTISED_HOST)
+        .map(str::to_owned)
+        .or_else(|| {
+            listener
+                .as_ref()
+                .map(|(h, _)| h.clone())
+                .filter(|h| !h.is_empty())
+        })
+        .unwrap_or_else(local_host_name);
+    let port = non_empty(ADVERTISED_PORT)
+        .map(str::to_owned)
+        .or_else(|| listener.map(|(_, p)| p))
+        .unwrap_or_else(|| DEFAULT_PORT.to_string());
+    format!("{host}:{port}")
+}
+
+const LISTENERS: &str = "listeners";
+const ADVERTISED_HOST: &str = "rest.advertised.host.name";
+const ADVERTISED_PORT: &str = "rest.advertised.port";
+
+fn local_host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 async fn health() -> axum::Json<serde_json::Value> {
@@ -101,4 +221,40 @@ pub async fn serve(
     axum::serve(listener, router(herder, logs))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> Properties {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn worker_id_is_the_advertised_address() {
+        assert_eq!(
+            worker_id(&props(&[("listeners", "http://localhost:18083")])),
+            "localhost:18083"
+        );
+        assert_eq!(
+            worker_id(&props(&[
+                ("listeners", "http://0.0.0.0:8083"),
+                ("rest.advertised.host.name", "connect-1"),
+                ("rest.advertised.port", "9999"),
+            ])),
+            "connect-1:9999"
+        );
+        assert_eq!(
+            worker_id(&props(&[("listeners", "http://:8084")])),
+            format!("{}:8084", local_host_name())
+        );
+        assert_eq!(
+            worker_id(&Properties::new()),
+            format!("{}:8083", local_host_name())
+        );
+    }
 }

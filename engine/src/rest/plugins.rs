@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;
-use crate::config::{ConfigDef, ConfigKey, Properties};
+use super::framework_keys;
+use crate::config::{ConfigKey, FieldError, Properties};
 use crate::connectors::{self, Plugin};
 use crate::herder::Herder;
 use crate::worker::connector_config;
@@ -50,40 +51,49 @@ pub async fn list(RawQuery(query): RawQuery) -> Answer {
     Ok(Json(plugins).into_response())
 }
 
-fn key_json(key: &ConfigKey, order: usize) -> Value {
-    json!({
-        "name": key.name,
-        "type": key.ty.rest_name(),
-        "required": key.default.is_none(),
-        "default_value": key.default,
-        "importance": key.importance.rest_name(),
-        "documentation": key.doc,
-        "group": key.group,
-        "width": "NONE",
-        "display_name": key.name,
-        "dependents": [],
-        "order": order,
-    })
+/// The keys of a plugin's form in Kafka Connect's order: its framework keys (a plugin key of the
+/// same name takes the framework key's place), then the plugin's other keys.
+fn form(plugin: &Plugin) -> Vec<(&'static str, Value, ConfigKey)> {
+    let own = (plugin.connector)().config_def();
+    let mut out: Vec<(&'static str, Value, ConfigKey)> = framework_keys::keys(plugin.kind)
+        .map(|k| match own.key(k.name) {
+            Some(key) => (k.name, framework_keys::plugin_key_json(key), key.clone()),
+            None => (k.name, k.info_json(), k.spec()),
+        })
+        .collect();
+    for key in own.keys() {
+        if !out.iter().any(|(name, ..)| *name == key.name) {
+            out.push((key.name, framework_keys::plugin_key_json(key), key.clone()));
+        }
+    }
+    out
 }
 
-fn full_def(plugin: &Plugin) -> ConfigDef {
-    connector_config::common_def(plugin.kind).extend(&(plugin.connector)().config_def())
-}
-
-/// `GET /connector-plugins/{p}/config`: the plugin's own keys.
+/// `GET /connector-plugins/{p}/config`: the plugin's own keys, then Kafka Connect's framework
+/// keys of its kind, as `AbstractHerder.connectorPluginConfig` lists them.
 pub async fn config(Path(name): Path<String>) -> Answer {
     let plugin = find(&name)?;
-    let def = (plugin.connector)().config_def();
-    let keys: Vec<Value> = def
+    let own = (plugin.connector)().config_def();
+    let mut keys: Vec<Value> = own
         .keys()
         .iter()
-        .enumerate()
-        .map(|(i, k)| key_json(k, i + 1))
+        .map(framework_keys::plugin_key_json)
         .collect();
+    keys.extend(
+        framework_keys::keys(plugin.kind)
+            .filter(|k| own.key(k.name).is_none())
+            .map(framework_keys::FrameworkKey::info_json),
+    );
     Ok(Json(keys).into_response())
 }
 
-/// `PUT /connector-plugins/{p}/config/validate`: every key with its value and errors.
+fn value_json(name: &str, value: Option<&str>, errors: &[&str]) -> Value {
+    json!({"name": name, "value": value, "recommended_values": [], "errors": errors, "visible": true})
+}
+
+/// `PUT /connector-plugins/{p}/config/validate`: every key with its value and errors, as
+/// `AbstractHerder.validateConnectorConfig` reports them: values of keys outside the form first
+/// (no definition), then the form's keys.
 pub async fn validate(
     State(herder): State<Herder>,
     Path(name): Path<String>,
@@ -102,33 +112,59 @@ pub async fn validate(
     props
         .entry(connector_config::CONNECTOR_CLASS.to_owned())
         .or_insert_with(|| plugin.class.to_owned());
-    let errors = match herder.validate(&props) {
+    let mut errors = match herder.validate(&props) {
         Ok(_) => Vec::new(),
         Err(e) => e.errors,
     };
-    let def = full_def(plugin);
-    let mut groups: Vec<&str> = Vec::new();
-    let mut configs: Vec<Value> = def
-        .keys()
-        .iter()
-        .enumerate()
-        .map(|(i, key)| {
-            if !groups.contains(&key.group) {
-                groups.push(key.group);
-            }
-            let messages: Vec<&str> = errors.iter().filter(|e| e.key == key.name).map(|e| e.message.as_str()).collect();
-            let value = props.get(key.name).map(String::as_str).or(key.default);
-            json!({
-                "definition": key_json(key, i + 1),
-                "value": {"name": key.name, "value": value, "recommended_values": [], "errors": messages, "visible": true},
-            })
-        })
-        .collect();
-    // Errors on keys outside the spec (e.g. converter keys) still count and are shown.
-    for e in errors.iter().filter(|e| def.key(&e.key).is_none()) {
+    let form = form(plugin);
+    // Framework keys wharf does not check itself still get their type and allowed values checked.
+    let checked = connector_config::common_def(plugin.kind);
+    for (name, _, spec) in &form {
+        if checked.key(name).is_some() || errors.iter().any(|e| e.key == *name) {
+            continue;
+        }
+        if let Some(Err(message)) = props.get(*name).map(|raw| spec.check(raw)) {
+            errors.push(FieldError {
+                key: (*name).to_owned(),
+                message,
+            });
+        }
+    }
+    let mut groups: Vec<&str> = framework_keys::groups(plugin.kind).to_vec();
+    for group in form.iter().filter_map(|(_, _, k)| k.group) {
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    let messages_of = |key: &str| -> Vec<&str> {
+        errors
+            .iter()
+            .filter(|e| e.key == key)
+            .map(|e| e.message.as_str())
+            .collect()
+    };
+    let mut configs: Vec<Value> = Vec::new();
+    let mut outside: Vec<&str> = Vec::new();
+    for e in &errors {
+        if !form.iter().any(|(name, ..)| *name == e.key) && !outside.contains(&e.key.as_str()) {
+            outside.push(&e.key);
+        }
+    }
+    for key in outside {
         configs.push(json!({
-            "definition": {"name": e.key, "type": "STRING", "required": false, "default_value": null, "importance": "MEDIUM", "documentation": "", "group": "Common", "width": "NONE", "display_name": e.key, "dependents": [], "order": -1},
-            "value": {"name": e.key, "value": props.get(&e.key), "recommended_values": [], "errors": [e.message], "visible": true},
+            "definition": null,
+            "value": value_json(key, props.get(key).map(String::as_str), &messages_of(key)),
+        }));
+    }
+    for (name, definition, spec) in &form {
+        let value = props.get(*name).map(String::as_str).or(spec.default);
+        let value = match definition["default_value"] {
+            Value::Null if !props.contains_key(*name) => None,
+            _ => value,
+        };
+        configs.push(json!({
+            "definition": definition,
+            "value": value_json(name, value, &messages_of(name)),
         }));
     }
     Ok(Json(json!({

@@ -124,16 +124,21 @@ pub fn validate(
             .get(TOPICS_REGEX)
             .map(|t| !t.trim().is_empty())
             .unwrap_or(false);
-        match (topics, regex) {
-            (true, true) => errors.push(FieldError {
-                key: TOPICS.to_owned(),
-                message: "topics and topics.regex are mutually exclusive.".to_owned(),
-            }),
-            (false, false) => errors.push(FieldError {
-                key: TOPICS.to_owned(),
-                message: "Must configure one of topics or topics.regex".to_owned(),
-            }),
-            _ => {}
+        let conflict = match (topics, regex) {
+            (true, true) => {
+                Some("topics and topics.regex are mutually exclusive options, but both are set.")
+            }
+            (false, false) => Some("Must configure one of topics or topics.regex"),
+            _ => None,
+        };
+        // Kafka Connect reports the conflict on both keys.
+        if let Some(message) = conflict {
+            for key in [TOPICS, TOPICS_REGEX] {
+                errors.push(FieldError {
+                    key: key.to_owned(),
+                    message: message.to_owned(),
+                });
+            }
         }
     }
     if !errors.is_empty() {

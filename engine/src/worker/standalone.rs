@@ -172,12 +172,6 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
             .long(BUFFER_MAX_BYTES)
             .map_or(32 << 20, i64::unsigned_abs),
     };
-    let worker_id = format!("{}:{}", hostname(), std::process::id());
+    let worker_id = crate::rest::worker_id(worker_props);
     Ok(Herder::new(pool, ctx, worker_id))
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".to_owned())
 }
