@@ -85,6 +85,14 @@ public class JsonCompat {
         return s.repeat(n);
     }
 
+    static Schema structWithStructDefault(boolean optional) {
+        SchemaBuilder builder = SchemaBuilder.struct().field("x", Schema.INT32_SCHEMA);
+        if (optional) {
+            builder.optional();
+        }
+        return builder.defaultValue(new Struct(builder).put("x", 1)).build();
+    }
+
     static void corpus() {
         // Integers.
         c("int8_min", Schema.INT8_SCHEMA, (byte) -128);
@@ -131,6 +139,22 @@ public class JsonCompat {
         c("f64_e", Schema.FLOAT64_SCHEMA, Math.E);
         c("f64_two_pow_53", Schema.FLOAT64_SCHEMA, 9007199254740992.0);
         c("f64_third", Schema.FLOAT64_SCHEMA, 1.0 / 3.0);
+        c("f64_two_milli", Schema.FLOAT64_SCHEMA, 2.0e-3);
+        c("f64_below_milli_max", Schema.FLOAT64_SCHEMA, Math.nextDown(1.0e-3));
+
+        // Digits that Java 17's Double.toString / Float.toString print differently from Java 19+
+        // (JDK-4511638): the Rust test expects them to differ on Java 17 only.
+        c("jdk_f64_1e23", Schema.FLOAT64_SCHEMA, 1.0e23);
+        c("jdk_f64_2e23", Schema.FLOAT64_SCHEMA, 2.0e23);
+        c("jdk_f64_8_41e21", Schema.FLOAT64_SCHEMA, 8.41e21);
+        c("jdk_f64_18_digits", Schema.FLOAT64_SCHEMA, 2.82879384806159E17);
+        c("jdk_f64_negative", Schema.FLOAT64_SCHEMA, Double.longBitsToDouble(0xc3c29b3529ace642L));
+        c("jdk_f32_min_normal", Schema.FLOAT32_SCHEMA, Float.MIN_NORMAL);
+        c("jdk_f32_e10", Schema.FLOAT32_SCHEMA, Float.intBitsToFloat(0x51708368));
+        c("jdk_f32_e15", Schema.FLOAT32_SCHEMA, Float.intBitsToFloat(0x58c2e8c9));
+        c("jdk_array", SchemaBuilder.array(Schema.FLOAT64_SCHEMA).build(), list(0.5, 2.0e23, 1.0e23));
+        c("jdk_default_null", SchemaBuilder.float64().optional().defaultValue(1.0e23).build(), null);
+        c("jdk_nl_double", null, 2.0e23);
 
         // Booleans, strings, bytes.
         c("bool_true", Schema.BOOLEAN_SCHEMA, true);
@@ -306,6 +330,16 @@ public class JsonCompat {
                 .field("y", Schema.INT32_SCHEMA).build();
         c("struct_schema_mismatch", otherPoint, new Struct(point).put("x", 1).put("y", 2));
         c("type_mismatch", Schema.INT32_SCHEMA, "not a number");
+        // A STRUCT schema whose default is a Struct: the default is built with the builder as its
+        // schema, as SchemaBuilder.defaultValue requires (and AvroData does for a record default).
+        Schema optDefaulted = structWithStructDefault(true);
+        c("struct_default_null", optDefaulted, null);
+        c("struct_default_value", optDefaulted, new Struct(optDefaulted).put("x", 2));
+        Schema holder = SchemaBuilder.struct().field("inner", optDefaulted).build();
+        c("struct_default_nested_unset", holder, new Struct(holder));
+        Schema reqDefaulted = structWithStructDefault(false);
+        c("struct_default_required_value", reqDefaulted, new Struct(reqDefaulted).put("x", 3));
+        c("struct_default_required_null", reqDefaulted, null);
 
         // Schemaless.
         c("nl_null", null, null);

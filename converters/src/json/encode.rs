@@ -7,12 +7,14 @@
 //!   with `decimal.format=NUMERIC`, as `BigDecimal.toString()`; Date, Time, Timestamp as numbers;
 //! - maps whose key schema is `STRING` (schemaless: whose keys are all strings) are objects,
 //!   other maps are arrays of `[key, value]` pairs;
-//! - struct fields in schema order, structs must carry the schema they are written with;
+//! - struct fields in schema order, structs must carry the schema they are written with; a STRUCT
+//!   schema's own default is never written (Kafka Connect refuses it: see
+//!   `struct_default_check`);
 //! - no whitespace anywhere.
 
 use crate::data::logical::MILLIS_PER_DAY;
 use crate::data::{
-    Logical, MAX_DEPTH, Schema, Type, Value, kind_matches, mismatch, same_struct_schema,
+    Logical, MAX_DEPTH, Schema, SchemaRef, Type, Value, kind_matches, mismatch, same_struct_schema,
 };
 use crate::error::{DataError, Problem, Trail};
 use crate::json::DecimalFormat;
@@ -142,12 +144,16 @@ impl Encoder {
                     self.pair_map(out, schema, entries, trail, depth)
                 }
             }
-            Value::Struct(s) => {
-                match schema.filter(|schema| same_struct_schema(s.schema(), schema)) {
-                    Some(schema) => self.structure(out, schema, s.values(), trail, depth),
-                    None => Err(trail.error(Problem::StructSchemaMismatch)),
+            Value::Struct(s) => match schema {
+                Some(schema) if schema.default_value().is_some() => {
+                    struct_default_check(s.schema(), schema).map_err(|p| trail.error(p))?;
+                    self.structure(out, schema, s.values(), trail, depth)
                 }
-            }
+                Some(schema) if same_struct_schema(s.schema(), schema) => {
+                    self.structure(out, schema, s.values(), trail, depth)
+                }
+                _ => Err(trail.error(Problem::StructSchemaMismatch)),
+            },
             _ => scalar(out, value).map_err(|p| trail.error(p)),
         }
     }
@@ -291,6 +297,27 @@ impl Encoder {
             })),
         }
     }
+}
+
+/// A struct written with a STRUCT schema that has a default must carry that very schema, as in
+/// Kafka Connect (`struct.schema().equals(schema)`, where the schemas' defaults count). The
+/// default itself never does: it was built before its schema had a default, so Kafka Connect
+/// refuses to write it ("Mismatching schema") in the envelope's schema and as a null's
+/// replacement; writing it anyway would give records its consumers cannot read.
+#[inline(never)]
+fn struct_default_check(own: &SchemaRef, schema: &Schema) -> Result<(), Problem> {
+    if std::ptr::eq(&**own, schema) || **own == *schema {
+        return Ok(());
+    }
+    if own.eq_ignoring_default(schema) {
+        return Err(Problem::Unsupported(
+            "a struct whose schema lacks its STRUCT schema's default, as that default itself \
+             does: Kafka Connect's JsonConverter refuses to write it (\"Mismatching schema\") \
+             and to read a STRUCT schema with a default"
+                .to_owned(),
+        ));
+    }
+    Err(Problem::StructSchemaMismatch)
 }
 
 /// A value that holds no other values, kept out of [`Encoder::plain`] so that each level of

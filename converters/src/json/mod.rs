@@ -12,29 +12,39 @@
 //!
 //! # Differences from Kafka Connect
 //!
-//! Deliberate, all on input Kafka Connect never writes itself:
+//! Listed with their reasons in `docs/compat.md` ("JSON converter"). Deliberate, all on input
+//! Kafka Connect never writes itself:
 //!
 //! - Where Kafka Connect silently coerces a value that does not match its schema, this converter
 //!   returns an error naming the path: a string or boolean read as an integer (Kafka Connect:
 //!   0), an integer out of the type's range (wraps: 300 as INT8 is 44), a fraction read as an
 //!   integer (truncates), a number read as BYTES, STRING or BOOLEAN (null / false), a number
 //!   read as an ARRAY (empty), integers beyond 64 bits anywhere (wrap), a default value of the
-//!   wrong type (0), a `version` beyond 32 bits (wraps).
+//!   wrong type (0), a `version` beyond 32 bits (wraps). A number that is exactly an integer in
+//!   range reads as one whatever its form (`1e3`, `5.0`), as in Kafka Connect.
 //! - The strings `"NaN"`, `"Infinity"` and `"-Infinity"`, which Kafka Connect writes for
 //!   non-finite floats, read back as those values (Kafka Connect reads them as 0.0).
 //! - Content after the JSON value is an error (Jackson ignores it); so is a `\uD800`-style lone
 //!   surrogate, which a Rust string cannot hold.
 //! - Nesting is limited to [`MAX_DEPTH`](crate::data::MAX_DEPTH) levels (Jackson: 1000).
 //! - Maps read from JSON keep the document's order (Kafka Connect uses a `HashMap`, so its
-//!   re-encoded order is arbitrary).
-//! - Floats are printed per Java 19+'s `Double.toString`/`Float.toString` (shortest digits);
-//!   on Java 17 Kafka Connect prints more digits for a small share of values, which read back as
-//!   the same number.
+//!   re-encoded order is arbitrary); a repeated key keeps its first place and its last value,
+//!   as `HashMap.put` does.
+//! - Floats are printed per Java 19+'s `Double.toString`/`Float.toString` (shortest digits), as
+//!   Kafka Connect prints them on the Java 21 of the official images; on Java 17 it prints more
+//!   digits for some values (`1.9999999999999998E23` for 2.0E23), which read back as the same
+//!   number.
+//!
+//! Like Kafka Connect, a STRUCT schema's own default value is refused both ways: writing it
+//! (in the envelope's schema, or as the replacement of a null) and reading a STRUCT schema with
+//! a non-null `default`.
 
 pub(crate) mod cache;
 mod config;
 mod decode;
 mod encode;
+mod integral;
+mod map_keys;
 pub(crate) mod parse;
 mod schema;
 pub(crate) mod text;

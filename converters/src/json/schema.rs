@@ -155,7 +155,8 @@ fn invalid(trail: &Trail<'_>, reason: impl Into<String>) -> DataError {
 }
 
 /// Reads a schema (`None` for JSON `null`), as Kafka Connect's `asConnectSchema`: unknown keys
-/// are ignored, `optional` counts only when it is `true`, and non-text `name`/`doc` are ignored.
+/// are ignored, `optional` counts only when it is `true`, non-text `name`/`doc` are ignored, and
+/// a STRUCT schema with a non-null default is an error.
 pub(crate) fn read_schema(
     dec: &Decoder<'_>,
     node: &Node<'_>,
@@ -280,6 +281,12 @@ fn finish(
     shape: Shape,
     trail: &Trail<'_>,
 ) -> Result<SchemaRef, DataError> {
+    let shape_ty = match &shape {
+        Shape::Primitive(ty) => *ty,
+        Shape::Array(_) => Type::Array,
+        Shape::Map(..) => Type::Map,
+        Shape::Struct(_) => Type::Struct,
+    };
     let mut builder = match shape {
         Shape::Primitive(ty) => SchemaBuilder::new(ty),
         Shape::Array(items) => SchemaBuilder::array(items),
@@ -318,11 +325,25 @@ fn finish(
     }
     if let Some(default) = member(members, "default") {
         let default_trail = trail.field("default");
+        if matches!(shape_ty, Type::Struct) && !matches!(default.value, Node::Null) {
+            return Err(struct_default(&default_trail));
+        }
         let without_default = builder.clone().build().map_err(|e| relocate(e, trail))?;
         let value = dec.value(Some(&without_default), Some(&default.value), &default_trail)?;
         builder = builder.default_value(value);
     }
     builder.build().map_err(|e| relocate(e, trail))
+}
+
+/// Kafka Connect cannot read a STRUCT schema's default: it builds the default `Struct` with the
+/// schema as it is before the default is set, which then never equals the schema it is the
+/// default of ("Invalid default value: Struct schemas do not match").
+#[inline(never)]
+fn struct_default(trail: &Trail<'_>) -> DataError {
+    invalid(
+        trail,
+        "a STRUCT schema cannot have a default value (Kafka Connect's JsonConverter refuses it)",
+    )
 }
 
 /// A builder error is reported at the root of the schema being built; put it where it is.

@@ -397,3 +397,156 @@ fn a_cached_schema_is_not_parsed_again_and_reads_the_same() {
         format!("{:?}", decode(&converter(&[]), &other))
     );
 }
+
+#[test]
+fn integers_read_from_any_exact_form() {
+    // Kafka Connect 4.3.1 reads these through BigDecimal.intValue() / longValue().
+    let c = converter(&[]);
+    let read = |ty: &str, payload: &str| {
+        decode(
+            &c,
+            &format!(r#"{{"schema":{{"type":"{ty}"}},"payload":{payload}}}"#),
+        )
+        .map(|r| r.value)
+    };
+    assert_eq!(read("int32", "1e3").unwrap(), Value::Int32(1000));
+    assert_eq!(read("int64", "5.0").unwrap(), Value::Int64(5));
+    assert_eq!(read("int16", "1.5e1").unwrap(), Value::Int16(15));
+    assert_eq!(read("int8", "1.27e2").unwrap(), Value::Int8(127));
+    assert_eq!(read("int8", "-0.0").unwrap(), Value::Int8(0));
+    assert_eq!(
+        read("int64", "9.223372036854775807E18").unwrap(),
+        Value::Int64(i64::MAX)
+    );
+    // Where Java truncates or wraps, this is an error.
+    for (ty, payload) in [
+        ("int8", "1.28e2"),
+        ("int32", "2147483648.0"),
+        ("int64", "9.223372036854775808E18"),
+        ("int64", "1e400"),
+        ("int32", "1e-400"),
+        ("int32", "1.9"),
+    ] {
+        let err = read(ty, payload).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadData, "{ty} {payload}");
+    }
+    // A default value is read the same way.
+    let defaulted = decode(
+        &c,
+        r#"{"schema":{"type":"int32","optional":true,"default":1e3},"payload":null}"#,
+    )
+    .unwrap();
+    assert_eq!(defaulted.value, Value::Int32(1000));
+    // Kafka Connect's Date, Time and Timestamp want an integer as written (isInt(),
+    // isIntegralNumber()), and so does a schema's version.
+    let date = r#"{"type":"int32","name":"org.apache.kafka.connect.data.Date"}"#;
+    assert!(decode(&c, &format!(r#"{{"schema":{date},"payload":1e3}}"#)).is_err());
+    let versioned = decode(
+        &c,
+        r#"{"schema":{"type":"int32","version":1e0},"payload":1}"#,
+    )
+    .unwrap();
+    assert_eq!(versioned.schema.unwrap().version(), None);
+}
+
+#[test]
+fn a_repeated_key_in_map_pairs_keeps_the_last_value() {
+    let c = converter(&[]);
+    let schema = r#"{"type":"map","keys":{"type":"int32"},"values":{"type":"int32"}}"#;
+    let read = decode(
+        &c,
+        &format!(r#"{{"schema":{schema},"payload":[[1,2],[3,4],[1,5]]}}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        read.value,
+        Value::Map(vec![
+            (Value::Int32(1), Value::Int32(5)),
+            (Value::Int32(3), Value::Int32(4)),
+        ])
+    );
+    // Java compares byte[] keys by identity: both are kept.
+    let bytes = r#"{"type":"map","keys":{"type":"bytes"},"values":{"type":"int32"}}"#;
+    let read = decode(
+        &c,
+        &format!(r#"{{"schema":{bytes},"payload":[["AQ==",2],["AQ==",5]]}}"#),
+    )
+    .unwrap();
+    let Value::Map(entries) = read.value else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 2);
+}
+
+fn struct_with_struct_default(optional: bool) -> SchemaRef {
+    let mut builder = SchemaBuilder::struct_().field("x", Schema::int32());
+    if optional {
+        builder = builder.optional();
+    }
+    let plain = builder.clone().build().unwrap();
+    let default = Struct::new(plain).unwrap().with("x", 1).unwrap();
+    builder
+        .default_value(Value::Struct(default))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn struct_defaults_are_refused_like_kafka_connect() {
+    // What Kafka Connect 4.3.1 does with an optional STRUCT schema whose default is a Struct:
+    // with the envelope it cannot write the schema ("Mismatching schema"), value or not; without
+    // it, only a null replaced by the default fails.
+    let schema = struct_with_struct_default(true);
+    let value = Value::Struct(Struct::new(schema.clone()).unwrap().with("x", 2).unwrap());
+    let outer = SchemaBuilder::struct_()
+        .field("inner", schema.clone())
+        .build()
+        .unwrap();
+    let outer_value = Value::Struct(Struct::new(outer.clone()).unwrap());
+    for setting in ["true", "false"] {
+        let c = converter(&[("replace.null.with.default", setting)]);
+        for (s, v) in [
+            (&schema, &Value::Null),
+            (&schema, &value),
+            (&outer, &outer_value),
+        ] {
+            let err = c.encode(Some(s), v).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::BadData, "{err}");
+        }
+    }
+    let plain = converter(&[("schemas.enable", "false")]);
+    assert_eq!(encode(&plain, Some(&schema), &value), r#"{"x":2}"#);
+    assert!(plain.encode(Some(&schema), &Value::Null).is_err());
+    assert!(plain.encode(Some(&outer), &outer_value).is_err());
+    let keep = converter(&[
+        ("schemas.enable", "false"),
+        ("replace.null.with.default", "false"),
+    ]);
+    assert_eq!(encode(&keep, Some(&schema), &Value::Null), "null");
+    assert_eq!(
+        encode(&keep, Some(&outer), &outer_value),
+        r#"{"inner":null}"#
+    );
+    // A required one the same.
+    let required = struct_with_struct_default(false);
+    assert!(
+        converter(&[])
+            .encode(Some(&required), &Value::Null)
+            .is_err()
+    );
+
+    // Reading: a STRUCT schema with a default is refused; a null default is no default.
+    let c = converter(&[]);
+    let fields = r#""fields":[{"type":"int32","optional":false,"field":"x"}]"#;
+    for default in [r#"{"x":1}"#, "{}", "5"] {
+        let text = format!(
+            r#"{{"schema":{{"type":"struct",{fields},"optional":true,"default":{default}}},"payload":null}}"#
+        );
+        let err = decode(&c, &text).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadData, "{default}: {err}");
+    }
+    let text = format!(
+        r#"{{"schema":{{"type":"struct",{fields},"optional":true,"default":null}},"payload":{{"x":2}}}}"#
+    );
+    assert!(decode(&c, &text).is_ok());
+}
