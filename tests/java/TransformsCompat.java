@@ -19,6 +19,13 @@
  * transform gets its "transforms.<alias>." keys, each stage its own predicate instance, and a
  * stage applies when predicate == null || negate ^ predicate.test(record). A type without a
  * package is taken from org.apache.kafka.connect.transforms(.predicates).
+ *
+ * The "transforms" list is parsed with ConfigDef's LIST parsing (empty items are kept, as
+ * ConnectorConfig keeps them: an empty alias then lacks its "transforms..type") and refused with
+ * a repeated alias (ConnectorConfig's alias validator). Before a transform or predicate is
+ * configured its keys are validated with its ConfigDef, as the herder validates a connector's
+ * config before accepting it (AbstractHerder.validateConnectorConfig): that is where Kafka
+ * Connect refuses repeated items of a ValidList, which configure() alone would drop silently.
  */
 
 import java.io.BufferedReader;
@@ -27,6 +34,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +44,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -182,17 +193,31 @@ public class TransformsCompat {
                 TimestampType.CREATE_TIME, headers);
     }
 
-    static List<String> list(String raw) {
-        List<String> items = new ArrayList<>();
+    /** The aliases under "transforms", as ConnectorConfig reads and validates them. */
+    @SuppressWarnings("unchecked")
+    static List<String> aliases(Map<String, String> props) {
+        String raw = props.get("transforms");
         if (raw == null) {
-            return items;
+            return new ArrayList<>();
         }
-        for (String item : raw.split(",")) {
-            if (!item.trim().isEmpty()) {
-                items.add(item.trim());
+        List<String> aliases = (List<String>) ConfigDef.parseType("transforms", raw, ConfigDef.Type.LIST);
+        if (new HashSet<>(aliases).size() < aliases.size()) {
+            throw new ConfigException("transforms", aliases, "Duplicate alias provided.");
+        }
+        return aliases;
+    }
+
+    /** The first problem ConfigDef.validate finds in a plugin's keys, as a ConfigException. */
+    static void validate(ConfigDef def, Map<String, Object> configs) {
+        Map<String, String> strings = new HashMap<>();
+        for (Map.Entry<String, Object> e : configs.entrySet()) {
+            strings.put(e.getKey(), String.valueOf(e.getValue()));
+        }
+        for (ConfigValue value : def.validate(strings)) {
+            if (!value.errorMessages().isEmpty()) {
+                throw new ConfigException(value.errorMessages().get(0));
             }
         }
-        return items;
     }
 
     static Map<String, Object> withPrefix(Map<String, String> props, String prefix) {
@@ -215,21 +240,27 @@ public class TransformsCompat {
     @SuppressWarnings({"unchecked", "rawtypes"})
     static List<Stage> build(Map<String, String> props) throws Exception {
         List<Stage> stages = new ArrayList<>();
-        for (String alias : list(props.get("transforms"))) {
+        for (String alias : aliases(props)) {
             String prefix = "transforms." + alias + ".";
             Stage stage = new Stage();
+            String type = props.get(prefix + "type");
+            if (type == null) {
+                throw new ConfigException("Missing required configuration \"" + prefix + "type\" which has no default value.");
+            }
             stage.transform = (Transformation) Class
-                    .forName(resolve(props.get(prefix + "type"), "org.apache.kafka.connect.transforms."))
+                    .forName(resolve(type, "org.apache.kafka.connect.transforms."))
                     .getDeclaredConstructor().newInstance();
             Map<String, Object> configs = withPrefix(props, prefix);
             Object predicateAlias = configs.remove("predicate");
             Object negate = configs.remove("negate");
+            validate(stage.transform.config(), configs);
             stage.transform.configure(configs);
             if (predicateAlias != null) {
                 String predicatePrefix = "predicates." + predicateAlias + ".";
                 stage.predicate = (Predicate) Class
                         .forName(resolve(props.get(predicatePrefix + "type"), "org.apache.kafka.connect.transforms.predicates."))
                         .getDeclaredConstructor().newInstance();
+                validate(stage.predicate.config(), withPrefix(props, predicatePrefix));
                 stage.predicate.configure(withPrefix(props, predicatePrefix));
                 stage.negate = negate != null && Boolean.parseBoolean(negate.toString());
             }

@@ -22,12 +22,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use super::config::PluginConfig;
+use super::config::{PluginConfig, java_list};
 use super::registry::{self, Builder, PluginInfo, PluginKind};
 use super::{ConnectRecord, Predicate, Transform, TransformError};
-use crate::config::{
-    ConfigDef, ConfigErrors, ConfigKey, ConfigType, FieldError, Properties, split_list,
-};
+use crate::config::{ConfigDef, ConfigErrors, ConfigKey, ConfigType, FieldError, Properties};
 
 /// The `transforms` key: aliases of the transforms, in the order they apply.
 pub const TRANSFORMS_CONFIG: &str = "transforms";
@@ -152,18 +150,21 @@ fn error(errors: &mut Vec<FieldError>, key: &str, message: String) {
     });
 }
 
-/// The aliases listed under `key`, each once.
+/// The aliases listed under `key`, each once. Like `ConnectorConfig`, the list keeps empty
+/// items: `transforms=f,` names an alias `""`, whose missing `transforms..type` is then an error.
 fn aliases(props: &Properties, key: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
     let raw = props.get(key).map_or("", String::as_str);
-    let mut list = split_list(raw);
+    let mut list = java_list(raw);
     let before = list.len();
+    // ConfigException prints the parsed list, as Java's `List.toString`.
+    let parsed = format!("[{}]", list.join(", "));
     let mut seen = std::collections::HashSet::new();
     list.retain(|a| seen.insert(a.clone()));
     if list.len() != before {
         error(
             errors,
             key,
-            format!("Invalid value {raw} for configuration {key}: Duplicate alias provided."),
+            format!("Invalid value {parsed} for configuration {key}: Duplicate alias provided."),
         );
     }
     list
@@ -448,6 +449,41 @@ mod tests {
         );
         let err = TransformChain::from_config(&props(&[("transforms", "x")])).unwrap_err();
         assert_eq!(err.errors[0].key, "transforms.x.type");
+    }
+
+    #[test]
+    fn empty_aliases_are_refused() {
+        // ConnectorConfig keeps the empty item of `f,`: alias "" has no `transforms..type`.
+        let found = errors(&[("transforms", "f,"), ("transforms.f.type", "Filter")]);
+        assert_eq!(
+            found,
+            [(
+                "transforms..type".to_owned(),
+                "Missing required configuration \"transforms..type\" which has no default \
+                 value."
+                    .to_owned()
+            )]
+        );
+        let found = errors(&[("predicates", ",p"), ("predicates.p.type", "HasHeaderKey")]);
+        let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["predicates..type", "predicates.p.name"],
+            "{found:#?}"
+        );
+        assert_eq!(
+            errors(&[("transforms", "f,f"), ("transforms.f.type", "Filter")])[0].1,
+            "Invalid value [f, f] for configuration transforms: Duplicate alias provided."
+        );
+        assert!(
+            chain(&[
+                ("transforms", " f , g "),
+                ("transforms.f.type", "Filter"),
+                ("transforms.g.type", "Filter")
+            ])
+            .aliases()
+            .eq(["f", "g"])
+        );
     }
 
     #[test]

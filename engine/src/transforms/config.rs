@@ -1,11 +1,12 @@
 //! Reading one transform's or predicate's keys (`transforms.<alias>.*`, `predicates.<alias>.*`)
 //! against its [`ConfigDef`], collecting every problem with the key's full name.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use converters::data::{SchemaBuilder, SchemaRef};
 
-use crate::config::{ConfigDef, ConfigType, FieldError, Properties, split_list};
+use crate::config::{ConfigDef, ConfigType, FieldError, Properties};
 
 /// One plugin's view of the connector config while it is being built.
 #[derive(Debug)]
@@ -96,8 +97,10 @@ impl<'a> PluginConfig<'a> {
         self.raw(key).filter(|v| !v.is_empty()).map(str::to_owned)
     }
 
+    /// A LIST key, parsed as Kafka Connect parses it (see [`java_list`]): empty items are kept,
+    /// so a validator can refuse them.
     pub(crate) fn list(&self, key: &str) -> Vec<String> {
-        split_list(self.raw(key).unwrap_or(""))
+        java_list(self.raw(key).unwrap_or(""))
     }
 
     pub(crate) fn boolean(&self, key: &str) -> bool {
@@ -110,18 +113,31 @@ impl<'a> PluginConfig<'a> {
         self.raw(key)?.trim().parse().ok()
     }
 
-    /// Kafka Connect 4.3's `ValidList.anyNonDuplicateValues(false, ..)`: at least one item.
-    /// (Repeated items are accepted, as Kafka Connect 4.3 accepts them in practice.)
-    pub(crate) fn check_non_empty(&mut self, key: &str) {
-        if !self.failed(key) && self.list(key).is_empty() {
-            let full = self.full_key(key);
-            self.fail(
-                key,
-                format!(
-                    "Configuration '{full}' must not be empty. Valid values include: any \
-                     non-empty value"
-                ),
-            );
+    /// Kafka Connect 4.3's `ValidList.anyNonDuplicateValues(empty_allowed, false)`, checked in
+    /// its order: an empty list (unless allowed), then a repeated item, then an empty item.
+    ///
+    /// Kafka Connect refuses a repeated item when a connector is created or validated (the
+    /// herder runs `ConfigDef.validate`); only a transform configured without that step
+    /// (`ConfigDef.parseValue`) has the repeats removed with a warning. wharf always validates.
+    pub(crate) fn check_valid_list(&mut self, key: &str, empty_allowed: bool) {
+        if self.failed(key) {
+            return;
+        }
+        let items = self.list(key);
+        let full = self.full_key(key);
+        let mut seen = HashSet::new();
+        let problem = if items.is_empty() {
+            (!empty_allowed)
+                .then_some("must not be empty. Valid values include: any non-empty value")
+        } else if !items.iter().all(|item| seen.insert(item.as_str())) {
+            Some("values must not be duplicated.")
+        } else if items.iter().any(String::is_empty) {
+            Some("values must not be empty.")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.fail(key, format!("Configuration '{full}' {problem}"));
         }
     }
 
@@ -174,5 +190,79 @@ impl<'a> PluginConfig<'a> {
     /// The built plugin if no problem was recorded.
     pub(crate) fn done<T>(&self, built: T) -> Option<T> {
         (!self.has_errors()).then_some(built)
+    }
+}
+
+/// `ConfigDef.parseType` for a LIST given as a string: the trimmed value split on commas with
+/// the whitespace around them (`\s*,\s*`, keeping trailing empty items, as
+/// `Pattern.split(value, -1)` does); an empty value is an empty list. `a,` is `["a", ""]`.
+pub(crate) fn java_list(raw: &str) -> Vec<String> {
+    let trimmed = raw.trim_matches(|c: char| c <= ' ');
+    if trimmed.is_empty() {
+        return Vec::new();
+    }
+    trimmed
+        .split(',')
+        .map(|item| item.trim_matches(is_java_space).to_owned())
+        .collect()
+}
+
+/// Java regex `\s`: `[ \t\n\x0B\f\r]`.
+fn is_java_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_keep_empty_items_like_kafka_connect() {
+        assert!(java_list("").is_empty());
+        assert!(java_list("  ").is_empty());
+        assert_eq!(java_list(" a , b "), ["a", "b"]);
+        assert_eq!(java_list("a,"), ["a", ""]);
+        assert_eq!(java_list("a,,b"), ["a", "", "b"]);
+        assert_eq!(java_list(","), ["", ""]);
+    }
+
+    fn check(value: &str, empty_allowed: bool) -> Vec<String> {
+        let props: Properties = [("t.fields".to_owned(), value.to_owned())]
+            .into_iter()
+            .collect();
+        let def = ConfigDef::new([crate::config::ConfigKey::optional(
+            "fields",
+            ConfigType::List,
+            "",
+            "Fields.",
+        )]);
+        let mut cfg = PluginConfig::new(Arc::from("t"), "t.", &props, def);
+        cfg.check_valid_list("fields", empty_allowed);
+        cfg.into_errors().into_iter().map(|e| e.message).collect()
+    }
+
+    #[test]
+    fn valid_list_refuses_empty_and_repeated_items() {
+        // Messages and order of ConfigDef.ValidList.ensureValid (Kafka Connect 4.3).
+        assert!(check("a,b", false).is_empty());
+        assert!(check("", true).is_empty());
+        assert_eq!(
+            check("", false),
+            [
+                "Configuration 't.fields' must not be empty. Valid values include: any non-empty value"
+            ]
+        );
+        assert_eq!(
+            check("a,", true),
+            ["Configuration 't.fields' values must not be empty."]
+        );
+        assert_eq!(
+            check("a,a", true),
+            ["Configuration 't.fields' values must not be duplicated."]
+        );
+        assert_eq!(
+            check(",", true),
+            ["Configuration 't.fields' values must not be duplicated."]
+        );
     }
 }

@@ -24,7 +24,7 @@ struct DropHeaders {
 }
 
 pub(crate) fn build(cfg: &mut PluginConfig<'_>) -> Option<Box<dyn Transform>> {
-    cfg.check_non_empty(HEADERS);
+    cfg.check_valid_list(HEADERS, false);
     let t: Box<dyn Transform> = Box::new(DropHeaders {
         headers: cfg.list(HEADERS).into_iter().collect(),
     });

@@ -215,6 +215,11 @@ impl Flatten {
 
     /// The leaf values of a struct, in the order of the flattened schema's fields; the leaves
     /// under a null struct are null.
+    ///
+    /// As in Kafka Connect, a null leaf reads its field's default (`Struct.get(Field)`), but a
+    /// null struct does not (`Struct.getStruct` returns the raw value): its leaves stay null, so
+    /// they read the flattened fields' defaults, where a leaf's own default comes before the one
+    /// its parent's default gives it.
     fn flatten_struct(
         &self,
         schema: &Schema,
@@ -228,14 +233,14 @@ impl Flatten {
         let schema = value.map_or(schema, |s| &**s.schema());
         let values = value.map(Struct::values);
         for (i, field) in schema.fields().iter().enumerate() {
-            let v = match values.and_then(|v| v.get(i)) {
-                Some(raw) => super::util::field_value(field, raw, true),
-                None => Value::Null,
-            };
+            let raw = values.and_then(|v| v.get(i));
             if field.schema().ty() == Type::Struct {
-                self.flatten_struct(field.schema(), v.as_struct(), out, depth + 1)?;
+                let nested = raw.and_then(Value::as_struct);
+                self.flatten_struct(field.schema(), nested, out, depth + 1)?;
             } else {
-                out.push(v);
+                out.push(raw.map_or(Value::Null, |raw| {
+                    super::util::field_value(field, raw, true)
+                }));
             }
         }
         Ok(())
@@ -346,6 +351,59 @@ mod tests {
         assert!(
             data_message(&*t, value_record(sv(None, Value::Int32(1))))
                 .contains("Only Map objects supported")
+        );
+    }
+
+    #[test]
+    fn null_struct_leaves_read_the_flattened_defaults() {
+        // inner: optional, default {x: 5, y: "dy"}; x has its own default 1. Kafka Connect's
+        // getStruct does not read inner's default, so inner.x reads the flattened field's
+        // default: x's own (1), not the 5 of inner's default; inner.y has only inner's "dy".
+        let x = SchemaBuilder::int32()
+            .optional()
+            .default_value(1)
+            .build()
+            .unwrap();
+        let plain = SchemaBuilder::struct_()
+            .optional()
+            .field("x", x.clone())
+            .field("y", Schema::optional_string())
+            .build()
+            .unwrap();
+        let default = structure(&plain, &[("x", Value::Int32(5)), ("y", "dy".into())]);
+        let inner = SchemaBuilder::struct_()
+            .optional()
+            .default_value(default)
+            .field("x", x)
+            .field("y", Schema::optional_string())
+            .build()
+            .unwrap();
+        let outer = SchemaBuilder::struct_()
+            .field("inner", inner)
+            .field("z", Schema::optional_int32())
+            .build()
+            .unwrap();
+        let t = transform(VALUE, &[]);
+        let out = apply(
+            &*t,
+            value_record(sv(Some(outer.clone()), structure(&outer, &[]))),
+        );
+        let s = out.value.value.as_struct().unwrap();
+        let field = |name: &str| s.schema().field(name).unwrap().schema().clone();
+        assert_eq!(field("inner.x").default_value(), Some(&Value::Int32(1)));
+        assert_eq!(field("inner.y").default_value(), Some(&Value::from("dy")));
+        assert_eq!(s.values(), [Value::Null, Value::Null, Value::Null]);
+        // A null leaf of a present struct reads its own default.
+        let present = structure(
+            outer.field("inner").unwrap().schema(),
+            &[("y", "iy".into())],
+        );
+        let value = structure(&outer, &[("inner", present)]);
+        let out = apply(&*t, value_record(sv(Some(outer), value)));
+        let s = out.value.value.as_struct().unwrap();
+        assert_eq!(
+            s.values(),
+            [Value::Int32(1), Value::from("iy"), Value::Null]
         );
     }
 }

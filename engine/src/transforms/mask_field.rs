@@ -70,7 +70,7 @@ struct MaskField {
 }
 
 pub(crate) fn build(cfg: &mut PluginConfig<'_>, side: Side) -> Option<Box<dyn Transform>> {
-    cfg.check_non_empty(FIELDS);
+    cfg.check_valid_list(FIELDS, false);
     let replacement = cfg.nullable(REPLACEMENT).map(|text| {
         let decimal = java::parse_big_decimal(&text);
         Replacement {

@@ -92,12 +92,15 @@ struct ReplaceField {
 }
 
 pub(crate) fn build(cfg: &mut PluginConfig<'_>, side: Side) -> Option<Box<dyn Transform>> {
-    let list_or_deprecated = |key: &str, old: &str| {
-        if cfg.is_set(key) || !cfg.is_set(old) {
-            cfg.list(key)
+    let mut list_or_deprecated = |key: &'static str, old: &'static str| {
+        let used = if cfg.is_set(key) || !cfg.is_set(old) {
+            key
         } else {
-            cfg.list(old)
-        }
+            old
+        };
+        // Kafka Connect 4.3: `ValidList.anyNonDuplicateValues(true, false)`.
+        cfg.check_valid_list(used, true);
+        cfg.list(used)
     };
     let exclude = list_or_deprecated(EXCLUDE, BLACKLIST).into_iter().collect();
     let include = list_or_deprecated(INCLUDE, WHITELIST).into_iter().collect();
@@ -147,21 +150,47 @@ impl ReplaceField {
         self.renames.get(name).map_or(name, Str::as_str)
     }
 
+    /// Kafka Connect's `applySchemaless`, except where it would lose data without a word:
+    ///
+    /// - A key that is not a string fails the record (Kafka Connect's cast to `String` throws);
+    ///   a null key is kept when `include` is empty, as in Kafka Connect.
+    /// - Two entries that end up with the same name (`renames=a:b` over `{a, b}`) fail the
+    ///   record. Kafka Connect keeps whichever its `HashMap` happens to visit last and drops the
+    ///   other; with a schema the same config fails (`field name duplication`), and so does this.
+    ///   See `docs/transforms-compat.md`.
     fn schemaless(&self, value: Value) -> Result<SchemaAndValue, Fail> {
         let entries = into_map(value, PURPOSE)?;
         let mut out: Vec<(Value, Value)> = Vec::with_capacity(entries.len());
+        // Output name (`None` for the null key) -> input name, to name both sides of a collision.
+        // Without renames the output names are a subset of the (distinct) input names.
+        let mut sources: HashMap<Option<Str>, Option<Str>> = HashMap::new();
+        let renaming = !self.renames.is_empty();
         for (key, value) in entries {
-            let Some(name) = key.as_str() else {
-                continue;
+            let (from, to) = match key {
+                Value::Null if self.include.is_empty() => (None, None),
+                Value::Null => continue,
+                Value::String(name) if !self.keep(&name) => continue,
+                Value::String(name) => {
+                    let to = self.renames.get(name.as_str()).unwrap_or(&name).clone();
+                    (Some(name), Some(to))
+                }
+                other => {
+                    return Err(Fail::new(format!(
+                        "Only string keys supported in maps without schema for [{PURPOSE}], \
+                         found: {}",
+                        other.kind_name()
+                    )));
+                }
             };
-            if !self.keep(name) {
-                continue;
+            if renaming && let Some(earlier) = sources.insert(to.clone(), from.clone()) {
+                return Err(Fail::new(format!(
+                    "Renaming would give map entries {} and {} the same name {} for [{PURPOSE}]",
+                    key_text(earlier.as_ref()),
+                    key_text(from.as_ref()),
+                    key_text(to.as_ref())
+                )));
             }
-            match self.renames.get(name) {
-                Some(renamed) => super::util::map_put(&mut out, renamed, value),
-                // Keys of a map are distinct: one that is not renamed keeps its own entry.
-                None => out.push((key, value)),
-            }
+            out.push((to.map_or(Value::Null, Value::String), value));
         }
         Ok(SchemaAndValue::new(None, Value::Map(out)))
     }
@@ -195,6 +224,11 @@ impl ReplaceField {
         }
         Ok((build_schema(builder)?, sources.into()))
     }
+}
+
+/// A map key as an error message shows it.
+fn key_text(key: Option<&Str>) -> String {
+    key.map_or_else(|| "null".to_owned(), |name| format!("'{name}'"))
 }
 
 #[cfg(test)]
@@ -300,6 +334,91 @@ mod tests {
             data_message(&*t, value_record(sv(None, Value::Int32(1)))).starts_with(
                 "Only Map objects supported in absence of schema for [field replacement]"
             )
+        );
+    }
+
+    #[test]
+    fn schemaless_renames_never_merge_entries() {
+        let t = transform(VALUE, &[("renames", "a:b")]);
+        let input = map(&[("a", Value::Int32(1)), ("b", Value::Int32(2))]);
+        assert_eq!(
+            data_message(&*t, value_record(sv(None, input))),
+            "Renaming would give map entries 'a' and 'b' the same name 'b' for [field replacement]"
+        );
+        // The entry already called `b` is excluded: nothing collides.
+        let t = transform(VALUE, &[("renames", "a:b"), ("exclude", "b")]);
+        let input = map(&[("a", Value::Int32(1)), ("b", Value::Int32(2))]);
+        let out = apply(&*t, value_record(sv(None, input)));
+        assert_eq!(out.value.value, map(&[("b", Value::Int32(1))]));
+        // A swap keeps both entries.
+        let t = transform(VALUE, &[("renames", "a:b,b:a")]);
+        let input = map(&[("a", Value::Int32(1)), ("b", Value::Int32(2))]);
+        let out = apply(&*t, value_record(sv(None, input)));
+        assert_eq!(
+            out.value.value,
+            map(&[("b", Value::Int32(1)), ("a", Value::Int32(2))])
+        );
+        let t = transform(VALUE, &[("renames", "a:c,b:c")]);
+        let input = map(&[("a", Value::Int32(1)), ("b", Value::Int32(2))]);
+        assert!(data_error(&*t, value_record(sv(None, input))).is_data());
+    }
+
+    #[test]
+    fn schemaless_keys_must_be_strings() {
+        // Kafka Connect casts every key to String: anything else fails the record.
+        let t = transform(VALUE, &[("exclude", "x")]);
+        let input = Value::Map(vec![
+            ("a".into(), Value::Int32(1)),
+            (Value::Int32(7), Value::Int32(2)),
+        ]);
+        assert_eq!(
+            data_message(&*t, value_record(sv(None, input))),
+            "Only string keys supported in maps without schema for [field replacement], found: \
+             INT32 value"
+        );
+        // A null key is a String in Java: kept unless `include` names the fields to keep.
+        let input = Value::Map(vec![(Value::Null, Value::Int32(2))]);
+        let out = apply(&*t, value_record(sv(None, input.clone())));
+        assert_eq!(out.value.value, input);
+        let t = transform(VALUE, &[("include", "a")]);
+        let out = apply(&*t, value_record(sv(None, input)));
+        assert_eq!(out.value.value, Value::Map(vec![]));
+    }
+
+    #[test]
+    fn field_lists_are_valid_lists() {
+        // Kafka Connect 4.3: `ValidList.anyNonDuplicateValues(true, false)`.
+        for (key, value, message) in [
+            (
+                "include",
+                "a,a",
+                "Configuration 'include' values must not be duplicated.",
+            ),
+            (
+                "include",
+                "a,",
+                "Configuration 'include' values must not be empty.",
+            ),
+            (
+                "exclude",
+                "a,,b",
+                "Configuration 'exclude' values must not be empty.",
+            ),
+            (
+                "blacklist",
+                "a,a",
+                "Configuration 'blacklist' values must not be duplicated.",
+            ),
+        ] {
+            let errors = config_errors(VALUE, &[(key, value)]);
+            assert_eq!(errors.len(), 1, "{key}={value}: {errors:?}");
+            assert_eq!(errors[0].1, message, "{key}={value}");
+        }
+        assert!(config_errors(VALUE, &[("include", ""), ("exclude", " ")]).is_empty());
+        let errors = config_errors(VALUE, &[("renames", "a:b,")]);
+        assert_eq!(
+            errors[0].1,
+            "Invalid value [a:b, ] for configuration renames: Invalid rename mapping: "
         );
     }
 }

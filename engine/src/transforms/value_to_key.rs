@@ -43,7 +43,7 @@ struct ValueToKey {
 }
 
 pub(crate) fn build(cfg: &mut PluginConfig<'_>) -> Option<Box<dyn Transform>> {
-    cfg.check_non_empty(FIELDS);
+    cfg.check_valid_list(FIELDS, false);
     let t: Box<dyn Transform> = Box::new(ValueToKey {
         ctx: Ctx { alias: cfg.alias() },
         fields: cfg.list(FIELDS).into_iter().map(Str::from).collect(),
