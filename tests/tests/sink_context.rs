@@ -184,7 +184,7 @@ impl SinkTask for ScriptedTask {
                 || self.context().paused() == [p1.clone()],
             "the context reports the pause"
         );
-        for r in &records {
+        for r in records {
             // The value was read by StringConverter and must match its position.
             let expected = format!("p{}-{}", r.partition, r.offset);
             assert_eq!(
@@ -366,6 +366,9 @@ fn commits_stay_correct_while_partitions_move_between_workers() {
             ),
             ("offset.flush.interval.ms", "300"),
             ("wharf.shards", "1"),
+            // Two live copies of the same task share the group here, so each worker's static
+            // member ids get their own prefix (one shared id would fence the other copy).
+            ("consumer.group.instance.id", &format!("w{n}")),
         ])
     };
     let out = |n: u32| dir.join(format!("out-{n}.txt"));

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod classify;
 pub mod groups;
 mod sender;
+pub mod wire;
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{DefaultConsumerContext, StreamConsumer};

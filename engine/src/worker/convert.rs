@@ -2,18 +2,58 @@
 //! connector's `key.converter` / `value.converter` wins, configured with the connector's own
 //! `key.converter.*` / `value.converter.*` keys; otherwise the worker's converter with the
 //! worker's prefixed keys.
+//!
+//! Like Kafka Connect, every task gets converters of its own: [`RecordConverters`] is the
+//! checked recipe, shared by a connector's tasks; [`RecordConverters::build`] makes a task's
+//! converters on the task's shard. Nothing of a converter (its schema caches) is shared between
+//! shards, so no lock on the record path is contended and no cache line moves between cores.
 
-use std::sync::Arc;
-
-use converters::{Converter, ConverterConfig, ConverterType, registry};
+use converters::{Converter, ConverterClass, ConverterConfig, ConverterType};
 
 use crate::config::{FieldError, Properties};
+use crate::connector::{ErrorClass, TaskError};
 
-/// The converters one connector's tasks use. Shared by its tasks (converters are `Sync`).
+/// How to make a connector's key and value converters; checked once, built per task.
 #[derive(Debug, Clone)]
 pub struct RecordConverters {
-    pub key: Arc<dyn Converter>,
-    pub value: Arc<dyn Converter>,
+    key: ConverterSpec,
+    value: ConverterSpec,
+}
+
+#[derive(Debug, Clone)]
+struct ConverterSpec {
+    /// The config key naming it (`key.converter`), for messages.
+    key: &'static str,
+    class: ConverterClass,
+    config: ConverterConfig,
+}
+
+impl ConverterSpec {
+    fn build(&self) -> Result<Box<dyn Converter>, converters::ConfigError> {
+        self.class.create(&self.config)
+    }
+}
+
+/// One task's converters, made on its shard and used by it alone.
+#[derive(Debug)]
+pub struct TaskConverters {
+    pub key: Box<dyn Converter>,
+    pub value: Box<dyn Converter>,
+}
+
+impl RecordConverters {
+    /// A task's own converters.
+    pub fn build(&self) -> Result<TaskConverters, TaskError> {
+        let one = |spec: &ConverterSpec| {
+            spec.build().map_err(|e| {
+                TaskError::with_source(ErrorClass::Config, format!("{}: {e}", spec.key), e)
+            })
+        };
+        Ok(TaskConverters {
+            key: one(&self.key)?,
+            value: one(&self.value)?,
+        })
+    }
 }
 
 /// Builds both converters; every problem is reported against the key that causes it.
@@ -32,9 +72,9 @@ pub fn build(
 fn one(
     worker: &Properties,
     connector: &Properties,
-    key: &str,
+    key: &'static str,
     ty: ConverterType,
-) -> Result<Arc<dyn Converter>, FieldError> {
+) -> Result<ConverterSpec, FieldError> {
     let own = |props: &Properties| {
         props
             .get(key)
@@ -53,12 +93,17 @@ fn one(
         },
     };
     let config = ConverterConfig::from_prefixed(source.iter(), &format!("{key}."), ty);
-    registry::create(&class, &config)
-        .map(Arc::from)
-        .map_err(|e| FieldError {
-            key: key.to_owned(),
-            message: e.to_string(),
-        })
+    let field_error = |message: String| FieldError {
+        key: key.to_owned(),
+        message,
+    };
+    let class = ConverterClass::lookup(&class).ok_or_else(|| {
+        field_error(converters::ConfigError::UnknownConverter(class.clone()).to_string())
+    })?;
+    let spec = ConverterSpec { key, class, config };
+    // Built once here so a bad setting is reported before any task starts.
+    spec.build().map_err(|e| field_error(e.to_string()))?;
+    Ok(spec)
 }
 
 #[cfg(test)]
@@ -92,7 +137,7 @@ mod tests {
                 "org.apache.kafka.connect.storage.StringConverter",
             ),
         ]);
-        let c = build(&worker, &connector).unwrap();
+        let c = build(&worker, &connector).unwrap().build().unwrap();
         assert_eq!(
             c.key.class_name(),
             "org.apache.kafka.connect.storage.StringConverter"

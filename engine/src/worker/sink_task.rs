@@ -24,7 +24,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use converters::Converter;
 use converters::data::{SchemaAndValue, Value};
 
-use super::convert::RecordConverters;
+use super::convert::{RecordConverters, TaskConverters};
 use super::dlq::DeadLetterQueue;
 use super::errors::{ErrorPolicy, Stage};
 use super::headers;
@@ -116,17 +116,71 @@ impl Positions {
     }
 }
 
-/// Runs `task` until `run.stop` fires; pre-commits and commits on the way out.
-pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskError> {
+/// The `group.instance.id` of a task's consumer (static membership, KIP-345): a task restarted
+/// after a crash rejoins as the same member and gets its partitions back at once, instead of
+/// waiting `session.timeout.ms` (45 s) for the dead member to expire. The id is
+/// `<prefix>-<connector>-<task>`, stable across restarts: the prefix is the worker's
+/// `consumer.group.instance.id` (one worker runs many tasks, so the setting is a prefix), else
+/// `connect`. An empty `consumer.group.instance.id=` turns static membership off. A second live
+/// copy of the same task joining with the same id fences the first, which fails (not restarted)
+/// instead of consuming beside it.
+pub fn group_instance_id(config: &rdkafka::ClientConfig, id: &TaskId) -> Option<String> {
+    let prefix = match config.get(INSTANCE_ID) {
+        Some(p) if p.trim().is_empty() => return None,
+        Some(p) => p.trim(),
+        None => "connect",
+    };
+    Some(format!("{prefix}-{}-{}", id.connector, id.task))
+}
+
+const INSTANCE_ID: &str = "group.instance.id";
+/// How long a deliberate stop waits for the group coordinator to remove the static member.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs `task` until `run.stop` fires; pre-commits and commits on the way out. A task stopped
+/// on purpose (not failed) removes its static member from the group once its consumer is closed,
+/// so its partitions move at once — librdkafka never sends LeaveGroup for a static member.
+pub async fn run(task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskError> {
+    let mut config = run.consumer_config.clone();
+    let instance = group_instance_id(&config, &run.id);
+    match &instance {
+        Some(id) => config.set(INSTANCE_ID, id),
+        None => config.remove(INSTANCE_ID),
+    };
+    let result = consume(task, &run, &config).await;
+    if let Some(instance) = instance.filter(|_| run.stop.is_set()) {
+        let group = config.get("group.id").unwrap_or_default().to_owned();
+        let bootstrap = config
+            .get("bootstrap.servers")
+            .unwrap_or_default()
+            .to_owned();
+        let task = run.id.to_string();
+        glommio::executor()
+            .spawn_blocking(move || {
+                let reason = format!("task {task} stopped");
+                match crate::kafka::wire::leave_group(&bootstrap, &group, &instance, &reason, LEAVE_TIMEOUT) {
+                    Ok(()) => tracing::debug!(message = "Static member left the group.", task = %task, group = %group, instance = %instance),
+                    Err(e) => tracing::warn!(message = "Could not remove the static member from the group; its partitions move once its session times out.", task = %task, group = %group, instance = %instance, error = %e),
+                }
+            })
+            .await;
+    }
+    result
+}
+
+async fn consume(
+    mut task: Box<dyn SinkTask>,
+    run: &SinkRun,
+    consumer_config: &rdkafka::ClientConfig,
+) -> Result<(), TaskError> {
     let group = SinkConsumerContext::new(
         run.id.to_string(),
         Arc::clone(&run.stats),
-        run.consumer_config.get("auto.offset.reset"),
+        consumer_config.get("auto.offset.reset"),
     );
-    let consumer: SinkConsumer = run
-        .consumer_config
+    let consumer: SinkConsumer = consumer_config
         .create_with_context(group.clone())
-        .map_err(|e| kafka_error(&run, "cannot create consumer", e))?;
+        .map_err(|e| kafka_error(run, "cannot create consumer", e))?;
     // Dropped before the consumer: revocations during its close complete at once.
     let _closing = group.closing_guard();
     match &run.subscription {
@@ -139,7 +193,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
             consumer.subscribe(&[&format!("^{}", regex.trim_start_matches('^'))])
         }
     }
-    .map_err(|e| kafka_error(&run, "cannot subscribe", e))?;
+    .map_err(|e| kafka_error(run, "cannot subscribe", e))?;
     // Everything that can fail is set up before `start`: `start` and `stop` are paired.
     let mut dlq = DeadLetterQueue::open(
         &run.id,
@@ -152,6 +206,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     // Built here, on the shard: a chain caches derived schemas and is used by this task only.
     let transforms = TransformChain::from_config(&run.config)
         .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
+    let converters = run.converters.build()?;
     let errors = RecordErrors {
         id: run.id.clone(),
         policy: run.errors.clone(),
@@ -160,7 +215,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     let context = SinkTaskContext::default();
     task.initialize(context.clone());
     task.start(&run.config).await?;
-    let value_format = run.converters.value.wire_format();
+    let value_format = converters.value.wire_format();
     let lane = Passthrough::new(
         value_format,
         task.raw_values(&value_format),
@@ -186,7 +241,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                     builder.push(&message);
                     drop(message);
                 }
-                Some(Ok(Err(e))) => consumer_error(&run, e)?,
+                Some(Ok(Err(e))) => consumer_error(run, e)?,
                 Some(Err(_)) => {}
                 None => break,
             }
@@ -195,7 +250,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 match consumer.recv().now_or_never() {
                     Some(Ok(message)) => builder.push(&message),
                     Some(Err(e)) => {
-                        consumer_error(&run, e)?;
+                        consumer_error(run, e)?;
                         break;
                     }
                     None => break,
@@ -209,7 +264,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
             // Rebalances seen while receiving: records of partitions this task lost are left to
             // their next owner.
             let mut dropped = rebalance(
-                &run,
+                run,
                 &mut *task,
                 &mut dlq,
                 &consumer,
@@ -218,7 +273,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 &mut positions,
             )
             .await?;
-            dropped.extend(apply_requests(&run, &consumer, &context, &mut positions)?);
+            dropped.extend(apply_requests(run, &consumer, &context, &mut positions)?);
             if !dropped.is_empty() {
                 raws.retain(|r| !dropped.contains(&(Arc::clone(&r.topic), r.partition)));
             }
@@ -256,7 +311,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 let mut records = Vec::with_capacity(raws.len());
                 for raw in &raws {
                     if let Some(record) =
-                        decode(&errors, &run, &transforms, lane, &mut dlq, raw).await?
+                        decode(&errors, &converters, &transforms, lane, &mut dlq, raw).await?
                     {
                         records.push(record);
                     }
@@ -266,12 +321,12 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
                 run.stats.observe_batch(count, put_started.elapsed());
                 positions.current.extend(batch_end);
                 run.stats.add(count, bytes);
-                apply_requests(&run, &consumer, &context, &mut positions)?;
+                apply_requests(run, &consumer, &context, &mut positions)?;
             }
             let requested = std::mem::take(&mut context.state.borrow_mut().commit_requested);
             if (requested || last_commit.elapsed() >= run.flush_interval) && positions.dirty() {
                 commit(
-                    &run,
+                    run,
                     &mut *task,
                     &mut dlq,
                     &consumer,
@@ -290,7 +345,7 @@ pub async fn run(mut task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskEr
     // before the failing batch were accepted.
     let committed = if positions.dirty() {
         commit(
-            &run,
+            run,
             &mut *task,
             &mut dlq,
             &consumer,
@@ -517,6 +572,15 @@ async fn commit(
 /// topic that does not exist yet, a partition leader moving); only fatal errors end the task.
 fn consumer_error(run: &SinkRun, error: rdkafka::error::KafkaError) -> Result<(), TaskError> {
     match error {
+        KafkaError::MessageConsumptionFatal(RDKafkaErrorCode::FencedInstanceId) => {
+            Err(kafka_error(
+                run,
+                "fenced: another consumer joined the group with this task's group.instance.id \
+                 (a second copy of the task is running); this copy stops so that no record is \
+                 consumed twice",
+                error,
+            ))
+        }
         KafkaError::MessageConsumptionFatal(_) => Err(kafka_error(run, "consumer failed", error)),
         KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition) => {
             // Sinks often start before their topics exist; the consumer finds them when they do.
@@ -605,7 +669,7 @@ async fn put_retrying(
 /// retried and then fails the task; it never sends the record to the DLQ.
 async fn decode(
     errors: &RecordErrors,
-    run: &SinkRun,
+    converters: &TaskConverters,
     transforms: &TransformChain,
     lane: Passthrough,
     dlq: &mut DeadLetterQueue,
@@ -619,7 +683,7 @@ async fn decode(
     };
     let key = match read(
         errors,
-        &*run.converters.key,
+        &*converters.key,
         Stage::KeyConverter,
         raw,
         raw.key.as_ref(),
@@ -635,7 +699,7 @@ async fn decode(
         (Some(_), Some(bytes)) => SchemaAndValue::new(None, Value::Bytes(bytes.clone())),
         _ => match read(
             errors,
-            &*run.converters.value,
+            &*converters.value,
             Stage::ValueConverter,
             raw,
             raw.value.as_ref(),

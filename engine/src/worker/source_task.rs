@@ -21,7 +21,7 @@ use bytes::Bytes;
 use converters::data::{Schema, SchemaAndValue, Value};
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 
-use super::convert::RecordConverters;
+use super::convert::{RecordConverters, TaskConverters};
 use super::dlq::DeadLetterQueue;
 use super::errors::{ErrorPolicy, Stage};
 use super::operator::{CONNECT_EXCEPTION, Handled, RecordErrors, Rejection};
@@ -64,7 +64,7 @@ impl std::fmt::Debug for SourceRun {
 struct SourceLoop<'a> {
     run: &'a SourceRun,
     errors: RecordErrors,
-    converters: RecordConverters,
+    converters: TaskConverters,
     transforms: TransformChain,
     dlq: DeadLetterQueue,
     sender: Sender,
@@ -93,6 +93,7 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         &run.stats,
     )
     .await?;
+    let converters = run.converters.build()?;
     let context = SourceTaskContext {
         offsets: run.offsets.offsets(&run.id.connector),
         connector: run.id.connector.clone(),
@@ -104,7 +105,7 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
             policy: run.errors.clone(),
             stop: run.stop.clone(),
         },
-        converters: run.converters.clone(),
+        converters,
         transforms,
         dlq,
         sender: Sender::new(producer, 100_000),
@@ -409,7 +410,7 @@ async fn transform(
 /// Serializes key and value.
 async fn convert(
     errors: &RecordErrors,
-    converters: &RecordConverters,
+    converters: &TaskConverters,
     record: &SourceRecord,
 ) -> Result<Handled<(Option<Bytes>, Option<Bytes>)>, TaskError> {
     let key = match serialize(
