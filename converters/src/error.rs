@@ -24,6 +24,10 @@ pub enum Error {
     /// A schema registry call failed.
     #[error(transparent)]
     Registry(#[from] RegistryFailure),
+    /// A schema registry call is under way (only on a thread that must not block, see
+    /// [`crate::avro::set_thread_nonblocking`]): await [`Pending::ready`], then call again.
+    #[error(transparent)]
+    Pending(#[from] Pending),
 }
 
 impl Error {
@@ -33,7 +37,59 @@ impl Error {
             Self::Config(_) => ErrorKind::Config,
             Self::Data(_) | Self::Json(_) => ErrorKind::BadData,
             Self::Registry(e) => e.kind(),
+            Self::Pending(_) => ErrorKind::Pending,
         }
+    }
+
+    /// The call to wait for, when the converter is waiting on a remote system.
+    pub fn pending(&self) -> Option<&Pending> {
+        match self {
+            Self::Pending(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// A remote call a converter started and did not wait for; its answer is kept for the next call.
+#[derive(Clone)]
+pub struct Pending {
+    context: std::sync::Arc<str>,
+    done: futures::future::Shared<futures::channel::oneshot::Receiver<()>>,
+}
+
+impl Pending {
+    pub(crate) fn new(
+        context: std::sync::Arc<str>,
+        done: futures::future::Shared<futures::channel::oneshot::Receiver<()>>,
+    ) -> Self {
+        Self { context, done }
+    }
+
+    /// Completes when the call has finished (successfully or not); the converter has its answer.
+    pub async fn ready(&self) {
+        let _ = self.done.clone().await;
+    }
+}
+
+impl fmt::Debug for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending")
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl fmt::Display for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "waiting for the schema registry: {}", self.context)
+    }
+}
+
+impl std::error::Error for Pending {}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.context == other.context
     }
 }
 
@@ -50,6 +106,9 @@ pub enum ErrorKind {
     Retriable,
     /// Anything else: fail the task.
     Fatal,
+    /// Not an error: a remote call is under way; wait for it and call again (see
+    /// [`Error::pending`]).
+    Pending,
 }
 
 /// A configuration key with a value the converter cannot use. Messages follow Kafka's

@@ -29,7 +29,8 @@ pub use avro::{AvroConverter, AvroConverterConfig};
 pub use bytearray::ByteArrayConverter;
 pub use converter::{Converter, ConverterConfig, ConverterType, Header, WireFormat};
 pub use error::{
-    ConfigError, DataError, Error, ErrorKind, JsonSyntaxError, Path, Problem, RegistryFailure,
+    ConfigError, DataError, Error, ErrorKind, JsonSyntaxError, Path, Pending, Problem,
+    RegistryFailure,
 };
 pub use json::{DecimalFormat, JsonConverter, JsonConverterConfig};
 pub use number::{NumberConverter, NumberKind};

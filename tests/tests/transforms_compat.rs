@@ -12,7 +12,7 @@
 //! same way: a configuration error, a data error, or a converter error. Configs are judged as the
 //! herder judges them when a connector is created (each transform's `ConfigDef` validates its
 //! keys before `configure`). Deliberate differences are marked on their cases and listed in
-//! `docs/transforms-compat.md`.
+//! `docs/compat.md ("Transforms")`.
 //!
 //! Missing `java`/`javac` or jars fail the test: run `scripts/stack up`.
 
@@ -97,7 +97,7 @@ struct Case {
     /// A deliberate difference: Kafka Connect fails on this record, wharf transforms it.
     differs: Option<&'static str>,
     /// A deliberate difference: Kafka Connect transforms this record but loses data doing so;
-    /// wharf fails it with a data error (see docs/transforms-compat.md).
+    /// wharf fails it with a data error (see docs/compat.md ("Transforms")).
     refused: Option<&'static str>,
 }
 

@@ -109,6 +109,7 @@ pub use config::{
     VALUE_SUBJECT_NAME_STRATEGY_CONFIG, default_auto_register_schemas, default_schemas_cache_size,
     default_use_latest_version,
 };
+pub use registry::set_thread_nonblocking;
 pub use wire::FrameProblem;
 
 use crate::converter::{Converter, ConverterConfig, Header, WireFormat};

@@ -8,13 +8,23 @@
 //! `Runtime::block_on` would panic: the caller only blocks on a std channel, the I/O runs on the
 //! registry runtime's thread. All calls go through that one runtime, so the client's connection
 //! pool always lives on the runtime that drives it.
+//!
+//! A thread that must not block at all — a shard running many tasks — marks itself with
+//! [`set_thread_nonblocking`]. There a miss starts the call and returns [`Error::Pending`] at
+//! once; the caller awaits [`crate::error::Pending::ready`] (the shard runs its other tasks
+//! meanwhile) and calls the converter again, which then takes the kept answer.
 
+use std::any::Any;
+use std::cell::Cell;
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+
+use futures::FutureExt;
 
 use registry_client::{RegisteredSchema, RegistryClient, RegistryError, Schema};
 
-use crate::error::{Error, RegistryFailure};
+use crate::error::{Error, Pending, RegistryFailure};
 
 /// The shared runtime, or why it could not be built.
 fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
@@ -46,15 +56,49 @@ where
         .map_err(|_| "the schema registry runtime stopped before answering".to_owned())
 }
 
-/// The registry calls the converter makes, blocking.
-#[derive(Debug, Clone)]
+thread_local! {
+    static NONBLOCKING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the calling thread as one that must never wait for the registry: converters called on
+/// it answer a cache miss with [`Error::Pending`] instead of blocking.
+pub fn set_thread_nonblocking(on: bool) {
+    NONBLOCKING.with(|n| n.set(on));
+}
+
+fn nonblocking() -> bool {
+    NONBLOCKING.with(Cell::get)
+}
+
+/// A call started without waiting: running, or its answer kept for the next call.
+enum Slot {
+    Running(futures::future::Shared<futures::channel::oneshot::Receiver<()>>),
+    Done(Result<Box<dyn Any + Send>, Error>),
+}
+
+type Inflight = Arc<Mutex<HashMap<Arc<str>, Slot>>>;
+
+/// The registry calls the converter makes.
+#[derive(Clone)]
 pub(crate) struct Registry {
     client: RegistryClient,
+    inflight: Inflight,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("client", &self.client)
+            .finish()
+    }
 }
 
 impl Registry {
     pub(crate) fn new(client: RegistryClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            inflight: Arc::default(),
+        }
     }
 
     pub(crate) fn client(&self) -> &RegistryClient {
@@ -67,6 +111,9 @@ impl Registry {
         F: FnOnce(RegistryClient) -> Fut,
         Fut: Future<Output = Result<T, RegistryError>> + Send + 'static,
     {
+        if nonblocking() {
+            return self.start(context().into(), call(self.client.clone()));
+        }
         let future = call(self.client.clone());
         match block_on(future) {
             Ok(Ok(value)) => Ok(value),
@@ -77,6 +124,63 @@ impl Registry {
             )
             .into()),
         }
+    }
+
+    /// The kept answer of the call named `key`, or the call started (or still running) and
+    /// [`Error::Pending`].
+    fn start<T, Fut>(&self, key: Arc<str>, future: Fut) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T, RegistryError>> + Send + 'static,
+    {
+        let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        match inflight.remove(&key) {
+            Some(Slot::Done(result)) => {
+                return result.and_then(|answer| {
+                    answer.downcast::<T>().map(|t| *t).map_err(|_| {
+                        RegistryFailure::new(
+                            key.to_string(),
+                            RegistryError::Client {
+                                message: "a kept registry answer has another type".to_owned(),
+                            },
+                        )
+                        .into()
+                    })
+                });
+            }
+            Some(Slot::Running(done)) => {
+                inflight.insert(Arc::clone(&key), Slot::Running(done.clone()));
+                return Err(Pending::new(key, done).into());
+            }
+            None => {}
+        }
+        let runtime = match runtime() {
+            Ok(r) => r,
+            Err(message) => {
+                return Err(RegistryFailure::new(
+                    key.to_string(),
+                    RegistryError::Client { message },
+                )
+                .into());
+            }
+        };
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let done = rx.shared();
+        inflight.insert(Arc::clone(&key), Slot::Running(done.clone()));
+        drop(inflight);
+        let (slots, name) = (Arc::clone(&self.inflight), Arc::clone(&key));
+        runtime.spawn(async move {
+            let answer = match future.await {
+                Ok(value) => Ok(Box::new(value) as Box<dyn Any + Send>),
+                Err(e) => Err(RegistryFailure::new(name.to_string(), e).into()),
+            };
+            slots
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(name, Slot::Done(answer));
+            let _ = tx.send(());
+        });
+        Err(Pending::new(key, done).into())
     }
 
     /// The schema text registered under `id`.

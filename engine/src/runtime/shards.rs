@@ -120,6 +120,8 @@ impl ShardPool {
                 .io_memory(config.io_memory)
                 .spawn(move || async move {
                     let _control = control.as_ref().map(|h| h.enter());
+                    // A shard runs many tasks: a schema registry miss must not block it.
+                    converters::avro::set_thread_nonblocking(true);
                     let running = Gate::new();
                     while let Some(job) = rx.next().await {
                         match running.spawn(job()) {

@@ -157,7 +157,7 @@ impl ReplaceField {
     /// - Two entries that end up with the same name (`renames=a:b` over `{a, b}`) fail the
     ///   record. Kafka Connect keeps whichever its `HashMap` happens to visit last and drops the
     ///   other; with a schema the same config fails (`field name duplication`), and so does this.
-    ///   See `docs/transforms-compat.md`.
+    ///   See `docs/compat.md ("Transforms")`.
     fn schemaless(&self, value: Value) -> Result<SchemaAndValue, Fail> {
         let entries = into_map(value, PURPOSE)?;
         let mut out: Vec<(Value, Value)> = Vec::with_capacity(entries.len());

@@ -36,6 +36,9 @@ pub struct StageError {
     /// The Java exception class Kafka Connect would name for it.
     pub error_type: &'static str,
     pub error: Box<dyn std::error::Error + Send + Sync>,
+    /// Not a failure: the stage waits for a remote call (a schema registry miss) that it started
+    /// without blocking the shard; the operator awaits it and runs the stage again.
+    pub pending: Option<converters::Pending>,
 }
 
 impl From<converters::Error> for StageError {
@@ -44,11 +47,14 @@ impl From<converters::Error> for StageError {
             converters::ErrorKind::BadData => (ErrorClass::BadData, DATA_EXCEPTION),
             converters::ErrorKind::Retriable => (ErrorClass::Retriable, RETRIABLE_EXCEPTION),
             converters::ErrorKind::Config => (ErrorClass::Config, CONFIG_EXCEPTION),
-            converters::ErrorKind::Fatal => (ErrorClass::Fatal, CONNECT_EXCEPTION),
+            converters::ErrorKind::Fatal | converters::ErrorKind::Pending => {
+                (ErrorClass::Fatal, CONNECT_EXCEPTION)
+            }
         };
         Self {
             class,
             error_type,
+            pending: error.pending().cloned(),
             error: Box::new(error),
         }
     }
@@ -65,6 +71,7 @@ impl From<TransformError> for StageError {
             class,
             error_type,
             error: Box::new(error),
+            pending: None,
         }
     }
 }
@@ -108,15 +115,35 @@ impl RecordErrors {
         record: impl Fn() -> String,
         mut op: impl FnMut() -> Result<T, StageError>,
     ) -> Result<Handled<T>, TaskError> {
-        let result = with_retry(&self.policy, &self.stop, || match op() {
-            Ok(value) => Attempt::Done(value),
-            Err(e) if e.class == ErrorClass::Retriable => Attempt::Retry(e),
-            Err(e) => Attempt::Fail(e),
-        })
-        .await;
-        let failure = match result {
-            Ok(value) => return Ok(Handled::Done(value)),
-            Err(failure) => failure,
+        let failure = loop {
+            let mut pending = None;
+            let result = with_retry(&self.policy, &self.stop, || match op() {
+                Ok(value) => Attempt::Done(value),
+                Err(mut e) if e.pending.is_some() => {
+                    pending = e.pending.take();
+                    Attempt::Fail(e)
+                }
+                Err(e) if e.class == ErrorClass::Retriable => Attempt::Retry(e),
+                Err(e) => Attempt::Fail(e),
+            })
+            .await;
+            match (result, pending) {
+                (Ok(value), _) => return Ok(Handled::Done(value)),
+                (Err(_), Some(pending)) => {
+                    // The shard runs its other tasks meanwhile; a stop ends the wait.
+                    if self.stop.or(pending.ready()).await.is_none() {
+                        return Err(TaskError::new(
+                            ErrorClass::Retriable,
+                            format!(
+                                "{}: stopped while {} waited for the schema registry",
+                                self.id,
+                                record()
+                            ),
+                        ));
+                    }
+                }
+                (Err(failure), None) => break failure,
+            }
         };
         let message = format!(
             "{}: {} ({component}) failed for {}: {}",
@@ -210,6 +237,7 @@ mod tests {
             class,
             error_type: DATA_EXCEPTION,
             error: "boom".into(),
+            pending: None,
         }
     }
 

@@ -64,8 +64,11 @@ impl Drop for ClosingGuard {
     }
 }
 
-/// Longest wait for the group's committed offsets while partitions are assigned.
-const COMMITTED_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for the group's committed offsets while partitions are assigned. The rebalance
+/// callback runs on the task's shard, so the wait is short: when the coordinator is slower, the
+/// consumer looks the offsets up itself (asynchronously; it only costs librdkafka's 100 ms reset
+/// delay for partitions without a commit).
+const COMMITTED_TIMEOUT: Duration = Duration::from_millis(500);
 
 impl SinkConsumerContext {
     /// `auto_offset_reset` is the consumer's `auto.offset.reset`.

@@ -738,6 +738,7 @@ async fn decode(
                 class: ErrorClass::Fatal,
                 error_type: CONNECT_EXCEPTION,
                 error: "transform chain called twice for one record".into(),
+                pending: None,
             })?;
             transforms.apply(record).map_err(Into::into)
         })

@@ -303,7 +303,13 @@ impl SourceLoop<'_> {
             .into_iter()
             .map(|(k, v)| (k, Some(v)))
             .collect();
-        run.offsets.commit(updates).map_err(|e| {
+        // The store writes a file and fsyncs it, or produces and flushes: on a blocking thread,
+        // never on the shard.
+        let store = Arc::clone(&run.offsets);
+        let committed = glommio::executor()
+            .spawn_blocking(move || store.commit(updates))
+            .await;
+        committed.map_err(|e| {
             TaskError::with_source(
                 ErrorClass::Retriable,
                 format!("{}: cannot commit offsets: {e}", run.id),
@@ -386,6 +392,7 @@ async fn transform(
                     class: ErrorClass::Fatal,
                     error_type: CONNECT_EXCEPTION,
                     error: "transform chain called twice for one record".into(),
+                    pending: None,
                 })?;
                 transforms.apply(record).map_err(Into::into)
             },

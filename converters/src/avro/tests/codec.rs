@@ -490,3 +490,24 @@ proptest! {
         agrees_with_apache_avro(&schema, &frame, &value);
     }
 }
+
+#[test]
+fn on_a_nonblocking_thread_a_miss_is_pending_and_then_answers() {
+    // The registry URL is dead. On a thread that must not block, the miss returns at once with
+    // a call to wait for; once it finished, the same call gets the kept answer (retriable).
+    let converter = converter(&[]);
+    std::thread::spawn(move || {
+        crate::avro::set_thread_nonblocking(true);
+        let frame = Bytes::from_static(&[0, 0, 0, 0, 99, 0]);
+        let started = std::time::Instant::now();
+        let err = converter.decode("t", &frame).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Pending, "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let pending = err.pending().unwrap().clone();
+        futures::executor::block_on(pending.ready());
+        let answered = converter.decode("t", &frame).unwrap_err();
+        assert_eq!(answered.kind(), ErrorKind::Retriable, "{answered}");
+    })
+    .join()
+    .unwrap();
+}

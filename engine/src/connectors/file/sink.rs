@@ -151,7 +151,15 @@ impl SinkTask for FileSinkTask {
 
     async fn flush(&mut self) -> Result<(), TaskError> {
         let result = match self.output.as_mut() {
-            Some(Output::File(f)) => f.sync_data(),
+            // fsync waits for the disk: on a blocking thread, so the shard's other tasks run on.
+            Some(Output::File(f)) => match f.try_clone() {
+                Ok(file) => {
+                    glommio::executor()
+                        .spawn_blocking(move || file.sync_data())
+                        .await
+                }
+                Err(e) => Err(e),
+            },
             Some(Output::Stdout(out)) => out.flush(),
             None => Ok(()),
         };

@@ -24,7 +24,65 @@ const READ_CHUNK: usize = 256 * 1024;
 
 enum Input {
     File(File),
-    Stdin(std::io::Stdin),
+    Stdin(StdinChunks),
+}
+
+/// Standard input, read by one thread of its own: a read from a terminal or pipe with no input
+/// blocks, and must not block the shard (and every other task on it) nor keep the task from
+/// hearing a stop. The thread is process-wide, like stdin: a task takes its chunks while it runs
+/// and hands the receiver back when it ends, so a restarted task continues where the last one
+/// stopped and no chunk read ahead is lost.
+struct StdinChunks(Option<futures::channel::mpsc::Receiver<std::io::Result<Vec<u8>>>>);
+
+type StdinReceiver = futures::channel::mpsc::Receiver<std::io::Result<Vec<u8>>>;
+
+fn stdin_slot() -> &'static std::sync::Mutex<Option<StdinReceiver>> {
+    static SLOT: std::sync::OnceLock<std::sync::Mutex<Option<StdinReceiver>>> =
+        std::sync::OnceLock::new();
+    SLOT.get_or_init(|| {
+        let (mut tx, rx) = futures::channel::mpsc::channel(4);
+        let spawned = std::thread::Builder::new()
+            .name("wharf-stdin".to_owned())
+            .spawn(move || {
+                let mut stdin = std::io::stdin().lock();
+                loop {
+                    let mut chunk = vec![0; READ_CHUNK];
+                    let read = stdin.read(&mut chunk).map(|n| {
+                        chunk.truncate(n);
+                        chunk
+                    });
+                    let end = !matches!(&read, Ok(c) if !c.is_empty());
+                    if futures::executor::block_on(futures::SinkExt::send(&mut tx, read)).is_err()
+                        || end
+                    {
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(message = "Cannot start the stdin reader thread.", error = %e);
+        }
+        std::sync::Mutex::new(Some(rx))
+    })
+}
+
+impl StdinChunks {
+    fn take() -> Self {
+        Self(
+            stdin_slot()
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        )
+    }
+}
+
+impl Drop for StdinChunks {
+    fn drop(&mut self) {
+        if let Some(rx) = self.0.take() {
+            *stdin_slot().lock().unwrap_or_else(|p| p.into_inner()) = Some(rx);
+        }
+    }
 }
 
 /// Reads lines and emits each as one record whose value is the line (a STRING, no newline).
@@ -70,14 +128,29 @@ impl FileSourceTask {
         TaskError::with_source(ErrorClass::Retriable, format!("{what} {name}: {e}"), e)
     }
 
-    /// Reads one chunk; returns the number of bytes read (0 at end of input).
-    fn fill(&mut self) -> Result<usize, TaskError> {
+    /// Reads one chunk; returns the number of bytes read (0 at end of input). Waits for stdin
+    /// without blocking the shard.
+    async fn fill(&mut self) -> Result<usize, TaskError> {
         let start = self.pending.len();
+        if let Some(Input::Stdin(chunks)) = self.input.as_mut() {
+            let read = match chunks.0.as_mut() {
+                Some(rx) => futures::StreamExt::next(rx).await.unwrap_or(Ok(Vec::new())),
+                None => Err(std::io::Error::other(
+                    "standard input is already read by another task",
+                )),
+            };
+            return match read {
+                Ok(chunk) => {
+                    self.pending.extend_from_slice(&chunk);
+                    Ok(chunk.len())
+                }
+                Err(e) => Err(self.io_error("cannot read", e)),
+            };
+        }
         self.pending.resize(start + READ_CHUNK, 0);
         let read = match self.input.as_mut() {
             Some(Input::File(f)) => f.read(&mut self.pending[start..]),
-            Some(Input::Stdin(s)) => s.read(&mut self.pending[start..]),
-            None => Ok(0),
+            Some(Input::Stdin(_)) | None => Ok(0),
         };
         match read {
             Ok(n) => {
@@ -147,7 +220,7 @@ impl SourceTask for FileSourceTask {
             .map(|f| f.trim().to_owned())
             .filter(|f| !f.is_empty());
         match &self.filename {
-            None => self.input = Some(Input::Stdin(std::io::stdin())),
+            None => self.input = Some(Input::Stdin(StdinChunks::take())),
             Some(name) => {
                 let mut partition = JsonMap::new();
                 partition.insert("filename".to_owned(), Value::from(name.clone()));
@@ -189,7 +262,7 @@ impl SourceTask for FileSourceTask {
             if records.len() >= self.batch_size {
                 return Ok(Some(self.positioned(records)));
             }
-            if self.fill()? == 0 {
+            if self.fill().await? == 0 {
                 if !records.is_empty() {
                     return Ok(Some(self.positioned(records)));
                 }
