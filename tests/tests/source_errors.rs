@@ -111,6 +111,7 @@ fn a_record_the_producer_refuses_fails_the_task_at_it_and_nothing_past_it_is_com
         ("connector.class", "FileStreamSource"),
         ("file", input.to_str().unwrap()),
         ("topic", &topic),
+        ("batch.size", "100"),
         ("wharf.task.restart.backoff.initial.ms", "100"),
     ]);
 
