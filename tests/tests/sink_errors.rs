@@ -256,3 +256,102 @@ fn source_records_the_converter_rejects_go_to_the_dlq() {
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A 10 MB record that is not JSON, between 101 good ones, under `errors.tolerance=all`: too large
+/// for the dead letter queue's producer, it still leaves its trace there (context headers, the
+/// value cut to fit, a header with the original sizes), the task is never restarted, and every
+/// good record is delivered.
+#[test]
+fn a_bad_record_too_large_for_the_dlq_leaves_a_cut_trace_and_the_rest_is_delivered() {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    integration_tests::init_logs();
+    let dir = temp_dir("dlq-large");
+    let (topic, dlq) = (unique("dlq-large-in"), unique("dlq-large-out"));
+    // The input topic takes large records; the DLQ topic keeps the broker's 1 MB default.
+    let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .unwrap();
+    let new =
+        NewTopic::new(&topic, 1, TopicReplication::Fixed(1)).set("max.message.bytes", "12000000");
+    let created =
+        futures::executor::block_on(admin.create_topics(&[new], &AdminOptions::new())).unwrap();
+    assert!(created.iter().all(Result::is_ok), "{created:?}");
+    let producer: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("message.max.bytes", "12000000")
+        .create()
+        .unwrap();
+    let big = vec![b'{'; 10 * 1024 * 1024];
+    for i in 0..102 {
+        let value = if i == 50 {
+            big.clone()
+        } else {
+            format!("{{\"n\":{i}}}").into_bytes()
+        };
+        producer
+            .send(
+                BaseRecord::<[u8], [u8]>::to(&topic)
+                    .partition(0)
+                    .payload(&value),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+
+    let output = dir.join("out.txt");
+    let worker = Standalone::start(
+        &worker(&dir),
+        &[props(&[
+            ("name", &unique("dlq-large-sink")),
+            ("connector.class", "FileStreamSink"),
+            ("file", output.to_str().unwrap()),
+            ("topics", &topic),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", &dlq),
+            ("errors.deadletterqueue.topic.replication.factor", "1"),
+            ("errors.deadletterqueue.context.headers.enable", "true"),
+        ])],
+    )
+    .unwrap();
+    let count = || {
+        fs::read_to_string(&output)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    wait_until("the 101 good records", Duration::from_secs(90), || {
+        count() >= 101
+    });
+    let dead = consume_n(&dlq, 1, Duration::from_secs(60));
+    let restarts: u64 = worker.tasks().iter().map(|t| t.1.restarts()).sum();
+    for (id, outcome) in worker.stop() {
+        assert_eq!(outcome, Ok(()), "task {id}");
+    }
+    assert_eq!(restarts, 0, "the task never failed");
+    assert_eq!(count(), 101);
+    let (_, value, headers) = &dead[0];
+    let value = value.as_ref().unwrap();
+    assert!(
+        !value.is_empty() && value.len() < 1_000_000,
+        "cut to {}",
+        value.len()
+    );
+    assert!(
+        value.iter().all(|b| *b == b'{'),
+        "a prefix of the original value"
+    );
+    let header = |k: &str| headers.iter().find(|(h, _)| h == k).map(|(_, v)| v.clone());
+    assert_eq!(
+        header("__wharf.errors.truncated").as_deref(),
+        Some(format!("key=0,value={}", big.len()).as_str())
+    );
+    assert_eq!(header("__connect.errors.offset").as_deref(), Some("50"));
+    assert_eq!(
+        header("__connect.errors.stage").as_deref(),
+        Some("VALUE_CONVERTER")
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}

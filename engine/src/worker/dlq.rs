@@ -15,12 +15,21 @@ use crate::connector::{ErrorClass, TaskError};
 use crate::kafka::{self, Sender, ShardProducer, TopicSpec};
 use crate::record::RawRecord;
 
+/// librdkafka's default `message.max.bytes`: the largest record the producer sends.
+const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_000_000;
+/// Room left under that limit for the record's framing and its context headers' names.
+const RECORD_OVERHEAD: usize = 8 * 1024;
+/// The header a cut record carries: the original sizes of its key and value.
+pub const TRUNCATED_HEADER: &str = "__wharf.errors.truncated";
+
 /// A task's dead letter queue; does nothing when none is configured.
 pub struct DeadLetterQueue {
     target: Option<(Rc<str>, Sender)>,
     id: TaskId,
     context_headers: bool,
     stats: Arc<TaskStats>,
+    /// The largest record the DLQ producer may send.
+    max_bytes: usize,
 }
 
 impl std::fmt::Debug for DeadLetterQueue {
@@ -54,6 +63,10 @@ impl DeadLetterQueue {
             id: id.clone(),
             context_headers: policy.dlq_context_headers,
             stats: Arc::clone(stats),
+            max_bytes: producer_config
+                .get("message.max.bytes")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES),
         };
         let Some(topic) = policy.dlq_topic.as_deref() else {
             return Ok(dlq);
@@ -89,22 +102,27 @@ impl DeadLetterQueue {
         self.target.is_some()
     }
 
-    /// Queues a failed record.
+    /// Queues a failed record. A record too large for the DLQ producer still leaves its trace:
+    /// its value (then its key) is cut to fit and a [`TRUNCATED_HEADER`] header gives the
+    /// original sizes (`key=<n>,value=<n>`), beside the context headers.
     pub async fn send(&mut self, raw: &RawRecord, failure: &Failure<'_>) -> Result<(), TaskError> {
         let Some((topic, sender)) = self.target.as_mut() else {
             return Ok(());
         };
-        let headers = dlq_headers(raw, failure, self.context_headers);
+        let mut headers = dlq_headers(raw, failure, self.context_headers);
+        let (key, value) = fit(raw, &mut headers, self.max_bytes);
         sender
-            .send_with_headers(
-                topic,
-                raw.key.as_deref(),
-                raw.value.as_deref(),
-                None,
-                &headers,
-            )
+            .send_with_headers(topic, key.as_deref(), value.as_deref(), None, &headers)
             .await
-            .map_err(|e| error(&self.id, ErrorClass::Retriable, e.to_string(), e))?;
+            .map_err(|e| {
+                let class = crate::kafka::send_error_class(&e);
+                error(
+                    &self.id,
+                    class,
+                    format!("cannot write to the dead letter queue: {e}"),
+                    e,
+                )
+            })?;
         self.stats.add_dlq(1);
         Ok(())
     }
@@ -112,11 +130,95 @@ impl DeadLetterQueue {
     /// Waits until the broker has every record queued so far.
     pub async fn flush(&mut self) -> Result<(), TaskError> {
         if let Some((_, sender)) = self.target.as_mut() {
-            sender
-                .flush()
-                .await
-                .map_err(|e| error(&self.id, ErrorClass::Retriable, e.to_string(), e))?;
+            sender.flush().await.map_err(|e| {
+                let class = crate::kafka::send_error_class(&e);
+                error(
+                    &self.id,
+                    class,
+                    format!("cannot write to the dead letter queue: {e}"),
+                    e,
+                )
+            })?;
         }
         Ok(())
+    }
+}
+
+/// Key and value of `raw`, cut so that the record with `headers` stays under `max_bytes`.
+fn fit(
+    raw: &RawRecord,
+    headers: &mut Vec<crate::record::Header>,
+    max_bytes: usize,
+) -> (Option<bytes::Bytes>, Option<bytes::Bytes>) {
+    let len = |b: &Option<bytes::Bytes>| b.as_ref().map_or(0, bytes::Bytes::len);
+    let header_bytes: usize = headers
+        .iter()
+        .map(|h| h.key.len() + h.value.as_ref().map_or(0, bytes::Bytes::len))
+        .sum();
+    let room = max_bytes.saturating_sub(RECORD_OVERHEAD + header_bytes + 64);
+    let (key_len, value_len) = (len(&raw.key), len(&raw.value));
+    if key_len + value_len <= room {
+        return (raw.key.clone(), raw.value.clone());
+    }
+    let value = raw
+        .value
+        .as_ref()
+        .map(|v| v.slice(..v.len().min(room.saturating_sub(key_len.min(room)))));
+    let key_room = room.saturating_sub(len(&value));
+    let key = raw.key.as_ref().map(|k| k.slice(..k.len().min(key_room)));
+    headers.push(crate::record::Header {
+        key: Arc::from(TRUNCATED_HEADER),
+        value: Some(bytes::Bytes::from(format!(
+            "key={key_len},value={value_len}"
+        ))),
+    });
+    (key, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(key: usize, value: usize) -> RawRecord {
+        RawRecord {
+            topic: Arc::from("t"),
+            partition: 0,
+            offset: 5,
+            timestamp: None,
+            key: Some(bytes::Bytes::from(vec![b'k'; key])),
+            value: Some(bytes::Bytes::from(vec![b'v'; value])),
+            headers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_record_too_large_for_the_dlq_is_cut_and_says_so() {
+        let mut headers = Vec::new();
+        let (key, value) = fit(&raw(10, 10_000_000), &mut headers, 1_000_000);
+        let total =
+            key.as_ref().map_or(0, bytes::Bytes::len) + value.as_ref().map_or(0, bytes::Bytes::len);
+        assert!(total < 1_000_000 - RECORD_OVERHEAD, "{total}");
+        assert_eq!(
+            key.unwrap().len(),
+            10,
+            "the key is kept whole when the value can give room"
+        );
+        let truncated = headers
+            .iter()
+            .find(|h| &*h.key == TRUNCATED_HEADER)
+            .unwrap();
+        assert_eq!(
+            truncated.value.as_deref(),
+            Some(&b"key=10,value=10000000"[..])
+        );
+    }
+
+    #[test]
+    fn a_record_that_fits_is_untouched() {
+        let mut headers = Vec::new();
+        let record = raw(10, 1000);
+        let (key, value) = fit(&record, &mut headers, 1_000_000);
+        assert_eq!((key, value), (record.key.clone(), record.value.clone()));
+        assert!(headers.is_empty());
     }
 }
