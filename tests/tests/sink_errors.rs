@@ -355,3 +355,36 @@ fn a_bad_record_too_large_for_the_dlq_leaves_a_cut_trace_and_the_rest_is_deliver
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A consumer setting librdkafka refuses is a config error: the task fails once with the key in
+/// its trace and is not restarted in a loop.
+#[test]
+fn a_bad_consumer_setting_fails_the_task_once_as_a_config_error() {
+    let dir = temp_dir("bad-consumer");
+    let mut worker_props = worker(&dir);
+    worker_props.insert("consumer.auto.offset.reset".into(), "sideways".into());
+    worker_props.insert("wharf.task.restart.backoff.initial.ms".into(), "100".into());
+    let worker = Standalone::start(
+        &worker_props,
+        &[props(&[
+            ("name", &unique("bad-consumer-sink")),
+            ("connector.class", "FileStreamSink"),
+            ("file", dir.join("out.txt").to_str().unwrap()),
+            ("topics", &unique("bad-consumer")),
+            ("wharf.task.restart.backoff.initial.ms", "100"),
+        ])],
+    )
+    .unwrap();
+    let failure = || worker.tasks().iter().find_map(|t| t.1.failure());
+    wait_until("the task to fail", Duration::from_secs(30), || {
+        failure().is_some()
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    let trace = failure().unwrap();
+    assert!(trace.starts_with("Config"), "{trace}");
+    assert!(trace.contains("auto.offset.reset"), "{trace}");
+    let restarts: u64 = worker.tasks().iter().map(|t| t.1.restarts()).sum();
+    assert_eq!(restarts, 0, "a config error is not restarted");
+    drop(worker.stop());
+    fs::remove_dir_all(&dir).unwrap();
+}
