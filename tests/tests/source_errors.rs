@@ -277,3 +277,175 @@ fn an_unreachable_registry_loses_no_record_and_dead_letters_none() {
     assert!(values(&dlq).is_empty(), "nothing dead-lettered");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+mod pairing {
+    //! `start` and `stop` of a source task are paired on every path.
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use converters::data::{Schema, SchemaAndValue, Value};
+    use engine::config::Properties;
+    use engine::connector::{
+        ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
+    };
+    use engine::kafka;
+    use engine::offsets::{FileOffsetStore, JsonMap, OffsetStore};
+    use engine::runtime::{ShardConfig, ShardPool};
+    use engine::worker::errors::ErrorPolicy;
+    use engine::worker::source_task::{self, SourceRun};
+    use engine::worker::{StopSignal, TaskId, TaskStats};
+    use integration_tests::{bootstrap, temp_dir, unique};
+
+    #[derive(Debug, Default)]
+    struct Calls {
+        started: AtomicUsize,
+        stopped: AtomicUsize,
+        polls: AtomicUsize,
+    }
+
+    /// Emits one batch of three records with offsets, then fails in `commit`.
+    struct CommitFails {
+        topic: String,
+        calls: Arc<Calls>,
+    }
+
+    #[async_trait(?Send)]
+    impl SourceTask for CommitFails {
+        async fn start(
+            &mut self,
+            _config: &Properties,
+            _context: &SourceTaskContext,
+        ) -> Result<(), TaskError> {
+            self.calls.started.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+
+        async fn poll(&mut self) -> Result<Option<Vec<SourceRecord>>, TaskError> {
+            if self.calls.polls.fetch_add(1, Ordering::SeqCst) > 0 {
+                glommio::timer::sleep(Duration::from_millis(20)).await;
+                return Ok(Some(Vec::new()));
+            }
+            let mut partition = JsonMap::new();
+            partition.insert("p".into(), "0".into());
+            let partition = Arc::new(partition);
+            Ok(Some(
+                (0..3)
+                    .map(|i| {
+                        let mut offset = JsonMap::new();
+                        offset.insert("n".into(), i.into());
+                        SourceRecord {
+                            source_partition: Arc::clone(&partition),
+                            source_offset: offset,
+                            topic: Arc::from(self.topic.as_str()),
+                            kafka_partition: None,
+                            key: Payload::Null,
+                            value: Payload::Data(SchemaAndValue::new(
+                                Some(Schema::string()),
+                                Value::String(format!("r{i}").as_str().into()),
+                            )),
+                            timestamp: None,
+                            headers: Vec::new(),
+                        }
+                    })
+                    .collect(),
+            ))
+        }
+
+        async fn commit(&mut self) -> Result<(), TaskError> {
+            Err(TaskError::new(ErrorClass::Fatal, "commit hook failed"))
+        }
+
+        async fn stop(&mut self) -> Result<(), TaskError> {
+            self.calls.stopped.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn run_once(config: Properties, calls: &Arc<Calls>) -> (Result<(), TaskError>, String) {
+        let dir = temp_dir("pairing");
+        let offsets: Arc<dyn OffsetStore> =
+            Arc::new(FileOffsetStore::open(dir.join("offsets.json")).unwrap());
+        let string = "org.apache.kafka.connect.storage.StringConverter";
+        let mut converter_props = Properties::new();
+        converter_props.insert("key.converter".into(), string.into());
+        converter_props.insert("value.converter".into(), string.into());
+        let run = SourceRun {
+            id: TaskId {
+                connector: "pairing".into(),
+                task: 0,
+            },
+            converters: engine::worker::convert::build(&converter_props, &Properties::new())
+                .unwrap(),
+            errors: ErrorPolicy {
+                tolerate_all: false,
+                retry_timeout: Some(Duration::ZERO),
+                retry_delay_max: Duration::from_secs(1),
+                log: false,
+                log_messages: false,
+                dlq_topic: None,
+                dlq_replication_factor: 1,
+                dlq_context_headers: false,
+            },
+            bootstrap: bootstrap(),
+            config,
+            producer_config: kafka::producer_config(&bootstrap()),
+            offsets: Arc::clone(&offsets),
+            flush_interval: Duration::ZERO,
+            stop: StopSignal::default(),
+            stats: Arc::new(TaskStats::default()),
+        };
+        let pool = ShardPool::start(&ShardConfig {
+            shards: 1,
+            ..ShardConfig::default()
+        })
+        .unwrap();
+        let (topic, task_calls) = (unique("pairing"), Arc::clone(calls));
+        let result = pool
+            .run_on(0, move || {
+                source_task::run(
+                    Box::new(CommitFails {
+                        topic,
+                        calls: task_calls,
+                    }),
+                    run,
+                )
+            })
+            .unwrap();
+        pool.shutdown();
+        let stored = format!("{:?}", offsets.offsets("pairing"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        (result, stored)
+    }
+
+    #[test]
+    fn a_failing_commit_hook_still_commits_offsets_and_stops_the_task() {
+        let calls = Arc::new(Calls::default());
+        let (result, stored) = run_once(Properties::new(), &calls);
+        assert!(result.unwrap_err().message.contains("commit hook failed"));
+        assert_eq!(calls.started.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            calls.stopped.load(Ordering::SeqCst),
+            1,
+            "stop after a failed commit"
+        );
+        assert!(
+            stored.contains("\"n\": Number(2)"),
+            "offsets committed: {stored}"
+        );
+    }
+
+    #[test]
+    fn a_setup_failure_neither_starts_nor_stops_the_task() {
+        let calls = Arc::new(Calls::default());
+        let mut config = Properties::new();
+        config.insert("transforms".into(), "bad".into());
+        config.insert("transforms.bad.type".into(), "NoSuchTransform".into());
+        let (result, _) = run_once(config, &calls);
+        assert_eq!(result.unwrap_err().class, ErrorClass::Config);
+        assert_eq!(calls.started.load(Ordering::SeqCst), 0);
+        assert_eq!(calls.stopped.load(Ordering::SeqCst), 0);
+    }
+}
