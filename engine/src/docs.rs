@@ -78,7 +78,20 @@ pub fn plugin_reference() -> String {
             "## Keys every {} connector accepts\n",
             kind.rest_name()
         );
-        table(&mut out, connector_config::common_def(kind).keys());
+        let common = connector_config::common_def(kind);
+        table(&mut out, common.keys());
+        let accepted: Vec<String> = connector_config::accepted_def(kind, &common)
+            .keys()
+            .iter()
+            .map(|k| format!("`{}`", k.name))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Kafka Connect's other {} connector keys are accepted and checked against their type \
+             and allowed values, but have no effect: {}.\n",
+            kind.rest_name(),
+            accepted.join(", ")
+        );
     }
     out
 }

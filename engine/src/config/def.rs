@@ -63,10 +63,12 @@ impl Importance {
 /// A check beyond the type.
 #[derive(Debug, Clone, Copy)]
 pub enum Validator {
-    /// Inclusive numeric bounds.
+    /// Inclusive numeric bounds (Kafka's `Range.between`; `i64::MAX` as `max` is `atLeast`).
     Range { min: i64, max: i64 },
-    /// One of these values, compared case-insensitively.
+    /// Exactly one of these values (Kafka's `ValidString.in`).
     OneOf(&'static [&'static str]),
+    /// One of these values in any case (Kafka's `CaseInsensitiveValidString.in`).
+    OneOfIgnoreCase(&'static [&'static str]),
     /// Not empty after trimming.
     NonEmpty,
     /// Any other rule; returns the message for a bad value.
@@ -157,48 +159,11 @@ impl ConfigKey {
     /// Checks one raw value against the type and validator.
     pub fn check(&self, raw: &str) -> Result<(), String> {
         let trimmed = raw.trim();
-        match self.ty {
-            ConfigType::Short => {
-                trimmed.parse::<i16>().map_err(|_| {
-                    format!(
-                        "Invalid value {raw} for configuration {}: Not a number of type SHORT",
-                        self.name
-                    )
-                })?;
-            }
-            ConfigType::Int => {
-                trimmed.parse::<i32>().map_err(|_| {
-                    format!(
-                        "Invalid value {raw} for configuration {}: Not a number of type INT",
-                        self.name
-                    )
-                })?;
-            }
-            ConfigType::Long => {
-                trimmed.parse::<i64>().map_err(|_| {
-                    format!(
-                        "Invalid value {raw} for configuration {}: Not a number of type LONG",
-                        self.name
-                    )
-                })?;
-            }
-            ConfigType::Double => {
-                trimmed.parse::<f64>().map_err(|_| {
-                    format!(
-                        "Invalid value {raw} for configuration {}: Not a number of type DOUBLE",
-                        self.name
-                    )
-                })?;
-            }
-            ConfigType::Boolean => {
-                if !trimmed.eq_ignore_ascii_case("true") && !trimmed.eq_ignore_ascii_case("false") {
-                    return Err(format!(
-                        "Invalid value {raw} for configuration {}: Expected value to be either true or false",
-                        self.name
-                    ));
-                }
-            }
-            ConfigType::String | ConfigType::List | ConfigType::Class | ConfigType::Password => {}
+        if let Some(reason) = type_error(self.ty, trimmed) {
+            return Err(format!(
+                "Invalid value {raw} for configuration {}: {reason}",
+                self.name
+            ));
         }
         match self.validator {
             None => Ok(()),
@@ -209,9 +174,14 @@ impl ConfigKey {
                         self.name
                     )
                 })?;
-                if n < min || n > max {
+                if n < min {
                     Err(format!(
-                        "Invalid value {raw} for configuration {}: Value must be in [{min}, {max}]",
+                        "Invalid value {raw} for configuration {}: Value must be at least {min}",
+                        self.name
+                    ))
+                } else if n > max {
+                    Err(format!(
+                        "Invalid value {raw} for configuration {}: Value must be no more than {max}",
                         self.name
                     ))
                 } else {
@@ -219,11 +189,22 @@ impl ConfigKey {
                 }
             }
             Some(Validator::OneOf(allowed)) => {
-                if allowed.iter().any(|a| a.eq_ignore_ascii_case(trimmed)) {
+                if allowed.contains(&trimmed) {
                     Ok(())
                 } else {
                     Err(format!(
                         "Invalid value {raw} for configuration {}: String must be one of: {}",
+                        self.name,
+                        allowed.join(", ")
+                    ))
+                }
+            }
+            Some(Validator::OneOfIgnoreCase(allowed)) => {
+                if allowed.iter().any(|a| a.eq_ignore_ascii_case(trimmed)) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "Invalid value {raw} for configuration {}: String must be one of (case insensitive): {}",
                         self.name,
                         allowed.join(", ")
                     ))
@@ -243,6 +224,28 @@ impl ConfigKey {
                 .map_err(|m| format!("Invalid value {raw} for configuration {}: {m}", self.name)),
         }
     }
+}
+
+/// Why a trimmed value is not of type `ty`, in the words of Kafka's `ConfigDef.parseType`;
+/// `None` when it is.
+fn type_error(ty: ConfigType, trimmed: &str) -> Option<&'static str> {
+    let (fits, reason) = match ty {
+        ConfigType::Short => (trimmed.parse::<i16>().is_ok(), "Not a number of type SHORT"),
+        ConfigType::Int => (trimmed.parse::<i32>().is_ok(), "Not a number of type INT"),
+        ConfigType::Long => (trimmed.parse::<i64>().is_ok(), "Not a number of type LONG"),
+        ConfigType::Double => (
+            trimmed.parse::<f64>().is_ok(),
+            "Not a number of type DOUBLE",
+        ),
+        ConfigType::Boolean => (
+            trimmed.eq_ignore_ascii_case("true") || trimmed.eq_ignore_ascii_case("false"),
+            "Expected value to be either true or false",
+        ),
+        ConfigType::String | ConfigType::List | ConfigType::Class | ConfigType::Password => {
+            (true, "")
+        }
+    };
+    (!fits).then_some(reason)
 }
 
 /// A bad field: which key, and what is wrong with it.
@@ -314,13 +317,7 @@ impl ConfigDef {
                     }
                 }
                 (None, Some(_)) => {}
-                (None, None) => errors.push(FieldError {
-                    key: key.name.to_owned(),
-                    message: format!(
-                        "Missing required configuration \"{}\" which has no default value.",
-                        key.name
-                    ),
-                }),
+                (None, None) => errors.push(missing(key.name)),
             }
         }
         errors
@@ -387,6 +384,66 @@ impl Config {
 
     pub fn list(&self, key: &str) -> Vec<String> {
         split_list(self.string(key).unwrap_or(""))
+    }
+
+    /// An INT key of the spec that made this config. Unlike [`Config::int`], a key that is absent
+    /// or does not parse is an error naming it, never a default: a caller reading a key its spec
+    /// does not define learns so instead of running with a value nobody chose.
+    pub fn get_int(&self, key: &str) -> Result<i32, FieldError> {
+        self.typed(key, ConfigType::Int, |v| v.parse().ok())
+    }
+
+    /// A LONG key of the spec; see [`Config::get_int`].
+    pub fn get_long(&self, key: &str) -> Result<i64, FieldError> {
+        self.typed(key, ConfigType::Long, |v| v.parse().ok())
+    }
+
+    /// A SHORT key of the spec; see [`Config::get_int`].
+    pub fn get_short(&self, key: &str) -> Result<i16, FieldError> {
+        self.typed(key, ConfigType::Short, |v| v.parse().ok())
+    }
+
+    /// A BOOLEAN key of the spec, `true` / `false` in any case; see [`Config::get_int`].
+    pub fn get_bool(&self, key: &str) -> Result<bool, FieldError> {
+        self.typed(key, ConfigType::Boolean, |v| {
+            if v.eq_ignore_ascii_case("true") {
+                Some(true)
+            } else if v.eq_ignore_ascii_case("false") {
+                Some(false)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// A STRING key of the spec, trimmed as Kafka's `ConfigDef` trims it; see [`Config::get_int`].
+    pub fn get_string(&self, key: &str) -> Result<&str, FieldError> {
+        self.string(key).map(str::trim).ok_or_else(|| missing(key))
+    }
+
+    fn typed<T>(
+        &self,
+        key: &str,
+        ty: ConfigType,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, FieldError> {
+        let Some(raw) = self.string(key) else {
+            return Err(missing(key));
+        };
+        parse(raw.trim()).ok_or_else(|| {
+            let reason = type_error(ty, raw.trim()).unwrap_or("Not a value of this type");
+            FieldError {
+                key: key.to_owned(),
+                message: format!("Invalid value {raw} for configuration {key}: {reason}"),
+            }
+        })
+    }
+}
+
+fn missing(key: &str) -> FieldError {
+    FieldError {
+        key: key.to_owned(),
+        message: format!("Missing required configuration \"{key}\" which has no default value."),
     }
 }
 
@@ -458,10 +515,67 @@ mod tests {
     }
 
     #[test]
-    fn one_of_is_case_insensitive() {
-        let config = def()
+    fn one_of_is_exact_as_kafka_valid_string() {
+        let err = def()
             .parse("t", &props(&[("topic", "t"), ("mode", "ALL")]))
+            .unwrap_err();
+        assert_eq!(
+            err.errors[0].message,
+            "Invalid value ALL for configuration mode: String must be one of: none, all"
+        );
+        let config = def()
+            .parse("t", &props(&[("topic", "t"), ("mode", " all ")]))
             .unwrap();
-        assert_eq!(config.string("mode"), Some("ALL"));
+        assert_eq!(config.string("mode"), Some(" all "));
+    }
+
+    #[test]
+    fn one_of_ignore_case_as_kafka_case_insensitive_valid_string() {
+        let key = ConfigKey::optional("f", ConfigType::String, "poll", "F.")
+            .validate(Validator::OneOfIgnoreCase(&["poll", "interval"]));
+        assert_eq!(key.check("INTERVAL"), Ok(()));
+        assert_eq!(
+            key.check("never").unwrap_err(),
+            "Invalid value never for configuration f: String must be one of (case insensitive): poll, interval"
+        );
+    }
+
+    #[test]
+    fn messages_follow_kafka_config_def() {
+        let range = ConfigKey::optional("n", ConfigType::Long, "1", "N.")
+            .validate(Validator::Range { min: 0, max: 10 });
+        assert_eq!(
+            range.check("-5").unwrap_err(),
+            "Invalid value -5 for configuration n: Value must be at least 0"
+        );
+        assert_eq!(
+            range.check("11").unwrap_err(),
+            "Invalid value 11 for configuration n: Value must be no more than 10"
+        );
+        assert_eq!(
+            range.check("abc").unwrap_err(),
+            "Invalid value abc for configuration n: Not a number of type LONG"
+        );
+        let int = ConfigKey::optional("i", ConfigType::Int, "1", "I.");
+        assert_eq!(
+            int.check("3000000000").unwrap_err(),
+            "Invalid value 3000000000 for configuration i: Not a number of type INT"
+        );
+    }
+
+    #[test]
+    fn typed_getters_never_default() {
+        let config = def()
+            .parse("t", &props(&[("topic", "t"), ("enabled", " FALSE ")]))
+            .unwrap();
+        assert_eq!(config.get_int("batch.size"), Ok(2000));
+        assert_eq!(config.get_bool("enabled"), Ok(false));
+        let missing = config.get_long("no.such.key").unwrap_err();
+        assert_eq!(missing.key, "no.such.key");
+        let wrong = config.get_bool("topic").unwrap_err();
+        assert_eq!(
+            wrong.message,
+            "Invalid value t for configuration topic: Expected value to be either true or false"
+        );
     }
 }

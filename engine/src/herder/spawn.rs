@@ -15,7 +15,7 @@ use crate::worker::config as worker_config;
 use crate::worker::connector_config::{ConnectorConfig, TOPICS, TOPICS_REGEX};
 use crate::worker::sink_task::{self, SinkRun, Subscription};
 use crate::worker::source_task::{self, SourceRun};
-use crate::worker::supervisor::{RestartPolicy, supervise};
+use crate::worker::supervisor::supervise;
 use crate::worker::{StopSignal, TaskId, TaskStats};
 
 /// The outcome of a task, awaitable from any thread.
@@ -116,7 +116,7 @@ pub fn spawn(
     };
     let stats = Arc::new(TaskStats::default());
     let stop = StopSignal::default();
-    let restart = RestartPolicy::from_config(&c.config);
+    let restart = c.restart;
     let result: TaskResult = match c.plugin.task {
         TaskFactory::Source(make) => {
             let run = SourceRun {

@@ -26,8 +26,8 @@ pub struct FrameworkKey {
     pub order_in_group: i32,
     pub width: &'static str,
     pub display_name: &'static str,
-    /// The values Kafka Connect's `ValidString.in` allows.
-    pub one_of: Option<&'static [&'static str]>,
+    /// The values Kafka Connect's `ValidString.in` (or `CaseInsensitiveValidString.in`) allows.
+    pub one_of: Option<Validator>,
 }
 
 impl FrameworkKey {
@@ -48,15 +48,20 @@ impl FrameworkKey {
         })
     }
 
-    /// The key as a wharf spec key, to check a value's type and allowed values.
+    /// The key as a wharf spec key: type, default, allowed values, importance, group and order,
+    /// so parsing, validation and the docs read the same definition the REST API lists.
     pub fn spec(&self) -> ConfigKey {
         let key = match self.default {
             Some(default) => ConfigKey::optional(self.name, self.ty, default, self.doc),
             None if self.required => ConfigKey::required(self.name, self.ty, self.doc),
             None => ConfigKey::optional(self.name, self.ty, "", self.doc),
-        };
+        }
+        .importance(self.importance)
+        .group(self.group)
+        .order(self.order_in_group)
+        .display(self.display_name);
         match self.one_of {
-            Some(values) => key.validate(Validator::OneOf(values)),
+            Some(validator) => key.validate(validator),
             None => key,
         }
     }
@@ -287,7 +292,7 @@ pub const COMMON: &[FrameworkKey] = &[
         order_in_group: 14,
         width: "MEDIUM",
         display_name: "Reload Action",
-        one_of: Some(&["none", "restart"]),
+        one_of: Some(Validator::OneOf(&["none", "restart"])),
     },
     FrameworkKey {
         name: "errors.retry.timeout",
@@ -326,7 +331,7 @@ pub const COMMON: &[FrameworkKey] = &[
         order_in_group: 3,
         width: "SHORT",
         display_name: "Error Tolerance",
-        one_of: Some(&["none", "all"]),
+        one_of: Some(Validator::OneOf(&["none", "all"])),
     },
     FrameworkKey {
         name: "errors.log.enable",
@@ -451,7 +456,7 @@ pub const SOURCE: &[FrameworkKey] = &[
         order_in_group: 2,
         width: "SHORT",
         display_name: "Exactly once support",
-        one_of: Some(&["requested", "required"]),
+        one_of: Some(Validator::OneOfIgnoreCase(&["requested", "required"])),
     },
     FrameworkKey {
         name: "transaction.boundary",
@@ -464,7 +469,11 @@ pub const SOURCE: &[FrameworkKey] = &[
         order_in_group: 3,
         width: "SHORT",
         display_name: "Transaction Boundary",
-        one_of: Some(&["poll", "interval", "connector"]),
+        one_of: Some(Validator::OneOfIgnoreCase(&[
+            "poll",
+            "interval",
+            "connector",
+        ])),
     },
     FrameworkKey {
         name: "transaction.boundary.interval.ms",

@@ -4,7 +4,7 @@
 
 mod connectors;
 mod error;
-mod framework_keys;
+pub(crate) mod framework_keys;
 mod loggers;
 mod metrics;
 mod offsets;

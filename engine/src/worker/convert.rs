@@ -56,7 +56,9 @@ impl RecordConverters {
     }
 }
 
-/// Builds both converters; every problem is reported against the key that causes it.
+/// Builds both converters; every problem is reported against the key that causes it: an unknown
+/// class against `key.converter` / `value.converter`, a bad setting against its full key
+/// (`value.converter.schemas.enable`), so each message names what to fix.
 pub fn build(
     worker: &Properties,
     connector: &Properties,
@@ -65,7 +67,12 @@ pub fn build(
     let value = one(worker, connector, "value.converter", ConverterType::Value);
     match (key, value) {
         (Ok(key), Ok(value)) => Ok(RecordConverters { key, value }),
-        (key, value) => Err(key.err().into_iter().chain(value.err()).collect()),
+        (key, value) => Err(key
+            .err()
+            .into_iter()
+            .flatten()
+            .chain(value.err().into_iter().flatten())
+            .collect()),
     }
 }
 
@@ -74,13 +81,15 @@ fn one(
     connector: &Properties,
     key: &'static str,
     ty: ConverterType,
-) -> Result<ConverterSpec, FieldError> {
+) -> Result<ConverterSpec, Vec<FieldError>> {
     let own = |props: &Properties| {
         props
             .get(key)
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
     };
+    // As Kafka Connect: the connector's `value.converter.*` settings apply only with its own
+    // `value.converter`; otherwise the worker's converter keeps the worker's settings.
     let (class, source) = match own(connector) {
         Some(class) => (class, connector),
         None => match own(worker) {
@@ -92,18 +101,51 @@ fn one(
             ),
         },
     };
-    let config = ConverterConfig::from_prefixed(source.iter(), &format!("{key}."), ty);
-    let field_error = |message: String| FieldError {
-        key: key.to_owned(),
-        message,
-    };
+    let prefix = format!("{key}.");
+    let config = ConverterConfig::from_prefixed(source.iter(), &prefix, ty);
     let class = ConverterClass::lookup(&class).ok_or_else(|| {
-        field_error(converters::ConfigError::UnknownConverter(class.clone()).to_string())
+        field_errors(
+            key,
+            &prefix,
+            converters::ConfigError::UnknownConverter(class.clone()),
+        )
     })?;
     let spec = ConverterSpec { key, class, config };
     // Built once here so a bad setting is reported before any task starts.
-    spec.build().map_err(|e| field_error(e.to_string()))?;
+    spec.build().map_err(|e| field_errors(key, &prefix, e))?;
     Ok(spec)
+}
+
+/// A converter's config error as field errors of the connector config: a setting's key gets its
+/// prefix back, and every message says which connector key is wrong, in Kafka's `ConfigException`
+/// wording.
+fn field_errors(class_key: &str, prefix: &str, error: converters::ConfigError) -> Vec<FieldError> {
+    use converters::ConfigError as E;
+    let on_class = |class: &str, reason: String| FieldError {
+        key: class_key.to_owned(),
+        message: format!("Invalid value {class} for configuration {class_key}: {reason}"),
+    };
+    match error {
+        E::InvalidValue { key, value, reason } => vec![FieldError {
+            message: format!("Invalid value {value} for configuration {prefix}{key}: {reason}"),
+            key: format!("{prefix}{key}"),
+        }],
+        E::Missing { key } => vec![FieldError {
+            message: format!(
+                "Missing required configuration \"{prefix}{key}\" which has no default value."
+            ),
+            key: format!("{prefix}{key}"),
+        }],
+        E::Several(errors) => errors
+            .into_iter()
+            .flat_map(|e| field_errors(class_key, prefix, e))
+            .collect(),
+        E::UnknownConverter(class) => vec![on_class(
+            &class,
+            format!("Class {class} could not be found."),
+        )],
+        e @ E::NotAvailable(class) => vec![on_class(class, e.to_string())],
+    }
 }
 
 #[cfg(test)]
@@ -157,5 +199,48 @@ mod tests {
         .unwrap_err();
         let keys: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["key.converter", "value.converter"]);
+        assert_eq!(
+            errors[1].message,
+            "Invalid value Nope2 for configuration value.converter: Class Nope2 could not be found."
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_their_full_keys() {
+        let errors = build(
+            &props(&[]),
+            &props(&[
+                ("value.converter", "JsonConverter"),
+                ("value.converter.schemas.enable", "perhaps"),
+                ("value.converter.schemas.cache.size", "many"),
+            ]),
+        )
+        .unwrap_err();
+        let keys: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "value.converter.schemas.enable",
+                "value.converter.schemas.cache.size"
+            ]
+        );
+        assert_eq!(
+            errors[0].message,
+            "Invalid value perhaps for configuration value.converter.schemas.enable: Expected value to be either true or false"
+        );
+        assert_eq!(
+            errors[1].message,
+            "Invalid value many for configuration value.converter.schemas.cache.size: Not a number of type INT"
+        );
+    }
+
+    #[test]
+    fn connector_settings_without_its_own_class_are_the_workers_business() {
+        let worker = props(&[(
+            "value.converter",
+            "org.apache.kafka.connect.storage.StringConverter",
+        )]);
+        let connector = props(&[("value.converter.schemas.enable", "perhaps")]);
+        assert!(build(&worker, &connector).is_ok());
     }
 }

@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::config::{Config, ConfigKey, ConfigType, Importance, Validator};
+use crate::config::{Config, ConfigKey, FieldError};
+use crate::connector::ConnectorType;
 use crate::record::{Header, RawRecord};
+use crate::rest::framework_keys::{self, FrameworkKey};
 
 pub const TOLERANCE: &str = "errors.tolerance";
 pub const RETRY_TIMEOUT_MS: &str = "errors.retry.timeout";
@@ -22,23 +24,15 @@ pub const DLQ_TOPIC: &str = "errors.deadletterqueue.topic.name";
 pub const DLQ_REPLICATION_FACTOR: &str = "errors.deadletterqueue.topic.replication.factor";
 pub const DLQ_CONTEXT_HEADERS: &str = "errors.deadletterqueue.context.headers.enable";
 
-/// The `errors.*` keys, with Kafka Connect's defaults.
+/// The `errors.*` keys of every connector: Kafka Connect's own definitions
+/// ([`framework_keys`]), so parsing, validation, the REST form and the docs share one spec.
 /// Kafka Connect has a dead letter queue for sinks only; wharf's sources may use one too (see
-/// [`super::dlq`]).
+/// [`super::dlq`]), so they accept the sink's DLQ keys.
 pub fn keys() -> Vec<ConfigKey> {
-    vec![
-        ConfigKey::optional(RETRY_TIMEOUT_MS, ConfigType::Long, "0", "The maximum duration in milliseconds that a failed operation will be reattempted. 0 means no retries; -1 means infinite retries.").group("Error Handling"),
-        ConfigKey::optional(RETRY_DELAY_MAX_MS, ConfigType::Long, "60000", "The maximum duration in milliseconds between consecutive retry attempts.").group("Error Handling"),
-        ConfigKey::optional(TOLERANCE, ConfigType::String, "none", "Behavior for tolerating errors during connector operation. 'none' fails the task on the first error; 'all' skips problematic records.")
-            .importance(Importance::Medium)
-            .group("Error Handling")
-            .validate(Validator::OneOf(&["none", "all"])),
-        ConfigKey::optional(LOG_ENABLE, ConfigType::Boolean, "false", "If true, write each error and the details of the failed operation and problematic record to the log.").group("Error Handling"),
-        ConfigKey::optional(LOG_INCLUDE_MESSAGES, ConfigType::Boolean, "false", "Whether to include in the log the record that caused a failure.").group("Error Handling"),
-        ConfigKey::optional(DLQ_TOPIC, ConfigType::String, "", "The name of the topic to be used as the dead letter queue (DLQ) for records that fail. Empty disables the DLQ.").group("Error Handling"),
-        ConfigKey::optional(DLQ_REPLICATION_FACTOR, ConfigType::Int, "3", "Replication factor used to create the dead letter queue topic when it doesn't already exist.").group("Error Handling"),
-        ConfigKey::optional(DLQ_CONTEXT_HEADERS, ConfigType::Boolean, "false", "If true, add headers containing error context to the messages written to the dead letter queue.").group("Error Handling"),
-    ]
+    framework_keys::keys(ConnectorType::Sink)
+        .filter(|k| k.name.starts_with("errors."))
+        .map(FrameworkKey::spec)
+        .collect()
 }
 
 /// The parsed `errors.*` settings of one connector.
@@ -56,24 +50,56 @@ pub struct ErrorPolicy {
 }
 
 impl ErrorPolicy {
-    pub fn from_config(config: &Config) -> Self {
-        let millis = |key: &str, default: i64| config.long(key).unwrap_or(default);
-        let timeout = millis(RETRY_TIMEOUT_MS, 0);
-        Self {
-            tolerate_all: config
-                .string(TOLERANCE)
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("all")),
-            retry_timeout: (timeout >= 0).then(|| Duration::from_millis(timeout.unsigned_abs())),
-            retry_delay_max: Duration::from_millis(
-                millis(RETRY_DELAY_MAX_MS, 60_000).unsigned_abs(),
-            ),
-            log: config.bool(LOG_ENABLE).unwrap_or(false),
-            log_messages: config.bool(LOG_INCLUDE_MESSAGES).unwrap_or(false),
+    /// Reads a config that [`keys`] validated and filled in; a key that is absent or does not
+    /// parse is an error naming it, never a silent default.
+    pub fn from_config(config: &Config) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let tolerance = keep(&mut errors, config.get_string(TOLERANCE));
+        let timeout = keep(&mut errors, config.get_long(RETRY_TIMEOUT_MS));
+        let delay_max = keep(&mut errors, config.get_long(RETRY_DELAY_MAX_MS));
+        let log = keep(&mut errors, config.get_bool(LOG_ENABLE));
+        let log_messages = keep(&mut errors, config.get_bool(LOG_INCLUDE_MESSAGES));
+        let replication_factor = keep(&mut errors, config.get_short(DLQ_REPLICATION_FACTOR));
+        let context_headers = keep(&mut errors, config.get_bool(DLQ_CONTEXT_HEADERS));
+        let (
+            Some(tolerance),
+            Some(timeout),
+            Some(delay_max),
+            Some(log),
+            Some(log_messages),
+            Some(replication_factor),
+            Some(context_headers),
+        ) = (
+            tolerance,
+            timeout,
+            delay_max,
+            log,
+            log_messages,
+            replication_factor,
+            context_headers,
+        )
+        else {
+            return Err(errors);
+        };
+        Ok(Self {
+            // The spec allows exactly `none` and `all`, as Kafka Connect's `ValidString.in`.
+            tolerate_all: tolerance == "all",
+            // Kafka Connect retries forever for any negative timeout.
+            retry_timeout: u64::try_from(timeout).ok().map(Duration::from_millis),
+            // A negative longest delay is no delay, as Kafka Connect's backoff computes it.
+            retry_delay_max: Duration::from_millis(u64::try_from(delay_max).unwrap_or(0)),
+            log,
+            log_messages,
             dlq_topic: config.non_empty(DLQ_TOPIC).map(str::to_owned),
-            dlq_replication_factor: config.int(DLQ_REPLICATION_FACTOR).unwrap_or(3),
-            dlq_context_headers: config.bool(DLQ_CONTEXT_HEADERS).unwrap_or(false),
-        }
+            dlq_replication_factor: i32::from(replication_factor),
+            dlq_context_headers: context_headers,
+        })
     }
+}
+
+/// The value of `result`, or `None` with its error kept.
+fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
 }
 
 /// Where in the pipeline a record failed; the values of `__connect.errors.stage`.

@@ -10,23 +10,65 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{StopSignal, TaskId, TaskStats};
-use crate::config::{Config, ConfigKey, ConfigType, Validator};
+use crate::config::{Config, ConfigKey, ConfigType, FieldError, Importance, Validator};
 use crate::connector::{ErrorClass, TaskError};
 
 pub const RESTART_ENABLE: &str = "wharf.task.restart.enable";
 pub const RESTART_BACKOFF_INITIAL_MS: &str = "wharf.task.restart.backoff.initial.ms";
 pub const RESTART_BACKOFF_MAX_MS: &str = "wharf.task.restart.backoff.max.ms";
 
-/// The restart keys a connector config may set.
+/// First wait before a restart: a second, long enough for a leader election or a reset
+/// connection to pass, short enough that a transient failure costs little.
+const fn default_backoff_initial_ms() -> &'static str {
+    "1000"
+}
+
+/// Longest wait between restarts: a minute, long enough that a task failing at once on every
+/// start does not spin, short enough that a transient outage ends with a prompt recovery.
+const fn default_backoff_max_ms() -> &'static str {
+    "60000"
+}
+
+/// A day: a longer backoff is no longer an automatic restart.
+const MAX_BACKOFF_MS: i64 = 86_400_000;
+
+/// The restart keys a connector config may set (wharf's own; Kafka Connect restarts a failed
+/// task only when asked over REST).
 pub fn keys() -> Vec<ConfigKey> {
+    let backoff = Validator::Range {
+        min: 0,
+        max: MAX_BACKOFF_MS,
+    };
     vec![
-        ConfigKey::optional(RESTART_ENABLE, ConfigType::Boolean, "true", "Restart a failed task automatically, with exponential backoff.").group("Restarts"),
-        ConfigKey::optional(RESTART_BACKOFF_INITIAL_MS, ConfigType::Long, "1000", "Wait before the first automatic restart of a failed task.")
-            .group("Restarts")
-            .validate(Validator::Range { min: 0, max: 86_400_000 }),
-        ConfigKey::optional(RESTART_BACKOFF_MAX_MS, ConfigType::Long, "60000", "Longest wait between automatic restarts; the wait doubles after each failure up to this.")
-            .group("Restarts")
-            .validate(Validator::Range { min: 0, max: 86_400_000 }),
+        ConfigKey::optional(
+            RESTART_ENABLE,
+            ConfigType::Boolean,
+            "true",
+            "Restart a failed task automatically, with exponential backoff. Config errors and fatal errors are never restarted.",
+        )
+        .importance(Importance::Low)
+        .group("Restarts")
+        .order(1),
+        ConfigKey::optional(
+            RESTART_BACKOFF_INITIAL_MS,
+            ConfigType::Long,
+            default_backoff_initial_ms(),
+            "Wait in milliseconds before the first automatic restart of a failed task.",
+        )
+        .importance(Importance::Low)
+        .group("Restarts")
+        .order(2)
+        .validate(backoff),
+        ConfigKey::optional(
+            RESTART_BACKOFF_MAX_MS,
+            ConfigType::Long,
+            default_backoff_max_ms(),
+            "Longest wait in milliseconds between automatic restarts; the wait doubles after each failure up to this.",
+        )
+        .importance(Importance::Low)
+        .group("Restarts")
+        .order(3)
+        .validate(backoff),
     ]
 }
 
@@ -39,14 +81,35 @@ pub struct RestartPolicy {
 }
 
 impl RestartPolicy {
-    pub fn from_config(config: &Config) -> Self {
-        let ms = |key: &str, default: i64| {
-            Duration::from_millis(config.long(key).unwrap_or(default).unsigned_abs())
-        };
-        Self {
-            enabled: config.bool(RESTART_ENABLE).unwrap_or(true),
-            initial: ms(RESTART_BACKOFF_INITIAL_MS, 1000),
-            max: ms(RESTART_BACKOFF_MAX_MS, 60_000),
+    /// Reads a config that [`keys`] validated and filled in; a key that is absent or does not
+    /// parse is an error naming it, never a silent default.
+    pub fn from_config(config: &Config) -> Result<Self, Vec<FieldError>> {
+        let enabled = config.get_bool(RESTART_ENABLE);
+        let ms =
+            |key: &str| {
+                config.get_long(key).and_then(|ms| {
+                    u64::try_from(ms).map(Duration::from_millis).map_err(|_| FieldError {
+                    key: key.to_owned(),
+                    message: format!(
+                        "Invalid value {ms} for configuration {key}: Value must be at least 0"
+                    ),
+                })
+                })
+            };
+        match (
+            enabled,
+            ms(RESTART_BACKOFF_INITIAL_MS),
+            ms(RESTART_BACKOFF_MAX_MS),
+        ) {
+            (Ok(enabled), Ok(initial), Ok(max)) => Ok(Self {
+                enabled,
+                initial,
+                max,
+            }),
+            (enabled, initial, max) => Err([enabled.err(), initial.err(), max.err()]
+                .into_iter()
+                .flatten()
+                .collect()),
         }
     }
 }
