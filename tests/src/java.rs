@@ -150,3 +150,37 @@ fn distinct_runtimes(candidates: Vec<PathBuf>) -> Vec<Jdk> {
     }
     found
 }
+
+/// The class path of Apache Kafka Connect 4.3.1's standalone worker: the broker's jars
+/// (`KAFKA_LIBS` or `.stack/lib/kafka-4.3.1`, which hold connect-runtime, connect-json and
+/// connect-transforms) and the FileStream connectors that `scripts/setup-kafka-connect` fetches
+/// into `.stack/lib/kafka-connect-4.3.1` (run here when they are missing). Panics with what to
+/// run when a jar cannot be had.
+pub fn kafka_connect_classpath() -> String {
+    let libs = std::env::var_os("KAFKA_LIBS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".stack/lib/kafka-4.3.1"));
+    for jar in [
+        "connect-runtime-4.3.1.jar",
+        "connect-json-4.3.1.jar",
+        "connect-transforms-4.3.1.jar",
+    ] {
+        assert!(
+            libs.join(jar).exists(),
+            "{jar} not found in {}: run `scripts/stack up` or set KAFKA_LIBS",
+            libs.display()
+        );
+    }
+    let stack = std::env::var_os("STACK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".stack"));
+    let extra = stack.join("lib/kafka-connect-4.3.1");
+    if !extra.join(".complete").exists() {
+        let status = Command::new(repo_root().join("scripts/setup-kafka-connect"))
+            .env("STACK_DIR", &stack)
+            .status()
+            .expect("scripts/setup-kafka-connect runs");
+        assert!(status.success(), "scripts/setup-kafka-connect failed");
+    }
+    format!("{}/*:{}/*", libs.display(), extra.display())
+}

@@ -66,11 +66,32 @@ fn task_status_json(worker_id: &str, t: &TaskStatus) -> Value {
     v
 }
 
-fn status_json(worker_id: &str, s: &ConnectorStatus) -> Value {
+/// The version of the plugin a connector runs, which Kafka Connect's status answers carry for
+/// the connector and each task (KIP-891).
+fn plugin_version(herder: &Herder, name: &str) -> Option<&'static str> {
+    let info = herder.info(name).ok()?;
+    let class = info
+        .config
+        .get(crate::worker::connector_config::CONNECTOR_CLASS)?;
+    crate::connectors::find(class).map(|p| p.version)
+}
+
+fn status_json(herder: &Herder, s: &ConnectorStatus) -> Value {
+    let worker_id = herder.worker_id.as_str();
+    let version = plugin_version(herder, &s.name);
+    let tasks: Vec<Value> = s
+        .tasks
+        .iter()
+        .map(|t| {
+            let mut v = task_status_json(worker_id, t);
+            v["version"] = json!(version);
+            v
+        })
+        .collect();
     json!({
         "name": s.name,
-        "connector": {"state": s.state, "worker_id": worker_id},
-        "tasks": s.tasks.iter().map(|t| task_status_json(worker_id, t)).collect::<Vec<_>>(),
+        "connector": {"state": s.state, "worker_id": worker_id, "version": version},
+        "tasks": tasks,
         "type": s.kind.rest_name(),
     })
 }
@@ -121,14 +142,17 @@ pub async fn list(State(herder): State<Herder>, RawQuery(query): RawQuery) -> An
         if expand.iter().any(|e| e == "status")
             && let Ok(status) = herder.status(&name)
         {
-            entry.insert("status".to_owned(), status_json(&herder.worker_id, &status));
+            entry.insert("status".to_owned(), status_json(&herder, &status));
         }
         out.insert(name, Value::Object(entry));
     }
     Ok(Json(Value::Object(out)).into_response())
 }
 
+/// The body of `POST /connectors`; other fields are refused, as Kafka Connect's Jackson mapping
+/// refuses them (a config sent without its `config` wrapper).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     name: Option<String>,
     config: Option<Map<String, Value>>,
@@ -140,7 +164,7 @@ pub async fn create(
     State(herder): State<Herder>,
     body: Result<Json<CreateRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
-    let Json(request) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let Json(request) = body.map_err(|e| RestError::bad_request(create_rejection(&e)))?;
     let name = request
         .name
         .filter(|n| !n.trim().is_empty())
@@ -165,6 +189,23 @@ pub async fn create(
     blocking(&herder, move |h| h.put(props, initial, false)).await??;
     let info = info_json(&herder, &n)?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
+}
+
+/// Kafka Connect's words for a create request with a field it does not know; serde's otherwise.
+fn create_rejection(rejection: &axum::extract::rejection::JsonRejection) -> String {
+    let text = rejection.body_text();
+    let unknown = text
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field.to_owned());
+    match unknown {
+        Some(field) => format!(
+            "Unrecognized field \"{field}\" (class org.apache.kafka.connect.runtime.rest.entities.\
+             CreateConnectorRequest), not marked as ignorable (3 known properties: \"config\", \
+             \"name\", \"initial_state\")"
+        ),
+        None => text,
+    }
 }
 
 /// `GET /connectors/{c}`.
@@ -240,8 +281,14 @@ pub async fn patch_config(
 
 /// `GET /connectors/{c}/status`.
 pub async fn status(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    let status = herder.status(&name)?;
-    Ok(Json(status_json(&herder.worker_id, &status)).into_response())
+    let status = herder.status(&name).map_err(|e| match e {
+        crate::herder::HerderError::NotFound(_) => RestError::new(
+            StatusCode::NOT_FOUND,
+            format!("No status found for connector {name}"),
+        ),
+        other => other.into(),
+    })?;
+    Ok(Json(status_json(&herder, &status)).into_response())
 }
 
 /// `GET /connectors/{c}/tasks`.
@@ -296,9 +343,10 @@ pub async fn resume(State(herder): State<Herder>, Path(name): Path<String>) -> A
     target(herder, name, TargetState::Running).await
 }
 
-/// `PUT /connectors/{c}/stop`.
+/// `PUT /connectors/{c}/stop`: 204, where pause and resume answer 202.
 pub async fn stop(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    target(herder, name, TargetState::Stopped).await
+    target(herder, name, TargetState::Stopped).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /connectors/{c}/restart?includeTasks=&onlyFailed=`. With neither flag only the
@@ -317,7 +365,7 @@ pub async fn restart(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let before = herder.status(&name)?;
-    let mut plan = status_json(&herder.worker_id, &before);
+    let mut plan = status_json(&herder, &before);
     if !only_failed {
         plan["connector"]["state"] = json!("RESTARTING");
     }
