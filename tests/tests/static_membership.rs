@@ -179,3 +179,16 @@ fn a_second_live_copy_of_a_task_fences_the_first_and_nothing_is_consumed_twice()
     drop(one.stop());
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn leaving_for_a_member_that_is_not_there_is_fine() {
+    let group = unique("no-such-group");
+    engine::kafka::wire::leave_group(
+        &bootstrap(),
+        &group,
+        "nobody-0",
+        "test",
+        Duration::from_secs(5),
+    )
+    .expect("LeaveGroup for an absent static member");
+}

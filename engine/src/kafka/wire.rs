@@ -226,10 +226,13 @@ pub fn find_coordinator(
             }
         };
         let key = StrBytes::from_string(group.to_owned());
-        let request = FindCoordinatorRequest::default()
-            .with_key(key.clone())
-            .with_key_type(0)
-            .with_coordinator_keys(vec![key]);
+        // v4 moved the key into a list; a field set outside its versions does not encode.
+        let request = if conn.version_of::<FindCoordinatorRequest>()? >= 4 {
+            FindCoordinatorRequest::default().with_coordinator_keys(vec![key])
+        } else {
+            FindCoordinatorRequest::default().with_key(key)
+        }
+        .with_key_type(0);
         let (response, version) = conn.call(&request)?;
         let (code, message, host, port) = if version >= 4 {
             let c = response
@@ -282,19 +285,23 @@ pub fn leave_group(
     const UNKNOWN_MEMBER_ID: i16 = 25;
     let coordinator = find_coordinator(bootstrap, group, timeout)?;
     let mut conn = Connection::open(&coordinator, timeout)?;
-    let member = MemberIdentity::default()
-        .with_member_id(StrBytes::from_static_str(""))
-        .with_group_instance_id(Some(StrBytes::from_string(instance_id.to_owned())))
-        .with_reason(Some(StrBytes::from_string(reason.to_owned())));
-    let request = LeaveGroupRequest::default()
-        .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
-        .with_members(vec![member]);
-    if conn.version_of::<LeaveGroupRequest>()? < 3 {
+    let version = conn.version_of::<LeaveGroupRequest>()?;
+    if version < 3 {
         return Err(WireError::Unsupported {
             addr: coordinator,
             api: ApiKey::LeaveGroup,
         });
     }
+    let mut member = MemberIdentity::default()
+        .with_member_id(StrBytes::from_static_str(""))
+        .with_group_instance_id(Some(StrBytes::from_string(instance_id.to_owned())));
+    // The reason travels from v5 on.
+    if version >= 5 {
+        member = member.with_reason(Some(StrBytes::from_string(reason.to_owned())));
+    }
+    let request = LeaveGroupRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
+        .with_members(vec![member]);
     let (response, _) = conn.call(&request)?;
     let code = match response.error_code {
         0 => response

@@ -137,14 +137,18 @@ mod tests {
             let records = builder.finish();
             records[0].value.as_ref().unwrap().as_ptr() as usize
         };
-        // The first batch's records are gone: the second batch lands in the same allocation.
-        for round in 0..3 {
+        // Earlier batches' records are gone: every later batch lands in the same allocation
+        // (its spare part, or the whole of it reclaimed), never in a new one.
+        for round in 0..5 {
             for i in 0..3 {
                 builder.push(&message("t", i, None, Some(&value)));
             }
             let records = builder.finish();
             let ptr = records[0].value.as_ref().unwrap().as_ptr() as usize;
-            assert_eq!(ptr, first_ptr, "batch {round} got a new buffer");
+            assert!(
+                (first_ptr..first_ptr + 4096).contains(&ptr),
+                "batch {round} got a new buffer"
+            );
         }
     }
     use rdkafka::message::{Header as KafkaHeader, OwnedHeaders, OwnedMessage, Timestamp};
