@@ -448,7 +448,16 @@ fn connector_lifecycle_over_rest() {
         sink_offsets,
         json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 3}}]})
     );
-    let (_, source_offsets) = api.call("GET", &format!("/connectors/{source}/offsets"), None);
+    // The source commits its position every offset.flush.interval.ms (500 ms here).
+    let mut source_offsets = serde_json::Value::Null;
+    wait_until("the source's offsets", Duration::from_secs(10), || {
+        source_offsets = api
+            .call("GET", &format!("/connectors/{source}/offsets"), None)
+            .1;
+        source_offsets["offsets"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty())
+    });
     assert_eq!(
         source_offsets,
         json!({"offsets": [{"partition": {"filename": input}, "offset": {"position": 14}}]})
@@ -479,7 +488,16 @@ fn connector_lifecycle_over_rest() {
         altered["message"],
         "The offsets for this connector have been altered successfully"
     );
-    let (_, source_offsets) = api.call("GET", &format!("/connectors/{source}/offsets"), None);
+    // The source commits its position every offset.flush.interval.ms (500 ms here).
+    let mut source_offsets = serde_json::Value::Null;
+    wait_until("the source's offsets", Duration::from_secs(10), || {
+        source_offsets = api
+            .call("GET", &format!("/connectors/{source}/offsets"), None)
+            .1;
+        source_offsets["offsets"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty())
+    });
     assert_eq!(
         source_offsets["offsets"][0]["offset"],
         json!({"position": 4})
