@@ -145,11 +145,7 @@ fn run_standalone(
         tasks = running.tasks().len(),
         shards = running.shards()
     );
-    let control = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("wharf-control")
-        .enable_all()
-        .build()?;
+    let control = standalone::control_runtime()?;
     let herder = running.herder().clone();
     control.block_on(async move {
         let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -3,10 +3,16 @@
 //! deleting a connector touches only that connector's tasks; the others keep running (no
 //! rebalance storm).
 //!
-//! All methods block until the tasks they stop have flushed and committed; call them from a
-//! thread that may block (the REST API uses `spawn_blocking`).
+//! Writes (create, reconfigure, pause, resume, stop, restart, delete) block until the tasks they
+//! stop have flushed and committed; call them from a thread that may block (the REST API uses
+//! `spawn_blocking`). Reads never wait for a task: the state lock is held only to change or copy
+//! the state, never across a task's stop. A write takes the old tasks out and signals their stop
+//! under the lock, waits for them outside it, and starts the new ones under it again; writes to
+//! the same connector take turns ([`turns`]), so they stay in order and never run a
+//! connector's old and new tasks side by side.
 
 mod spawn;
+mod turns;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -130,12 +136,15 @@ impl Connector {
 struct State {
     connectors: BTreeMap<String, Connector>,
     next_shard: usize,
+    /// Set by [`Herder::shutdown`]: no task starts after it.
+    closed: bool,
 }
 
 /// The live connectors of one worker. Cheap to clone; clones share state.
 #[derive(Clone)]
 pub struct Herder {
     state: Arc<Mutex<State>>,
+    turns: Arc<turns::Turns>,
     pool: Arc<ShardPool>,
     ctx: WorkerContext,
     pub worker_id: String,
@@ -155,7 +164,9 @@ impl Herder {
             state: Arc::new(Mutex::new(State {
                 connectors: BTreeMap::new(),
                 next_shard: 0,
+                closed: false,
             })),
+            turns: Arc::default(),
             pool: Arc::new(pool),
             ctx,
             worker_id,
@@ -198,35 +209,43 @@ impl Herder {
         replace: bool,
     ) -> Result<bool, HerderError> {
         let config = self.validate(&props)?;
+        self.put_validated(config, initial, replace)
+    }
+
+    /// [`Herder::put`] of a config already validated.
+    pub fn put_validated(
+        &self,
+        config: ConnectorConfig,
+        initial: TargetState,
+        replace: bool,
+    ) -> Result<bool, HerderError> {
         let name = config.name.clone();
-        let mut state = self.lock();
-        let previous = state.connectors.remove(&name);
-        let created = previous.is_none();
-        let target = match previous {
-            Some(old) if replace => {
-                let target = old.target;
-                stop_tasks(old.tasks);
-                target
-            }
-            Some(old) => {
-                state.connectors.insert(name.clone(), old);
-                return Err(HerderError::AlreadyExists(name));
-            }
-            None => initial,
-        };
+        let _turn = self.turns.take(&name);
         let mut connector = Connector {
             config,
-            target,
+            target: initial,
             task_configs: Vec::new(),
             tasks: Vec::new(),
             topics_reset_at: None,
         };
         connector.task_configs = connector.plan();
-        if target == TargetState::Running {
-            start_tasks(&self.pool, &self.ctx, &mut state.next_shard, &mut connector)?;
-        }
+        let (created, old_tasks) = {
+            let mut state = self.lock();
+            let old_tasks = match state.connectors.get_mut(&name) {
+                Some(_) if !replace => return Err(HerderError::AlreadyExists(name)),
+                Some(old) => {
+                    connector.target = old.target;
+                    Some(signal_stop(std::mem::take(&mut old.tasks)))
+                }
+                None => None,
+            };
+            // The new config shows at once; its tasks start once the old ones have stopped.
+            state.connectors.insert(name.clone(), connector);
+            (old_tasks.is_none(), old_tasks.unwrap_or_default())
+        };
+        await_stops(old_tasks);
+        self.start_tasks(&name)?;
         tracing::info!(message = if created { "Created connector." } else { "Reconfigured connector." }, connector = %name);
-        state.connectors.insert(name, connector);
         Ok(created)
     }
 
@@ -309,21 +328,23 @@ impl Herder {
     /// Pause, resume or stop: stops the tasks (they flush and commit) unless the target is
     /// RUNNING, in which case tasks are started if not running.
     pub fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
-        let mut guard = self.lock();
-        let state = &mut *guard;
-        let c = state
-            .connectors
-            .get_mut(name)
-            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
-        c.target = target;
-        match target {
-            TargetState::Running => {
-                if c.tasks.is_empty() {
-                    start_tasks(&self.pool, &self.ctx, &mut state.next_shard, c)?;
+        let _turn = self.turns.take(name);
+        let stopping = {
+            let mut state = self.lock();
+            let c = state
+                .connectors
+                .get_mut(name)
+                .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+            c.target = target;
+            match target {
+                TargetState::Running => Vec::new(),
+                TargetState::Paused | TargetState::Stopped => {
+                    signal_stop(std::mem::take(&mut c.tasks))
                 }
             }
-            TargetState::Paused | TargetState::Stopped => stop_tasks(std::mem::take(&mut c.tasks)),
-        }
+        };
+        await_stops(stopping);
+        self.start_tasks(name)?;
         tracing::info!(message = "Connector target state changed.", connector = %name, target = target.name());
         Ok(())
     }
@@ -335,60 +356,58 @@ impl Herder {
         task: Option<usize>,
         only_failed: bool,
     ) -> Result<(), HerderError> {
-        let mut guard = self.lock();
-        let state = &mut *guard;
-        let c = state
-            .connectors
-            .get_mut(name)
-            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
-        if let Some(n) = task
-            && !c.reported_tasks().contains(&n)
-        {
-            return Err(HerderError::TaskNotFound(TaskId {
-                connector: name.to_owned(),
-                task: n,
-            }));
-        }
-        if c.target != TargetState::Running {
-            return Ok(());
-        }
-        let (restart, keep): (Vec<RunningTask>, Vec<RunningTask>) =
-            std::mem::take(&mut c.tasks).into_iter().partition(|t| {
-                task.is_none_or(|n| t.id.task == n) && (!only_failed || t.stats.failure().is_some())
-            });
-        let numbers: Vec<usize> = restart.iter().map(|t| t.id.task).collect();
-        stop_tasks(restart);
-        c.tasks = keep;
-        for n in numbers {
-            let props = c.task_configs.get(n).cloned().unwrap_or_default();
-            let shard = state.next_shard % self.pool.len();
-            state.next_shard += 1;
-            c.tasks.push(spawn::spawn(
-                &self.pool, shard, &self.ctx, &c.config, n, props,
-            )?);
-        }
-        c.tasks.sort_by_key(|t| t.id.task);
+        let _turn = self.turns.take(name);
+        let restart = {
+            let mut state = self.lock();
+            let c = state
+                .connectors
+                .get_mut(name)
+                .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+            if let Some(n) = task
+                && !c.reported_tasks().contains(&n)
+            {
+                return Err(HerderError::TaskNotFound(TaskId {
+                    connector: name.to_owned(),
+                    task: n,
+                }));
+            }
+            if c.target != TargetState::Running {
+                return Ok(());
+            }
+            let (restart, keep): (Vec<RunningTask>, Vec<RunningTask>) =
+                std::mem::take(&mut c.tasks).into_iter().partition(|t| {
+                    task.is_none_or(|n| t.id.task == n)
+                        && (!only_failed || t.stats.failure().is_some())
+                });
+            c.tasks = keep;
+            signal_stop(restart)
+        };
+        await_stops(restart);
+        self.start_tasks(name)?;
         Ok(())
     }
 
     /// Restarts the connector itself: plans its tasks again from its config and, when the plan
     /// changed while it runs, restarts them with the new plan. Returns whether tasks restarted.
     pub fn restart_connector(&self, name: &str) -> Result<bool, HerderError> {
-        let mut guard = self.lock();
-        let state = &mut *guard;
-        let c = state
-            .connectors
-            .get_mut(name)
-            .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
-        let plan = c.plan();
-        let changed = plan != c.task_configs;
-        c.task_configs = plan;
-        tracing::info!(message = "Restarted connector.", connector = %name, tasks_changed = changed);
-        if !changed || c.target != TargetState::Running {
-            return Ok(false);
-        }
-        stop_tasks(std::mem::take(&mut c.tasks));
-        start_tasks(&self.pool, &self.ctx, &mut state.next_shard, c)?;
+        let _turn = self.turns.take(name);
+        let stopping = {
+            let mut state = self.lock();
+            let c = state
+                .connectors
+                .get_mut(name)
+                .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
+            let plan = c.plan();
+            let changed = plan != c.task_configs;
+            c.task_configs = plan;
+            tracing::info!(message = "Restarted connector.", connector = %name, tasks_changed = changed);
+            if !changed || c.target != TargetState::Running {
+                return Ok(false);
+            }
+            signal_stop(std::mem::take(&mut c.tasks))
+        };
+        await_stops(stopping);
+        self.start_tasks(name)?;
         Ok(true)
     }
 
@@ -416,9 +435,10 @@ impl Herder {
 
     /// Deletes a connector after stopping its tasks.
     pub fn delete(&self, name: &str) -> Result<(), HerderError> {
+        let _turn = self.turns.take(name);
         let removed = self.lock().connectors.remove(name);
         let c = removed.ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
-        stop_tasks(c.tasks);
+        await_stops(signal_stop(c.tasks));
         tracing::info!(message = "Deleted connector.", connector = %name);
         Ok(())
     }
@@ -427,6 +447,7 @@ impl Herder {
     pub fn shutdown(&self) -> Vec<(TaskId, Result<(), String>)> {
         let tasks: Vec<RunningTask> = {
             let mut state = self.lock();
+            state.closed = true;
             state
                 .connectors
                 .values_mut()
@@ -445,26 +466,49 @@ impl Herder {
     }
 }
 
-fn start_tasks(
-    pool: &ShardPool,
-    ctx: &WorkerContext,
-    next_shard: &mut usize,
-    c: &mut Connector,
-) -> Result<(), ShardError> {
-    for (n, props) in c.task_configs.iter().enumerate() {
-        let shard = *next_shard % pool.len();
-        *next_shard += 1;
-        c.tasks
-            .push(spawn::spawn(pool, shard, ctx, &c.config, n, props.clone())?);
+impl Herder {
+    /// Starts the tasks a running connector lacks, from its planned task configs, spreading them
+    /// over the shards round-robin. Spawning only hands each task to its shard, so the state
+    /// lock is held for no task's startup.
+    fn start_tasks(&self, name: &str) -> Result<(), ShardError> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let Some(c) = state.connectors.get_mut(name) else {
+            return Ok(());
+        };
+        if state.closed || c.target != TargetState::Running {
+            return Ok(());
+        }
+        for (n, props) in c.task_configs.iter().enumerate() {
+            if c.tasks.iter().any(|t| t.id.task == n) {
+                continue;
+            }
+            let shard = state.next_shard % self.pool.len();
+            state.next_shard += 1;
+            c.tasks.push(spawn::spawn(
+                &self.pool,
+                shard,
+                &self.ctx,
+                &c.config,
+                n,
+                props.clone(),
+            )?);
+        }
+        c.tasks.sort_by_key(|t| t.id.task);
+        Ok(())
     }
-    Ok(())
 }
 
-fn stop_tasks(tasks: Vec<RunningTask>) {
-    // Signal all first so they wind down in parallel, then wait for each.
+/// Tells every task to stop, so they wind down in parallel; call it under the state lock.
+fn signal_stop(tasks: Vec<RunningTask>) -> Vec<RunningTask> {
     for t in &tasks {
         t.stop.set();
     }
+    tasks
+}
+
+/// Waits for stopped tasks to flush and commit; call it without the state lock.
+fn await_stops(tasks: Vec<RunningTask>) {
     for t in tasks {
         let (id, outcome) = t.stop();
         if let Err(error) = outcome {

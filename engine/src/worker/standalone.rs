@@ -12,6 +12,7 @@ use super::config::{
     self as worker_config, BOOTSTRAP_SERVERS, BUFFER_MAX_BYTES, OFFSET_FILE,
     OFFSET_FLUSH_INTERVAL_MS, OFFSET_PARTITIONS, OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
 };
+use super::connector_config::ConnectorConfig;
 use super::{TaskId, TaskStats};
 use crate::config::{self, ConfigErrors, Properties, PropertiesError};
 use crate::herder::{Herder, HerderError, TargetState, WorkerContext};
@@ -89,16 +90,16 @@ impl Standalone {
         connectors: &[Properties],
     ) -> Result<Self, StandaloneError> {
         let herder = start_herder(worker_props)?;
-        let mut names = Vec::new();
+        let mut validated: Vec<ConnectorConfig> = Vec::new();
         for props in connectors {
             let c = herder.validate(props)?;
-            if names.contains(&c.name) {
+            if validated.iter().any(|v| v.name == c.name) {
                 return Err(StandaloneError::DuplicateName(c.name));
             }
-            names.push(c.name);
+            validated.push(c);
         }
-        for props in connectors {
-            herder.put(props.clone(), TargetState::Running, false)?;
+        for c in validated {
+            herder.put_validated(c, TargetState::Running, false)?;
         }
         Ok(Self { herder })
     }
@@ -174,4 +175,14 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
     };
     let worker_id = crate::rest::worker_id(worker_props);
     Ok(Herder::new(pool, ctx, worker_id))
+}
+
+/// The control-plane runtime: the REST API and the worker's reports run on it, apart from the
+/// shards that run tasks.
+pub fn control_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("wharf-control")
+        .enable_all()
+        .build()
 }
