@@ -182,7 +182,7 @@ async fn consume(
         .create_with_context(group.clone())
         .map_err(|e| kafka_error(run, "cannot create consumer", e))?;
     // Dropped before the consumer: revocations during its close complete at once.
-    let _closing = group.closing_guard();
+    let closing = group.closing_guard();
     match &run.subscription {
         Subscription::Topics(topics) => {
             let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
@@ -228,6 +228,9 @@ async fn consume(
     let mut last_commit = Instant::now();
     let result: Result<(), TaskError> = async {
         while !run.stop.is_set() {
+            // A busy task always finds a record ready and would never wait: once per batch it
+            // lets the shard's other tasks (and stops, commits, rebalances) have their turn.
+            glommio::executor().yield_now().await;
             // Waits for the first record at most IDLE_WAIT (rebalances, commits due), and not at
             // all once stopped.
             let first = run
@@ -368,6 +371,13 @@ async fn consume(
     if let Err(e) = group.complete_revoke(&consumer) {
         tracing::warn!(message = "Handing revoked partitions back failed.", task = %run.id, error = %e);
     }
+    // Closing the consumer waits for the group (a join in progress, the last rebalance): on a
+    // blocking thread, so the shard's other tasks run on meanwhile. Revocations during the close
+    // complete at once (the guard is dropped first).
+    drop(closing);
+    glommio::executor()
+        .spawn_blocking(move || drop(consumer))
+        .await;
     result.and(committed).and(closed).and(stopped)
 }
 
