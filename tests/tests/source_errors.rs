@@ -365,6 +365,22 @@ mod pairing {
     }
 
     fn run_once(config: Properties, calls: &Arc<Calls>) -> (Result<(), TaskError>, String) {
+        let task_calls = Arc::clone(calls);
+        run_task(config, Duration::ZERO, move |topic| {
+            Box::new(CommitFails {
+                topic,
+                calls: task_calls,
+            })
+        })
+    }
+
+    /// Runs one task made by `make` (given a fresh topic) on a shard until it ends; its result
+    /// and the offsets it committed.
+    fn run_task(
+        config: Properties,
+        retry_timeout: Duration,
+        make: impl FnOnce(String) -> Box<dyn SourceTask> + Send + 'static,
+    ) -> (Result<(), TaskError>, String) {
         let dir = temp_dir("pairing");
         let offsets: Arc<dyn OffsetStore> =
             Arc::new(FileOffsetStore::open(dir.join("offsets.json")).unwrap());
@@ -381,7 +397,7 @@ mod pairing {
                 .unwrap(),
             errors: ErrorPolicy {
                 tolerate_all: false,
-                retry_timeout: Some(Duration::ZERO),
+                retry_timeout: Some(retry_timeout),
                 retry_delay_max: Duration::from_secs(1),
                 log: false,
                 log_messages: false,
@@ -402,17 +418,9 @@ mod pairing {
             ..ShardConfig::default()
         })
         .unwrap();
-        let (topic, task_calls) = (unique("pairing"), Arc::clone(calls));
+        let topic = unique("pairing");
         let result = pool
-            .run_on(0, move || {
-                source_task::run(
-                    Box::new(CommitFails {
-                        topic,
-                        calls: task_calls,
-                    }),
-                    run,
-                )
-            })
+            .run_on(0, move || source_task::run(make(topic), run))
             .unwrap();
         pool.shutdown();
         let stored = format!("{:?}", offsets.offsets("pairing"));
@@ -447,5 +455,62 @@ mod pairing {
         assert_eq!(result.unwrap_err().class, ErrorClass::Config);
         assert_eq!(calls.started.load(Ordering::SeqCst), 0);
         assert_eq!(calls.stopped.load(Ordering::SeqCst), 0);
+    }
+
+    /// Fails its first two polls as retriable, then emits three records, then is exhausted.
+    struct FlakyPoll {
+        topic: String,
+        calls: Arc<Calls>,
+    }
+
+    #[async_trait(?Send)]
+    impl SourceTask for FlakyPoll {
+        async fn start(
+            &mut self,
+            _config: &Properties,
+            _context: &SourceTaskContext,
+        ) -> Result<(), TaskError> {
+            self.calls.started.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+
+        async fn poll(&mut self) -> Result<Option<Vec<SourceRecord>>, TaskError> {
+            match self.calls.polls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(TaskError::new(ErrorClass::Retriable, "source system busy")),
+                2 => {
+                    let mut inner = CommitFails {
+                        topic: self.topic.clone(),
+                        calls: Arc::new(Calls::default()),
+                    };
+                    inner.poll().await
+                }
+                _ => Ok(None),
+            }
+        }
+
+        async fn stop(&mut self) -> Result<(), TaskError> {
+            self.calls.stopped.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_retriable_poll_is_called_again_without_a_restart() {
+        let calls = Arc::new(Calls::default());
+        let task_calls = Arc::clone(&calls);
+        let (result, stored) = run_task(Properties::new(), Duration::from_secs(10), move |topic| {
+            Box::new(FlakyPoll {
+                topic,
+                calls: task_calls,
+            })
+        });
+        result.expect("the run ends cleanly: the retriable polls were retried in place");
+        assert_eq!(calls.polls.load(Ordering::SeqCst), 4);
+        assert_eq!(calls.started.load(Ordering::SeqCst), 1, "never restarted");
+        assert_eq!(calls.stopped.load(Ordering::SeqCst), 1);
+        assert!(
+            stored.contains("\"n\": Number(2)"),
+            "offsets committed: {stored}"
+        );
     }
 }
