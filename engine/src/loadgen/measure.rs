@@ -133,7 +133,7 @@ pub async fn measure(args: MeasureArgs) -> Result<MeasureReport, MeasureError> {
         last = Instant::now();
         let value = bytes::Bytes::copy_from_slice(message.payload().unwrap_or_default());
         bytes += value.len() as u64;
-        match payloads.read(&value) {
+        match payloads.read(&value).await {
             Some((ts, _)) => {
                 let _ = histogram.record(u64::try_from((now - ts).max(1)).unwrap_or(1));
             }

@@ -91,14 +91,15 @@ impl Payloads {
         })
     }
 
-    /// The value of record `seq`, stamped with the current time.
-    pub fn value(&self, seq: u64) -> Bytes {
+    /// The value of record `seq`, stamped with the current time. On a shard a schema registry
+    /// miss is awaited, not blocked on.
+    pub async fn value(&self, seq: u64) -> Result<Bytes, converters::Error> {
         let ts = now_micros();
         match self.format {
             Format::String => {
                 let mut text = format!("{seq},{ts},");
                 text.push_str(self.padding.as_str());
-                Bytes::from(text)
+                Ok(Bytes::from(text))
             }
             Format::Json | Format::JsonSchema | Format::Avro => {
                 let record = Struct::new(SCHEMA.clone()).and_then(|s| {
@@ -107,11 +108,12 @@ impl Payloads {
                         .with("payload", Value::String(self.padding.clone()))
                 });
                 let value = record.map_or(Value::Null, Value::Struct);
-                self.codec
-                    .from_connect_data(&self.topic, &[], Some(&SCHEMA), &value)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default()
+                let bytes = settle(|| {
+                    self.codec
+                        .from_connect_data(&self.topic, &[], Some(&SCHEMA), &value)
+                })
+                .await?;
+                Ok(bytes.unwrap_or_default())
             }
         }
     }
@@ -122,7 +124,7 @@ impl Payloads {
     }
 
     /// The send time (micros) and sequence number in a value, if it is one of ours.
-    pub fn read(&self, value: &Bytes) -> Option<(i64, u64)> {
+    pub async fn read(&self, value: &Bytes) -> Option<(i64, u64)> {
         match self.format {
             Format::String => {
                 let text = std::str::from_utf8(value).ok()?;
@@ -132,9 +134,8 @@ impl Payloads {
                 Some((ts, seq))
             }
             Format::Json | Format::JsonSchema | Format::Avro => {
-                let data = self
-                    .codec
-                    .to_connect_data(&self.topic, &[], Some(value))
+                let data = settle(|| self.codec.to_connect_data(&self.topic, &[], Some(value)))
+                    .await
                     .ok()?;
                 let Value::Struct(s) = &data.value else {
                     return match &data.value {
@@ -166,6 +167,21 @@ impl Payloads {
     }
 }
 
+/// Calls `op` again after each schema registry call it had to wait for.
+async fn settle<T>(
+    mut op: impl FnMut() -> Result<T, converters::Error>,
+) -> Result<T, converters::Error> {
+    loop {
+        match op() {
+            Err(e) => match e.pending() {
+                Some(pending) => pending.ready().await,
+                None => return Err(e),
+            },
+            done => return done,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,8 +190,8 @@ mod tests {
     fn values_round_trip_and_have_about_the_requested_size() {
         for format in [Format::String, Format::Json, Format::JsonSchema] {
             let p = Payloads::new(format, 1000, "t", None).unwrap();
-            let v = p.value(7);
-            let (ts, seq) = p.read(&v).unwrap();
+            let v = futures::executor::block_on(p.value(7)).unwrap();
+            let (ts, seq) = futures::executor::block_on(p.read(&v)).unwrap();
             assert_eq!(seq, 7, "{format:?}");
             assert!((now_micros() - ts).abs() < 10_000_000);
             assert!(v.len().abs_diff(1000) < 200, "{format:?}: {}", v.len());

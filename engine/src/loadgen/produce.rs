@@ -127,7 +127,9 @@ pub async fn produce(args: ProduceArgs) -> Result<ProduceReport, SendError> {
                 Some(format!("key-{n}"))
             }
         };
-        let value = payloads.value(seq);
+        let value = payloads.value(seq).await.map_err(|e| SendError::Canceled {
+            topic: format!("{} (cannot encode a value: {e})", args.topic),
+        })?;
         bytes += (value.len() + key.as_ref().map_or(0, String::len)) as u64;
         sender
             .send(&topic, key.as_deref(), Some(&value[..]), None)
