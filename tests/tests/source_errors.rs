@@ -410,6 +410,7 @@ mod pairing {
             producer_config: kafka::producer_config(&bootstrap()),
             offsets: Arc::clone(&offsets),
             flush_interval: Duration::ZERO,
+            exactly_once: None,
             stop: StopSignal::default(),
             stats: Arc::new(TaskStats::default()),
         };

@@ -128,6 +128,13 @@ pub fn spawn(
                 producer_config: client_config(ctx, "producer.", None),
                 offsets: Arc::clone(&ctx.offsets),
                 flush_interval: ctx.flush_interval,
+                exactly_once: crate::worker::exactly_once::ExactlyOnce::for_task(
+                    &ctx.worker_props,
+                    &c.props,
+                    &c.name,
+                    n,
+                    ctx.flush_interval,
+                ),
                 stop: stop.clone(),
                 stats: Arc::clone(&stats),
             };

@@ -92,7 +92,8 @@ pub struct SenderStats {
 /// librdkafka's queue is full it waits for deliveries instead of sleeping, so the producer runs
 /// at the broker's pace.
 pub struct Sender {
-    producer: ShardProducer,
+    /// Shared only with the blocking threads that run its transactional calls.
+    producer: std::sync::Arc<ShardProducer>,
     /// Records handed to librdkafka.
     sent: u64,
     max_in_flight: u64,
@@ -112,7 +113,7 @@ impl Sender {
     /// A sender with room for `max_in_flight` unacknowledged records.
     pub fn new(producer: ShardProducer, max_in_flight: usize) -> Self {
         Self {
-            producer,
+            producer: std::sync::Arc::new(producer),
             sent: 0,
             max_in_flight: max_in_flight.max(1) as u64,
         }
@@ -121,6 +122,11 @@ impl Sender {
     /// The producer this sender writes through.
     pub fn producer(&self) -> &ShardProducer {
         &self.producer
+    }
+
+    /// The producer, for calls that must run on a blocking thread (transactions).
+    pub fn shared_producer(&self) -> std::sync::Arc<ShardProducer> {
+        std::sync::Arc::clone(&self.producer)
     }
 
     fn acks(&self) -> &AckContext {

@@ -80,6 +80,17 @@ pub trait OffsetStore: Send + Sync {
 
     /// Records offsets (`None` removes the partition) and makes them durable before returning.
     fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError>;
+
+    /// The Kafka topic an exactly-once source task writes these offsets to, in its own
+    /// transaction; `None` for a store outside Kafka (see [`crate::worker::exactly_once`]).
+    fn transactional_topic(&self) -> Option<&str> {
+        None
+    }
+
+    /// Takes in offsets a task's transaction wrote to [`transactional_topic`] and committed.
+    ///
+    /// [`transactional_topic`]: OffsetStore::transactional_topic
+    fn committed_in_transaction(&self, _updates: Vec<(OffsetKey, Option<JsonMap>)>) {}
 }
 
 /// The entries of `connector` in a store's map.

@@ -63,9 +63,12 @@ impl TopicOffsetStore {
         ))
         .map_err(|e| kafka_error(topic, "cannot create the offsets topic", e))?;
         let offsets = read_all(bootstrap, topic)?;
+        // Java's murmur2 partitioning (librdkafka's default is CRC32): a key lands on the
+        // partition Kafka Connect's readers and writers use for it.
         let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
             .set("bootstrap.servers", bootstrap)
             .set("enable.idempotence", "true")
+            .set("partitioner", "murmur2_random")
             .create()
             .map_err(|e| kafka_error(topic, "cannot create a producer", e))?;
         Ok(Self {
@@ -187,5 +190,14 @@ impl OffsetStore for TopicOffsetStore {
         let mut offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
         super::apply(&mut offsets, updates);
         Ok(())
+    }
+
+    fn transactional_topic(&self) -> Option<&str> {
+        Some(&self.topic)
+    }
+
+    fn committed_in_transaction(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) {
+        let mut offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
+        super::apply(&mut offsets, updates);
     }
 }

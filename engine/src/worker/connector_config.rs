@@ -150,6 +150,9 @@ pub fn validate(
     if plugin.kind == ConnectorType::Sink {
         errors.extend(topic_errors(props));
     }
+    if plugin.kind == ConnectorType::Source {
+        errors.extend(super::exactly_once::check_connector(props, worker_props));
+    }
     // `parse` fails on exactly the field errors collected above.
     let Ok(config) = def.parse(&subject, props) else {
         return Err(ConfigErrors { subject, errors });
@@ -379,14 +382,23 @@ mod tests {
             only_error(&[("tasks.max.enforce", "maybe")]).key,
             "tasks.max.enforce"
         );
-        // `CaseInsensitiveValidString` in Kafka Connect.
+        // `CaseInsensitiveValidString` in Kafka Connect; `required` needs a worker that runs
+        // sources exactly once, as Kafka Connect's preflight check does.
+        let mut exactly_once = worker();
+        exactly_once.insert("exactly.once.source.support".into(), "enabled".into());
         assert!(
             validate(
                 &file_source(&[("exactly.once.support", "REQUIRED")]),
-                &worker()
+                &exactly_once
             )
             .is_ok()
         );
+        let refused = validate(
+            &file_source(&[("exactly.once.support", "required")]),
+            &worker(),
+        )
+        .unwrap_err();
+        assert_eq!(refused.errors[0].key, "exactly.once.support");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod connector_config;
 pub mod convert;
 pub mod dlq;
 pub mod errors;
+pub mod exactly_once;
 pub mod headers;
 pub mod operator;
 pub mod passthrough;

@@ -11,6 +11,10 @@
 //!
 //! `start` and `stop` are paired on every path: everything that can fail is set up before `start`,
 //! and after it the loop ends through one exit that commits what Kafka has and calls `stop`.
+//!
+//! Exactly once ([`super::exactly_once`]): records and the offsets they reach go out in one
+//! transaction of the task's transactional producer; the exit path commits it after a clean end
+//! and aborts it after an error, so nothing of a failed transaction becomes visible.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -24,6 +28,7 @@ use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 use super::convert::{RecordConverters, TaskConverters};
 use super::dlq::DeadLetterQueue;
 use super::errors::{ErrorPolicy, Stage};
+use super::exactly_once::{ExactlyOnce, Transactions};
 use super::operator::{CONNECT_EXCEPTION, Handled, RecordErrors, Rejection};
 use super::retry::Backoff;
 use crate::connector::{
@@ -50,6 +55,8 @@ pub struct SourceRun {
     pub producer_config: rdkafka::ClientConfig,
     pub offsets: Arc<dyn OffsetStore>,
     pub flush_interval: Duration,
+    /// Set when the worker runs sources exactly once.
+    pub exactly_once: Option<ExactlyOnce>,
     pub stop: StopSignal,
     pub stats: Arc<TaskStats>,
 }
@@ -71,11 +78,17 @@ struct SourceLoop<'a> {
     /// Offsets of records handled and not yet committed, by source partition.
     pending: BTreeMap<OffsetKey, JsonMap>,
     topics: BTreeMap<Arc<str>, Rc<str>>,
+    /// Exactly once: the task's transactions and the offsets topic they write to.
+    transactions: Option<(Transactions, Rc<str>)>,
 }
 
 /// Runs `task` until it is exhausted or `run.stop` fires; commits offsets on the way out.
 pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), TaskError> {
-    let producer: ShardProducer = create_producer(&run.producer_config).map_err(|e| {
+    let producer_config = match &run.exactly_once {
+        Some(eos) => eos.producer_config(&run.producer_config),
+        None => run.producer_config.clone(),
+    };
+    let producer: ShardProducer = create_producer(&producer_config).map_err(|e| {
         TaskError::with_source(
             crate::kafka::error_class(&e),
             format!("{}: cannot create producer: {e}", run.id),
@@ -98,6 +111,35 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         offsets: run.offsets.offsets(&run.id.connector),
         connector: run.id.connector.clone(),
     };
+    let sender = Sender::new(producer, 100_000);
+    let transactions = match &run.exactly_once {
+        None => None,
+        Some(eos) => {
+            let topic = run.offsets.transactional_topic().ok_or_else(|| {
+                TaskError::new(
+                    ErrorClass::Config,
+                    format!(
+                        "{}: exactly-once delivery needs the offsets in Kafka (offset.storage.topic)",
+                        run.id
+                    ),
+                )
+            })?;
+            let topic: Rc<str> = Rc::from(topic);
+            let transactions = Transactions::init(sender.shared_producer(), eos.boundary)
+                .await
+                .map_err(|e| {
+                    TaskError::with_source(
+                        crate::kafka::error_class(&e),
+                        format!(
+                            "{}: cannot initialize transactions for transactional.id {}: {e}",
+                            run.id, eos.transactional_id
+                        ),
+                        e,
+                    )
+                })?;
+            Some((transactions, topic))
+        }
+    };
     let mut state = SourceLoop {
         run: &run,
         errors: RecordErrors {
@@ -108,15 +150,25 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         converters,
         transforms,
         dlq,
-        sender: Sender::new(producer, 100_000),
+        sender,
         pending: BTreeMap::new(),
         topics: BTreeMap::new(),
+        transactions,
     };
     task.start(&run.config, &context).await?;
     let result = state.drive(&mut *task).await;
-    // Commit what Kafka has, also after an error: those records are in Kafka, and no offset of a
-    // record that failed is pending.
-    let committed = state.commit().await;
+    let committed = if state.transactions.is_some() {
+        // Exactly once: a clean end commits the open transaction, an error aborts it.
+        if result.is_ok() {
+            state.commit_transaction().await
+        } else {
+            state.abort_transaction().await
+        }
+    } else {
+        // Commit what Kafka has, also after an error: those records are in Kafka, and no offset
+        // of a record that failed is pending.
+        state.commit().await
+    };
     let stopped = task.stop().await;
     result.and(committed).and(stopped)
 }
@@ -136,6 +188,15 @@ impl SourceLoop<'_> {
             // A source that always has records never waits: once per batch the shard's other
             // tasks get their turn.
             glommio::executor().yield_now().await;
+            if let Some((transactions, _)) = &self.transactions {
+                // Offsets of records a transform dropped need a transaction of their own.
+                let offsets_only = !transactions.is_open() && !self.pending.is_empty();
+                if transactions.due() || offsets_only {
+                    self.commit_transaction().await?;
+                    task.commit().await?;
+                }
+                continue;
+            }
             if last_commit.elapsed() >= self.run.flush_interval {
                 self.commit().await?;
                 task.commit().await?;
@@ -236,6 +297,11 @@ impl SourceLoop<'_> {
                 return Ok(None);
             }
         };
+        if let Some((transactions, _)) = &mut self.transactions {
+            transactions
+                .begin()
+                .map_err(|e| transaction_error(&run.id, "cannot begin a transaction", e))?;
+        }
         let topic = self
             .topics
             .entry(Arc::clone(&record.topic))
@@ -292,6 +358,83 @@ impl SourceLoop<'_> {
             .await
     }
 
+    /// Exactly once: writes the pending offsets into the open transaction (the same producer,
+    /// the offsets topic) and commits it; only then do the offsets count as committed. Any
+    /// failure aborts the transaction, records and offsets alike.
+    async fn commit_transaction(&mut self) -> Result<(), TaskError> {
+        let Some((transactions, topic)) = self.transactions.as_mut() else {
+            return Ok(());
+        };
+        if !transactions.is_open() && self.pending.is_empty() {
+            return Ok(());
+        }
+        let topic = Rc::clone(topic);
+        let result = async {
+            if let Some((transactions, _)) = self.transactions.as_mut() {
+                transactions.begin().map_err(|e| {
+                    transaction_error(&self.run.id, "cannot begin a transaction", e)
+                })?;
+            }
+            for (key, offset) in &self.pending {
+                let value = serde_json::Value::Object(offset.clone()).to_string();
+                self.sender
+                    .send(
+                        &topic,
+                        Some(key.topic_key().as_bytes()),
+                        Some(value.as_bytes()),
+                        None,
+                    )
+                    .await
+                    .map_err(|e| {
+                        TaskError::with_source(
+                            send_error_class(&e),
+                            format!("{}: cannot write offsets to {topic}: {e}", self.run.id),
+                            e,
+                        )
+                    })?;
+            }
+            // Records the DLQ took count as handled only once Kafka has them.
+            self.dlq.flush().await?;
+            self.sender.flush().await.map_err(|e| {
+                TaskError::with_source(send_error_class(&e), format!("{}: {e}", self.run.id), e)
+            })?;
+            let Some((transactions, _)) = self.transactions.as_mut() else {
+                return Ok(());
+            };
+            let committed = transactions.commit().await;
+            committed
+                .map_err(|e| transaction_error(&self.run.id, "cannot commit the transaction", e))
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                let updates = std::mem::take(&mut self.pending)
+                    .into_iter()
+                    .map(|(k, v)| (k, Some(v)))
+                    .collect();
+                self.run.offsets.committed_in_transaction(updates);
+                Ok(())
+            }
+            Err(e) => {
+                if let Err(abort) = self.abort_transaction().await {
+                    tracing::warn!(message = "Aborting the transaction failed.", task = %self.run.id, error = %abort);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Exactly once: drops the open transaction; its records and offsets never become visible,
+    /// and the offsets it would have committed are forgotten (a restart resumes before them).
+    async fn abort_transaction(&mut self) -> Result<(), TaskError> {
+        self.pending.clear();
+        let Some((transactions, _)) = self.transactions.as_mut() else {
+            return Ok(());
+        };
+        let aborted = transactions.abort().await;
+        aborted.map_err(|e| transaction_error(&self.run.id, "cannot abort the transaction", e))
+    }
+
     async fn commit(&mut self) -> Result<(), TaskError> {
         let run = self.run;
         // Skipped records' offsets commit too, so their DLQ copies must be in Kafka first.
@@ -320,6 +463,14 @@ impl SourceLoop<'_> {
             )
         })
     }
+}
+
+fn transaction_error(id: &TaskId, what: &str, e: rdkafka::error::KafkaError) -> TaskError {
+    TaskError::with_source(
+        crate::kafka::error_class(&e),
+        format!("{id}: {what}: {e}"),
+        e,
+    )
 }
 
 /// A source record as the dead letter queue takes it. The converter could not write it, so key

@@ -155,6 +155,15 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
             .into());
         }
     };
+    if let Some(error) =
+        super::exactly_once::check_worker(worker_props, offsets.transactional_topic().is_some())
+    {
+        return Err(ConfigErrors {
+            subject: "worker".to_owned(),
+            errors: vec![error],
+        }
+        .into());
+    }
     let shards = match worker.int(SHARDS).unwrap_or(0) {
         n if n > 0 => usize::try_from(n).unwrap_or(1),
         _ => available_cores(),

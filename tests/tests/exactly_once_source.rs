@@ -1,0 +1,225 @@
+//! Exactly-once source in standalone mode (KIP-618 semantics, which Kafka Connect offers only in
+//! distributed mode): a task's records and the offsets they move to are committed in one Kafka
+//! transaction, so a worker killed with SIGKILL at any moment and started again leaves every
+//! record exactly once in the topic for a `read_committed` reader.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use integration_tests::{ChildGuard, bootstrap, temp_dir, unique, wharf_bin};
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+const RECORDS: u64 = 400_000;
+
+/// How often each `orderid` occurs; the missing and repeated ones.
+fn tally(ids: impl IntoIterator<Item = u64>, expected: u64) -> (Vec<u64>, Vec<(u64, usize)>) {
+    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
+    for id in ids {
+        *seen.entry(id).or_default() += 1;
+    }
+    let missing = (0..expected).filter(|n| !seen.contains_key(n)).collect();
+    let repeated = seen.into_iter().filter(|(_, c)| *c > 1).collect();
+    (missing, repeated)
+}
+
+#[test]
+fn the_tally_catches_a_planted_duplicate_and_a_gap() {
+    let (missing, repeated) = tally([0, 1, 1, 3], 4);
+    assert_eq!(missing, [2]);
+    assert_eq!(repeated, [(1, 2)]);
+}
+
+/// Every `orderid` in the topic, read with `read_committed` (aborted records are not seen).
+fn committed_ids(topic: &str) -> Vec<u64> {
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("eos-reader"))
+        .set("isolation.level", "read_committed")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let partitions: Vec<i32> = metadata.topics()[0]
+        .partitions()
+        .iter()
+        .map(|p| p.id())
+        .collect();
+    let mut list = rdkafka::TopicPartitionList::new();
+    for p in &partitions {
+        list.add_partition_offset(topic, *p, rdkafka::Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&list).unwrap();
+    let mut ids = Vec::new();
+    let mut at_end = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while at_end < partitions.len() {
+        assert!(Instant::now() < deadline, "reading {topic}");
+        match consumer.poll(Duration::from_millis(500)) {
+            Some(Ok(m)) => {
+                let value: serde_json::Value =
+                    serde_json::from_slice(m.payload().unwrap_or_default()).expect("JSON");
+                ids.push(value["orderid"].as_u64().expect("orderid"));
+            }
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => at_end += 1,
+            Some(Err(e)) => panic!("reading {topic}: {e}"),
+            None => {}
+        }
+    }
+    ids
+}
+
+fn write_config(dir: &Path, topic: &str, offsets_topic: &str) {
+    std::fs::write(
+        dir.join("worker.properties"),
+        format!(
+            "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+             value.converter.schemas.enable=false\n\
+             offset.storage.topic={offsets_topic}\noffset.storage.partitions=5\n\
+             offset.storage.replication.factor=1\noffset.flush.interval.ms=200\n\
+             exactly.once.source.support=enabled\nlisteners=http://127.0.0.1:0\n",
+            bootstrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("datagen.properties"),
+        format!(
+            "name=eos-datagen\nconnector.class=DatagenConnector\nkafka.topic={topic}\n\
+             quickstart=orders\niterations={RECORDS}\nmax.interval=0\nrandom.seed=5\n\
+             exactly.once.support=required\ntransaction.boundary=interval\n\
+             transaction.boundary.interval.ms=100\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn spawn(dir: &Path) -> ChildGuard {
+    ChildGuard(
+        Command::new(wharf_bin())
+            .arg("standalone")
+            .arg(dir.join("worker.properties"))
+            .arg(dir.join("datagen.properties"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("wharf starts"),
+    )
+}
+
+#[test]
+fn kill_9_at_random_moments_leaves_every_record_exactly_once() {
+    let _ = wharf_bin(); // built before the clock matters
+    let dir = temp_dir("eos-source");
+    let (topic, offsets_topic) = (unique("eos-orders"), unique("eos-offsets"));
+    write_config(&dir, &topic, &offsets_topic);
+    // A seeded sequence of kill delays between 1 and 3 s.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next_delay = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        Duration::from_millis(1000 + state % 2000)
+    };
+    let mut kills = 0;
+    for _ in 0..5 {
+        let mut worker = spawn(&dir);
+        std::thread::sleep(next_delay());
+        worker.0.kill().unwrap(); // SIGKILL: no flush, no commit, an open transaction
+        worker.0.wait().unwrap();
+        kills += 1;
+    }
+    // The last run goes to the end.
+    let mut worker = spawn(&dir);
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let ids = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let ids = committed_ids(&topic);
+        if ids.len() as u64 >= RECORDS || Instant::now() > deadline {
+            break ids;
+        }
+    };
+    let pid = worker.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = worker.0.wait().unwrap();
+    assert!(status.success(), "clean stop exits 0, got {status}");
+    let (missing, repeated) = tally(ids.iter().copied(), RECORDS);
+    println!(
+        "{kills} kills: {} records read_committed, {} missing, {} repeated",
+        ids.len(),
+        missing.len(),
+        repeated.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "missing {:?}",
+        &missing[..missing.len().min(10)]
+    );
+    assert!(
+        repeated.is_empty(),
+        "repeated {:?}",
+        &repeated[..repeated.len().min(10)]
+    );
+    assert_eq!(ids.len() as u64, RECORDS);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn exactly_once_settings_that_cannot_work_are_refused_naming_the_key() {
+    use engine::worker::standalone::Standalone;
+    let dir = temp_dir("eos-config");
+    let props = |pairs: &[(&str, String)]| -> engine::config::Properties {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    };
+    let file_worker = props(&[
+        ("bootstrap.servers", bootstrap()),
+        (
+            "offset.storage.file.filename",
+            dir.join("offsets.json").display().to_string(),
+        ),
+    ]);
+    let datagen = |extra: (&str, &str)| {
+        props(&[
+            ("name", unique("eos-config")),
+            ("connector.class", "DatagenConnector".into()),
+            ("kafka.topic", unique("eos-config")),
+            (extra.0, extra.1.to_owned()),
+        ])
+    };
+    // `required` on a worker without exactly-once support.
+    let refused = Standalone::start(
+        &file_worker,
+        &[datagen(("exactly.once.support", "required"))],
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(refused.contains("exactly.once.support"), "{refused}");
+    // Connector-defined boundaries: no built-in connector defines them.
+    let refused = Standalone::start(
+        &file_worker,
+        &[datagen(("transaction.boundary", "connector"))],
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(refused.contains("transaction.boundary"), "{refused}");
+    // Exactly once needs the offsets in Kafka.
+    let mut enabled = file_worker.clone();
+    enabled.insert("exactly.once.source.support".into(), "enabled".into());
+    let refused = Standalone::start(&enabled, &[])
+        .expect_err("refused")
+        .to_string();
+    assert!(refused.contains("offset.storage.topic"), "{refused}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
