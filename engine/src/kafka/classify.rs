@@ -41,8 +41,12 @@ pub fn error_class(error: &KafkaError) -> ErrorClass {
                 | C::InconsistentGroupProtocol
                 | C::InvalidGroupId,
             ) => ErrorClass::Config,
-            // A fenced static member: another live copy of this task owns the group membership.
-            Some(C::FencedInstanceId) => ErrorClass::Fatal,
+            // Fenced: another live copy of this task owns the group membership (a static
+            // member) or the transactional id (an exactly-once producer). This copy is the
+            // zombie; restarting it would only fence the live one in turn.
+            Some(C::FencedInstanceId | C::ProducerFenced | C::Fenced | C::InvalidProducerEpoch) => {
+                ErrorClass::Fatal
+            }
             _ => ErrorClass::Retriable,
         },
     }
@@ -74,6 +78,8 @@ mod tests {
         assert_eq!(error_class(&transport), ErrorClass::Retriable);
         let unknown = KafkaError::MessageProduction(RDKafkaErrorCode::UnknownTopic);
         assert_eq!(error_class(&unknown), ErrorClass::Fatal);
+        let fenced = KafkaError::MessageProduction(RDKafkaErrorCode::ProducerFenced);
+        assert_eq!(error_class(&fenced), ErrorClass::Fatal);
     }
 
     #[test]
