@@ -388,3 +388,32 @@ fn a_bad_consumer_setting_fails_the_task_once_as_a_config_error() {
     drop(worker.stop());
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Kafka Connect's per-connector client override (`consumer.override.*`) reaches the task's
+/// consumer: a value librdkafka refuses fails it once as a config error.
+#[test]
+fn a_connector_level_consumer_override_reaches_the_consumer() {
+    let dir = temp_dir("override-consumer");
+    let worker = Standalone::start(
+        &worker(&dir),
+        &[props(&[
+            ("name", &unique("override-sink")),
+            ("connector.class", "FileStreamSink"),
+            ("file", dir.join("out.txt").to_str().unwrap()),
+            ("topics", &unique("override")),
+            ("consumer.override.auto.offset.reset", "sideways"),
+        ])],
+    )
+    .unwrap();
+    let failure = || worker.tasks().iter().find_map(|t| t.1.failure());
+    wait_until("the task to fail", Duration::from_secs(30), || {
+        failure().is_some()
+    });
+    let trace = failure().unwrap();
+    assert!(
+        trace.starts_with("Config") && trace.contains("auto.offset.reset"),
+        "{trace}"
+    );
+    drop(worker.stop());
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -101,6 +101,21 @@ fn client_config(ctx: &WorkerContext, prefix: &str, group: Option<&str>) -> rdka
     config
 }
 
+/// [`client_config`] plus the connector's own `<kind>.override.*` keys (Kafka Connect's
+/// per-connector client overrides, e.g. `consumer.override.isolation.level`), which win.
+fn connector_client_config(
+    ctx: &WorkerContext,
+    c: &ConnectorConfig,
+    kind: &str,
+    group: Option<&str>,
+) -> rdkafka::ClientConfig {
+    let mut config = client_config(ctx, &format!("{kind}."), group);
+    for (k, v) in worker_config::prefixed(&c.props, &format!("{kind}.override.")) {
+        config.set(k, v);
+    }
+    config
+}
+
 /// Starts task `n` of connector `c` with `task_props` on `shard`.
 pub fn spawn(
     pool: &ShardPool,
@@ -125,7 +140,7 @@ pub fn spawn(
                 errors: c.errors.clone(),
                 bootstrap: ctx.bootstrap.clone(),
                 config: task_props.clone(),
-                producer_config: client_config(ctx, "producer.", None),
+                producer_config: connector_client_config(ctx, c, "producer", None),
                 offsets: Arc::clone(&ctx.offsets),
                 flush_interval: ctx.flush_interval,
                 exactly_once: crate::worker::exactly_once::ExactlyOnce::for_task(
@@ -150,10 +165,10 @@ pub fn spawn(
                 id: id.clone(),
                 converters: c.converters.clone(),
                 errors: c.errors.clone(),
-                producer_config: client_config(ctx, "producer.", None),
+                producer_config: connector_client_config(ctx, c, "producer", None),
                 bootstrap: ctx.bootstrap.clone(),
                 config: task_props.clone(),
-                consumer_config: client_config(ctx, "consumer.", Some(&group)),
+                consumer_config: connector_client_config(ctx, c, "consumer", Some(&group)),
                 subscription: match c.config.non_empty(TOPICS_REGEX) {
                     Some(regex) => Subscription::Pattern(regex.to_owned()),
                     None => Subscription::Topics(c.config.list(TOPICS)),
