@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, RebalanceProtocol};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaResult;
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaRespErr;
@@ -44,6 +44,8 @@ struct Shared {
 /// Shared between the consumer (callbacks) and the task runtime.
 #[derive(Debug, Clone)]
 pub struct SinkConsumerContext {
+    /// Whether the group uses the cooperative rebalance protocol (from the assignment strategy).
+    cooperative: bool,
     task: Arc<str>,
     stats: Arc<TaskStats>,
     shared: Arc<Mutex<Shared>>,
@@ -71,8 +73,16 @@ impl Drop for ClosingGuard {
 const COMMITTED_TIMEOUT: Duration = Duration::from_millis(500);
 
 impl SinkConsumerContext {
-    /// `auto_offset_reset` is the consumer's `auto.offset.reset`.
-    pub fn new(task: String, stats: Arc<TaskStats>, auto_offset_reset: Option<&str>) -> Self {
+    /// For a consumer made from `config` (its `auto.offset.reset` and
+    /// `partition.assignment.strategy` matter here).
+    pub fn new(task: String, stats: Arc<TaskStats>, config: &rdkafka::ClientConfig) -> Self {
+        let auto_offset_reset = config.get("auto.offset.reset");
+        // librdkafka refuses to mix eager and cooperative assignors, so the strategy names the
+        // protocol. Asking the consumer instead (`rebalance_protocol`) waits on its main thread,
+        // which never answers while a rebalance callback runs inside the consumer's close.
+        let cooperative = config
+            .get("partition.assignment.strategy")
+            .is_some_and(|s| s.contains("cooperative"));
         let reset = match auto_offset_reset.map(str::trim) {
             Some("earliest" | "smallest" | "beginning") => Some(Offset::Beginning),
             Some("latest" | "largest" | "end") | None => Some(Offset::End),
@@ -84,6 +94,7 @@ impl SinkConsumerContext {
             shared: Arc::default(),
             reset,
             closing: Arc::default(),
+            cooperative,
         }
     }
 
@@ -180,13 +191,13 @@ impl ConsumerContext for SinkConsumerContext {
         err: RDKafkaRespErr,
         list: &mut TopicPartitionList,
     ) {
-        let cooperative = matches!(
-            consumer.rebalance_protocol(),
-            RebalanceProtocol::Cooperative
-        );
+        let cooperative = self.cooperative;
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                self.start_positions(consumer, list);
+                // While the consumer closes, nobody will read these partitions: no lookups.
+                if !self.closing.load(Ordering::Acquire) {
+                    self.start_positions(consumer, list);
+                }
                 let assigned = if cooperative {
                     consumer.incremental_assign(list)
                 } else {

@@ -173,11 +173,8 @@ async fn consume(
     run: &SinkRun,
     consumer_config: &rdkafka::ClientConfig,
 ) -> Result<(), TaskError> {
-    let group = SinkConsumerContext::new(
-        run.id.to_string(),
-        Arc::clone(&run.stats),
-        consumer_config.get("auto.offset.reset"),
-    );
+    let group =
+        SinkConsumerContext::new(run.id.to_string(), Arc::clone(&run.stats), consumer_config);
     let consumer: SinkConsumer = consumer_config
         .create_with_context(group.clone())
         .map_err(|e| kafka_error(run, "cannot create consumer", e))?;
