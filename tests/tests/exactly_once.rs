@@ -1,7 +1,9 @@
-//! Exactly-once source in standalone mode (KIP-618 semantics, which Kafka Connect offers only in
+//! Exactly once in standalone mode. Source (KIP-618 semantics, which Kafka Connect offers only in
 //! distributed mode): a task's records and the offsets they move to are committed in one Kafka
 //! transaction, so a worker killed with SIGKILL at any moment and started again leaves every
-//! record exactly once in the topic for a `read_committed` reader.
+//! record exactly once in the topic for a `read_committed` reader. Sink (the file sink's
+//! `wharf.exactly.once`): the file and the offsets it covers become durable together, so the
+//! file too holds every record exactly once.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,6 +80,16 @@ fn committed_ids(topic: &str) -> Vec<u64> {
 
 fn write_config(dir: &Path, topic: &str, offsets_topic: &str) {
     std::fs::write(
+        dir.join("sink.properties"),
+        format!(
+            "name={}\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\n\
+             wharf.exactly.once=true\n",
+            unique("eos-sink"),
+            dir.join("out.jsonl").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
         dir.join("worker.properties"),
         format!(
             "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n\
@@ -108,6 +120,7 @@ fn spawn(dir: &Path) -> ChildGuard {
             .arg("standalone")
             .arg(dir.join("worker.properties"))
             .arg(dir.join("datagen.properties"))
+            .arg(dir.join("sink.properties"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -117,7 +130,7 @@ fn spawn(dir: &Path) -> ChildGuard {
 }
 
 #[test]
-fn kill_9_at_random_moments_leaves_every_record_exactly_once() {
+fn kill_9_at_random_moments_leaves_every_record_exactly_once_in_the_topic_and_the_file() {
     let _ = wharf_bin(); // built before the clock matters
     let dir = temp_dir("eos-source");
     let (topic, offsets_topic) = (unique("eos-orders"), unique("eos-offsets"));
@@ -141,8 +154,13 @@ fn kill_9_at_random_moments_leaves_every_record_exactly_once() {
     // The last run goes to the end.
     let mut worker = spawn(&dir);
     let deadline = Instant::now() + Duration::from_secs(180);
+    let output = dir.join("out.jsonl");
+    let lines = || std::fs::read_to_string(&output).map_or(0, |t| t.lines().count() as u64);
     let ids = loop {
         std::thread::sleep(Duration::from_secs(2));
+        if lines() < RECORDS && Instant::now() < deadline {
+            continue;
+        }
         let ids = committed_ids(&topic);
         if ids.len() as u64 >= RECORDS || Instant::now() > deadline {
             break ids;
@@ -170,6 +188,29 @@ fn kill_9_at_random_moments_leaves_every_record_exactly_once() {
         &repeated[..repeated.len().min(10)]
     );
     assert_eq!(ids.len() as u64, RECORDS);
+    // The exactly-once file sink read the same topic through the same kills.
+    let text = std::fs::read_to_string(&output).unwrap();
+    let in_file = text.lines().map(|line| {
+        let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        value["orderid"].as_u64().expect("orderid")
+    });
+    let (missing, repeated) = tally(in_file, RECORDS);
+    println!(
+        "file sink: {} lines, {} missing, {} repeated",
+        text.lines().count(),
+        missing.len(),
+        repeated.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "file misses {:?}",
+        &missing[..missing.len().min(10)]
+    );
+    assert!(
+        repeated.is_empty(),
+        "file repeats {:?}",
+        &repeated[..repeated.len().min(10)]
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -50,7 +50,12 @@ const VERSION: &str = "each engine reports its own version: plugin versions are 
 const NULL_DEFAULT: &str = "wharf's ConfigKey has no \"optional without a default\": an empty \
     default stands for it, so the plugin's optional keys read \"\" where Kafka Connect's read null";
 
+const WHARF_KEYS: &str = "wharf's own plugin keys (prefixed wharf.) go beyond Kafka Connect's: \
+    the file sink's wharf.exactly.once";
+
 const ALLOWED: &[Allowed] = &[
+    allow("connector-plugins", "/wharf.*", WHARF_KEYS),
+    allow("validate", "/configs/wharf.*", WHARF_KEYS),
     allow("GET /", "/version", VERSION),
     allow(
         "GET /",

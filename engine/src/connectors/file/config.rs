@@ -6,6 +6,8 @@ use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 pub const FILE: &str = "file";
 /// `topic`: where the source writes.
 pub const TOPIC: &str = "topic";
+/// `wharf.exactly.once`: the sink's data and the offsets it covers become durable together.
+pub const EXACTLY_ONCE: &str = "wharf.exactly.once";
 /// `batch.size`: most lines one source poll returns.
 pub const BATCH_SIZE: &str = "batch.size";
 
@@ -35,11 +37,20 @@ pub fn source_def() -> ConfigDef {
 }
 
 pub fn sink_def() -> ConfigDef {
-    ConfigDef::new([ConfigKey::optional(
-        FILE,
-        ConfigType::String,
-        "",
-        "Destination filename. If not specified, the standard output will be used.",
-    )
-    .importance(Importance::High)])
+    ConfigDef::new([
+        ConfigKey::optional(
+            FILE,
+            ConfigType::String,
+            "",
+            "Destination filename. If not specified, the standard output will be used.",
+        )
+        .importance(Importance::High),
+        ConfigKey::optional(
+            EXACTLY_ONCE,
+            ConfigType::Boolean,
+            "false",
+            "Exactly-once delivery into the file (wharf): the offsets each flush covers are kept in <file>.wharf-offsets, written after the data is durable; after a crash the file is cut back to what they cover and consumption resumes right after them, so no line appears twice or goes missing. Runs one task. Needs a file. Read exactly-once source topics with isolation.level=read_committed (librdkafka's default).",
+        )
+        .importance(Importance::Low),
+    ])
 }

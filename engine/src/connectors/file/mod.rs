@@ -44,7 +44,16 @@ impl Connector for FileSinkConnector {
     fn task_configs(&self, config: &Properties, max_tasks: usize) -> Vec<Properties> {
         // stdout is one stream: more writers would only interleave.
         let stdout = config.get(config::FILE).is_none_or(|f| f.trim().is_empty());
-        let tasks = if stdout { 1 } else { max_tasks.max(1) };
+        // Exactly once keeps one offsets file beside the data file and cuts the data file back
+        // to it after a crash: one writer.
+        let exactly_once = config
+            .get(config::EXACTLY_ONCE)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let tasks = if stdout || exactly_once {
+            1
+        } else {
+            max_tasks.max(1)
+        };
         vec![config.clone(); tasks]
     }
 }

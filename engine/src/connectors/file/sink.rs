@@ -1,12 +1,15 @@
 //! FileStreamSink's task.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
-use super::config::FILE;
+use super::config::{EXACTLY_ONCE, FILE};
 use crate::config::Properties;
+use crate::connector::{SinkTaskContext, TopicPartition};
 use converters::data::{SchemaAndValue, Value};
 use converters::string::Encoding;
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig, WireFormat};
@@ -26,12 +29,22 @@ enum Output {
 /// same text; bytes are written as they are (Java prints an array address); structs, maps and
 /// arrays are written as schemaless JSON rather than Java's `Struct{..}` / `{k=v}` notation,
 /// which no reader can parse.
+///
+/// Exactly once (`wharf.exactly.once=true`, one task): on each commit the file is made durable,
+/// then `<file>.wharf-offsets` records its length and, per partition, the offset after the last
+/// record in it (written to a temporary file, fsynced, renamed). No consumer-group offset is
+/// committed (`pre_commit` returns none). On start the file is cut back to the recorded length
+/// and `open` seeks every partition to its recorded offset, so what a crash left half-committed
+/// is written again exactly once.
 pub struct FileSinkTask {
     output: Option<Output>,
     filename: Option<String>,
     json: JsonConverter,
     /// One batch's lines, reused.
     buffer: Vec<u8>,
+    context: Option<SinkTaskContext>,
+    /// Exactly once: the offsets the file holds records up to, by partition.
+    exactly_once: Option<BTreeMap<TopicPartition, i64>>,
 }
 
 impl Default for FileSinkTask {
@@ -43,8 +56,74 @@ impl Default for FileSinkTask {
             filename: None,
             json: JsonConverter::with_config(json),
             buffer: Vec::new(),
+            context: None,
+            exactly_once: None,
         }
     }
+}
+
+/// Where the exactly-once offsets of `file` are kept.
+fn offsets_path(file: &str) -> PathBuf {
+    PathBuf::from(format!("{file}.wharf-offsets"))
+}
+
+/// The recorded length and offsets, if any were recorded.
+fn read_offsets(path: &Path) -> std::io::Result<Option<(u64, BTreeMap<TopicPartition, i64>)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let bad = |what: &str| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(&format!("not JSON: {e}")))?;
+    let length = value["length"].as_u64().ok_or_else(|| bad("no length"))?;
+    let mut offsets = BTreeMap::new();
+    for entry in value["offsets"]
+        .as_array()
+        .ok_or_else(|| bad("no offsets"))?
+    {
+        let (Some(topic), Some(partition), Some(offset)) = (
+            entry["topic"].as_str(),
+            entry["partition"].as_i64(),
+            entry["offset"].as_i64(),
+        ) else {
+            return Err(bad("a malformed offset entry"));
+        };
+        let partition = i32::try_from(partition).map_err(|_| bad("a partition out of range"))?;
+        offsets.insert(TopicPartition::new(topic, partition), offset);
+    }
+    Ok(Some((length, offsets)))
+}
+
+/// Records `length` and `offsets` durably: a temporary file, fsynced, renamed over the old one,
+/// then the folder fsynced so the rename itself survives a crash.
+fn write_offsets(
+    path: &Path,
+    length: u64,
+    offsets: &BTreeMap<TopicPartition, i64>,
+) -> std::io::Result<()> {
+    let entries: Vec<serde_json::Value> = offsets
+        .iter()
+        .map(|(tp, offset)| {
+            serde_json::json!({"topic": &*tp.topic, "partition": tp.partition, "offset": offset})
+        })
+        .collect();
+    let text = serde_json::json!({"length": length, "offsets": entries}).to_string();
+    let tmp = path.with_extension("wharf-offsets.tmp");
+    let mut file = File::create(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 fn write_value(
@@ -104,7 +183,85 @@ impl SinkTask for FileSinkTask {
                 Output::File(file)
             }
         });
+        let exactly_once = config
+            .get(EXACTLY_ONCE)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        if exactly_once {
+            let (Some(name), Some(Output::File(file))) = (&self.filename, &self.output) else {
+                return Err(TaskError::new(
+                    ErrorClass::Config,
+                    format!("{EXACTLY_ONCE}=true needs a file (it cannot cut back stdout)"),
+                ));
+            };
+            let recorded = read_offsets(&offsets_path(name))
+                .map_err(|e| self.io_error("cannot read the offsets of", e))?;
+            let (length, offsets) = recorded.unwrap_or_default();
+            let actual = file
+                .metadata()
+                .map_err(|e| self.io_error("cannot read the length of", e))?
+                .len();
+            if actual < length {
+                return Err(TaskError::new(
+                    ErrorClass::Fatal,
+                    format!(
+                        "{name} holds {actual} bytes but its offsets cover {length}: the file was \
+                         changed outside the sink"
+                    ),
+                ));
+            }
+            if actual > length {
+                // Lines written after the last commit: their records are consumed again.
+                file.set_len(length)
+                    .map_err(|e| self.io_error("cannot cut back", e))?;
+                tracing::info!(message = "Cut the file back to its committed length.", file = %name, from = actual, to = length);
+            }
+            self.exactly_once = Some(offsets);
+        }
         Ok(())
+    }
+
+    fn initialize(&mut self, context: SinkTaskContext) {
+        self.context = Some(context);
+    }
+
+    /// Exactly once: every assigned partition resumes right after what the file holds.
+    async fn open(&mut self, partitions: &[TopicPartition]) -> Result<(), TaskError> {
+        if let (Some(offsets), Some(context)) = (&self.exactly_once, &self.context) {
+            for tp in partitions {
+                if let Some(offset) = offsets.get(tp) {
+                    context.offset(tp.clone(), *offset);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Exactly once: the data first, then the offsets it covers; nothing for the consumer group.
+    async fn pre_commit(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, i64>,
+    ) -> Result<BTreeMap<TopicPartition, i64>, TaskError> {
+        self.flush().await?;
+        let (true, Some(name), Some(Output::File(file))) =
+            (self.exactly_once.is_some(), &self.filename, &self.output)
+        else {
+            return Ok(offsets.clone());
+        };
+        let length = file
+            .metadata()
+            .map_err(|e| self.io_error("cannot read the length of", e))?
+            .len();
+        let path = offsets_path(name);
+        let Some(recorded) = self.exactly_once.as_mut() else {
+            return Ok(offsets.clone());
+        };
+        recorded.extend(offsets.iter().map(|(tp, o)| (tp.clone(), *o)));
+        let snapshot = recorded.clone();
+        glommio::executor()
+            .spawn_blocking(move || write_offsets(&path, length, &snapshot))
+            .await
+            .map_err(|e| self.io_error("cannot record the offsets of", e))?;
+        Ok(BTreeMap::new())
     }
 
     /// Lines of UTF-8 text, raw bytes and one-line JSON objects are written as they arrived.
