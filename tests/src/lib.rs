@@ -6,6 +6,14 @@ pub mod java;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// A config from `(key, value)` pairs.
+pub fn props(pairs: &[(&str, &str)]) -> engine::config::Properties {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 /// The broker to test against.
 pub fn bootstrap() -> String {
     std::env::var("KAFKA_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9092".to_owned())

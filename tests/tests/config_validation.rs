@@ -2,9 +2,8 @@
 //! `PUT /connector-plugins/{p}/config/validate` refuse them alike, and every 400 names the key at
 //! fault in Kafka Connect's `ConfigException` wording.
 
-use engine::config::Properties;
 use engine::worker::standalone::Standalone;
-use integration_tests::{bootstrap, temp_dir, unique};
+use integration_tests::{bootstrap, props, temp_dir, unique};
 use serde_json::{Map, Value, json};
 
 struct Api {
@@ -33,13 +32,6 @@ impl Api {
             )
         })
     }
-}
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
 }
 
 /// A good file source or sink config with `change` applied (`None` removes the key).

@@ -5,20 +5,12 @@ use std::time::{Duration, Instant};
 
 use converters::data::SchemaAndValue;
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
-use engine::config::Properties;
 use engine::connectors::datagen::{Quickstart, UserSchema, generate};
 use engine::worker::standalone::Standalone;
-use integration_tests::{bootstrap, temp_dir, unique, wait_until};
+use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 
 const RECORDS: u64 = 20_000;
 const SEED: u64 = 7;
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 /// The value of quickstart `orders` record `n`.
 fn orders(n: u64) -> SchemaAndValue {

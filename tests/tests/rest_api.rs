@@ -4,9 +4,8 @@
 use std::fs;
 use std::time::Duration;
 
-use engine::config::Properties;
 use engine::worker::standalone::Standalone;
-use integration_tests::{bootstrap, temp_dir, unique, wait_until};
+use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use serde_json::{Value, json};
 
 struct Api {
@@ -50,13 +49,6 @@ fn errors_of_in(validation: &Value, key: &str) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|e| e.as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
 }
 

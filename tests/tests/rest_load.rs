@@ -14,7 +14,7 @@ use engine::connector::{SinkRecord, SinkTask, TaskError};
 use engine::connectors::{Plugin, TaskFactory};
 use engine::herder::TargetState;
 use engine::worker::standalone::{self, Standalone};
-use integration_tests::{bootstrap, temp_dir, unique, wait_until};
+use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{Value, json};
 
@@ -28,13 +28,6 @@ const SLOW_FLUSH: Duration = Duration::from_secs(5);
 const READ_BOUND: Duration = Duration::from_millis(500);
 /// A request that takes longer has failed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 /// A worker with the REST API on 127.0.0.1, and a client runtime apart from the worker's.
 struct Worker {

@@ -15,7 +15,7 @@ use engine::worker::errors::ErrorPolicy;
 use engine::worker::sink_task::{self, SinkRun, Subscription};
 use engine::worker::standalone::Standalone;
 use engine::worker::{StopSignal, TaskId, TaskStats};
-use integration_tests::{bootstrap, temp_dir, unique, wait_until};
+use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -24,13 +24,6 @@ const LIMIT: Duration = Duration::from_secs(90);
 /// Records per partition in the context test, and the last offset.
 const PER_PARTITION: usize = 3000;
 const LAST: i64 = 2999;
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 fn create_topic(topic: &str, partitions: i32) {
     futures::executor::block_on(kafka::ensure_topic(

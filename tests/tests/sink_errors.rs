@@ -6,14 +6,7 @@ use std::time::Duration;
 
 use engine::config::Properties;
 use engine::worker::standalone::Standalone;
-use integration_tests::{bootstrap, consume_n, produce_all, temp_dir, unique, wait_until};
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use integration_tests::{bootstrap, consume_n, produce_all, props, temp_dir, unique, wait_until};
 
 fn worker(dir: &std::path::Path) -> Properties {
     props(&[

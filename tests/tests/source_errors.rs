@@ -9,16 +9,9 @@ use std::time::Duration;
 
 use engine::config::Properties;
 use engine::worker::standalone::Standalone;
-use integration_tests::{bootstrap, temp_dir, unique, wait_until};
+use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 /// Every value in partition 0 of `topic` now (empty when the topic does not exist).
 fn values(topic: &str) -> Vec<String> {

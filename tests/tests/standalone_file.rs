@@ -9,14 +9,7 @@ use std::time::{Duration, Instant};
 
 use engine::config::Properties;
 use engine::worker::standalone::Standalone;
-use integration_tests::{ChildGuard, bootstrap, temp_dir, unique, wait_until, wharf_bin};
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use integration_tests::{ChildGuard, bootstrap, props, temp_dir, unique, wait_until, wharf_bin};
 
 fn write_lines(path: &Path, range: std::ops::Range<u64>) {
     let mut out = std::io::BufWriter::new(

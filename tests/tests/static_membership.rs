@@ -7,18 +7,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use engine::config::Properties;
 use engine::worker::standalone::Standalone;
 use integration_tests::{
-    ChildGuard, bootstrap, produce_all, temp_dir, unique, wait_until, wharf_bin,
+    ChildGuard, bootstrap, produce_all, props, temp_dir, unique, wait_until, wharf_bin,
 };
-
-fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 fn lines(path: &Path) -> Vec<String> {
     fs::read_to_string(path)
