@@ -26,21 +26,9 @@ pub async fn with_retry<T, E>(
     stop: &StopSignal,
     mut op: impl FnMut() -> Attempt<T, E>,
 ) -> Result<T, E> {
-    with_retry_async(policy, stop, || std::future::ready(op())).await
-}
-
-/// [`with_retry`] for an operation that awaits (a sink's `put`).
-pub async fn with_retry_async<T, E, F>(
-    policy: &ErrorPolicy,
-    stop: &StopSignal,
-    mut op: impl FnMut() -> F,
-) -> Result<T, E>
-where
-    F: std::future::Future<Output = Attempt<T, E>>,
-{
     let mut backoff = Backoff::new(policy);
     loop {
-        match op().await {
+        match op() {
             Attempt::Done(value) => return Ok(value),
             Attempt::Fail(error) => return Err(error),
             Attempt::Retry(error) => match backoff.next_delay() {
