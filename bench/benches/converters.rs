@@ -19,8 +19,8 @@ use apache_avro::types::Value as AvroValue;
 use apache_avro::{reader::datum::GenericDatumReader, writer::datum::GenericDatumWriter};
 use bench::records::{self, Size};
 use bytes::Bytes;
+use connect_api::data::{Schema, SchemaRef, Value};
 use converters::avro::to_avro_schema;
-use converters::data::{Schema, SchemaRef, Value};
 use converters::{
     AvroConverter, ByteArrayConverter, Converter, ConverterConfig, ConverterType, JsonConverter,
     StringConverter,

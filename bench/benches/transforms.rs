@@ -11,12 +11,12 @@ use std::hint::black_box;
 
 use bench::records;
 use bytes::Bytes;
-use converters::data::{SchemaAndValue, Struct, Value};
+use connect_api::config::Properties;
+use connect_api::data::{SchemaAndValue, Struct, Value};
 use converters::{Converter, ConverterConfig, ConverterType, JsonConverter};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use engine::config::Properties;
-use engine::transforms::{ConnectRecord, TransformChain};
 use engine::worker::passthrough::Passthrough;
+use transforms::{ConnectRecord, TransformChain};
 
 const TOPIC: &str = "bench";
 

@@ -4,9 +4,9 @@
 //! formats are somewhat smaller (Avro) or larger (JSON with the schema envelope), and each
 //! benchmark reports the bytes of its own format.
 
+use connect_api::data::logical::timestamp_schema;
+use connect_api::data::{Schema, SchemaBuilder, SchemaRef, Struct, Value};
 use converters::DataError;
-use converters::data::logical::timestamp_schema;
-use converters::data::{Schema, SchemaBuilder, SchemaRef, Struct, Value};
 
 /// A record size class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

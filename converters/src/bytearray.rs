@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use crate::converter::{Converter, Header, WireFormat};
-use crate::data::{Schema, SchemaAndValue, SchemaRef, Type, Value};
 use crate::error::{DataError, Error, Problem};
+use connect_api::data::{Schema, SchemaAndValue, SchemaRef, Type, Value};
 
 /// Kafka's class name.
 pub const CLASS_NAME: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";

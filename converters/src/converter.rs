@@ -7,28 +7,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::data::{SchemaAndValue, SchemaRef, Value};
+pub use connect_api::{Header, WireFormat};
+
 use crate::error::{ConfigError, Error};
-use crate::json::DecimalFormat;
-use crate::number::NumberKind;
-use crate::string::Encoding;
+use connect_api::data::{SchemaAndValue, SchemaRef, Value};
 
 /// Kafka Connect's key for how a converter is used.
 pub const TYPE_CONFIG: &str = "converter.type";
-
-/// A Kafka record header, as handed to converters. The same shape as the engine's record
-/// header, so the engine can use this type for its records and pass their headers as they are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    /// The header key.
-    pub key: Arc<str>,
-    /// The header value; `None` for a null value.
-    pub value: Option<Bytes>,
-}
 
 /// Converts between Connect data and record bytes.
 pub trait Converter: fmt::Debug + Send + Sync {
@@ -67,34 +55,6 @@ pub trait Converter: fmt::Debug + Send + Sync {
     fn passes_through_to(&self, other: &dyn Converter) -> bool {
         self.wire_format() == other.wire_format()
     }
-}
-
-/// The format of a converter's bytes together with every setting that changes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WireFormat {
-    /// StringConverter.
-    String {
-        /// Character set.
-        encoding: Encoding,
-    },
-    /// ByteArrayConverter.
-    ByteArray,
-    /// One of the fixed-size number converters, or BooleanConverter.
-    Number(NumberKind),
-    /// JsonConverter.
-    Json {
-        /// `schemas.enable`.
-        schemas_enable: bool,
-        /// `decimal.format`.
-        decimal_format: DecimalFormat,
-        /// `replace.null.with.default`.
-        replace_null_with_default: bool,
-    },
-    /// AvroConverter: frames carry schema ids, which mean the same only within one registry.
-    Avro {
-        /// A hash of the registry URLs.
-        registry: u64,
-    },
 }
 
 /// How a converter is used; Kafka Connect's `ConverterType`.

@@ -1,13 +1,14 @@
-//! Errors of the data model and the converters, classified so the runtime can choose between the
+//! The converters' errors, classified ([`ErrorClass`]) so the runtime can choose between the
 //! dead letter queue (bad data), failing the task (configuration) and retrying (retriable).
+//! The data model's own error ([`DataError`]) comes from `connect-api`; this module depends on
+//! nothing else of this crate.
 
 use std::borrow::Cow;
 use std::fmt;
 
+pub use connect_api::ErrorClass;
+pub use connect_api::data::{DataError, FrameProblem, Path, Problem};
 use registry_client::RegistryError;
-
-use crate::avro::FrameProblem;
-use crate::data::Type;
 
 /// Every error a converter returns.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,13 +32,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// How the runtime should treat this error.
-    pub fn kind(&self) -> ErrorKind {
+    /// How the runtime should treat this error. A [`Pending`] call is retriable: wait for it
+    /// ([`Error::pending`]) and call again.
+    pub fn class(&self) -> ErrorClass {
         match self {
-            Self::Config(_) => ErrorKind::Config,
-            Self::Data(_) | Self::Json(_) => ErrorKind::BadData,
-            Self::Registry(e) => e.kind(),
-            Self::Pending(_) => ErrorKind::Pending,
+            Self::Config(_) => ErrorClass::Config,
+            Self::Data(_) | Self::Json(_) => ErrorClass::BadData,
+            Self::Registry(e) => e.class(),
+            Self::Pending(_) => ErrorClass::Retriable,
         }
     }
 
@@ -93,24 +95,6 @@ impl PartialEq for Pending {
     }
 }
 
-/// How an error should be handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    /// This record is bad; others may be fine. `errors.tolerance=all` sends it to the dead letter
-    /// queue, otherwise the task fails.
-    BadData,
-    /// The converter is misconfigured: fail the task, retrying cannot help.
-    Config,
-    /// A remote dependency (for example a schema registry) failed transiently: retry within
-    /// `errors.retry.timeout`.
-    Retriable,
-    /// Anything else: fail the task.
-    Fatal,
-    /// Not an error: a remote call is under way; wait for it and call again (see
-    /// [`Error::pending`]).
-    Pending,
-}
-
 /// A configuration key with a value the converter cannot use. Messages follow Kafka's
 /// `ConfigException` wording so they read the same as in Kafka Connect.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,8 +119,13 @@ pub enum ConfigError {
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Several(Vec<ConfigError>),
     /// No converter is known by this name.
-    #[error("unknown converter class {0}; known: {known}", known = crate::registry::known_names())]
-    UnknownConverter(String),
+    #[error("unknown converter class {class}; known: {known}")]
+    UnknownConverter {
+        /// The name asked for.
+        class: String,
+        /// The class names that are known, comma-separated.
+        known: String,
+    },
     /// The converter is known but not part of this build yet.
     #[error("converter {0} is not available in this version of wharf")]
     NotAvailable(&'static str),
@@ -152,135 +141,6 @@ impl ConfigError {
     }
 }
 
-/// A value that does not fit its schema, or bytes a converter cannot read, with the place where
-/// it happened. Boxed, so results that carry it stay small on the hot path and in recursion.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{} (at {})", .0.problem, .0.path)]
-pub struct DataError(Box<DataErrorInner>);
-
-#[derive(Debug, Clone, PartialEq)]
-struct DataErrorInner {
-    path: Path,
-    problem: Problem,
-}
-
-impl DataError {
-    /// An error at `path`.
-    pub fn new(path: Path, problem: Problem) -> Self {
-        Self(Box::new(DataErrorInner { path, problem }))
-    }
-
-    /// An error at the root of the value.
-    pub fn at_root(problem: Problem) -> Self {
-        Self::new(Path::default(), problem)
-    }
-
-    /// Where: a field path such as `payload.address.lines[2]`.
-    pub fn path(&self) -> &Path {
-        &self.0.path
-    }
-
-    /// What.
-    pub fn problem(&self) -> &Problem {
-        &self.0.problem
-    }
-
-    /// The same problem at another place.
-    pub(crate) fn with_path(mut self, path: Path) -> Self {
-        self.0.path = path;
-        self
-    }
-}
-
-/// What is wrong with a value or a schema.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Problem {
-    /// Null where the schema is required and has no default to use instead.
-    #[error("null value for a required {0} schema without default")]
-    NullForRequired(Type),
-    /// A value or JSON node of the wrong kind.
-    #[error("expected {expected}, found {found}")]
-    Mismatch {
-        /// What the schema asks for.
-        expected: Cow<'static, str>,
-        /// What was there.
-        found: Cow<'static, str>,
-    },
-    /// A number that does not fit the schema's type.
-    #[error("{value} is out of range for {ty}")]
-    OutOfRange {
-        /// The schema type.
-        ty: Type,
-        /// The number as written.
-        value: String,
-    },
-    /// A struct field name the schema does not have.
-    #[error("\"{0}\" is not a field of the struct")]
-    NoSuchField(String),
-    /// A struct whose own schema differs from the schema it is written with.
-    #[error("the struct's schema does not match the schema it is converted with")]
-    StructSchemaMismatch,
-    /// A schema that cannot be built or read.
-    #[error("invalid schema: {0}")]
-    InvalidSchema(String),
-    /// A logical value that its logical type does not allow.
-    #[error("invalid {logical} value: {reason}")]
-    InvalidLogical {
-        /// The logical type's name.
-        logical: &'static str,
-        /// Why.
-        reason: String,
-    },
-    /// A base64 string that does not decode.
-    #[error("invalid base64: {0}")]
-    InvalidBase64(String),
-    /// Bytes that are not UTF-8.
-    #[error("invalid UTF-8: the first {valid_up_to} bytes are valid, then {detail}")]
-    InvalidUtf8 {
-        /// Length of the valid prefix.
-        valid_up_to: usize,
-        /// What follows it.
-        detail: String,
-    },
-    /// Bytes of the wrong length for a fixed-size converter.
-    #[error("{converter} expects {expected} bytes, got {actual}")]
-    WrongSize {
-        /// The converter's class name.
-        converter: &'static str,
-        /// The size it reads.
-        expected: usize,
-        /// The size it got.
-        actual: usize,
-    },
-    /// A byte the boolean converter does not read.
-    #[error("BooleanConverter expects byte 0 or 1, got {0}")]
-    InvalidBoolean(u8),
-    /// Nesting deeper than the converter allows.
-    #[error("nesting deeper than {0} levels")]
-    TooDeep(usize),
-    /// Something this converter cannot do with this value.
-    #[error("{0}")]
-    Unsupported(String),
-    /// Bytes given to the Avro converter that are not in Confluent's wire format.
-    #[error("data from topic {topic} is not in the Confluent wire format: {problem}")]
-    NotConfluentFrame {
-        /// The topic the record came from.
-        topic: String,
-        /// What is wrong.
-        problem: FrameProblem,
-    },
-    /// Avro binary data that does not read with its writer schema.
-    #[error("invalid Avro data from topic {topic} for schema id {schema_id}: {reason}")]
-    InvalidAvro {
-        /// The topic the record came from.
-        topic: String,
-        /// The schema id of the frame.
-        schema_id: u32,
-        /// What is wrong, and where.
-        reason: String,
-    },
-}
-
 /// A schema registry call that failed, with what the converter was doing and how the runtime
 /// should treat it: an unknown schema id or subject, or a schema the registry refuses, is bad
 /// data; refused credentials or a client that cannot be built are configuration; transport
@@ -290,7 +150,7 @@ pub struct RegistryFailure(Box<RegistryFailureInner>);
 
 #[derive(Debug, Clone)]
 struct RegistryFailureInner {
-    kind: ErrorKind,
+    class: ErrorClass,
     context: String,
     source: RegistryError,
 }
@@ -299,26 +159,26 @@ impl RegistryFailure {
     /// Classifies `source`; `context` says what was being done (`fetching schema id 7 for topic
     /// orders`).
     pub fn new(context: impl Into<String>, source: RegistryError) -> Self {
-        let kind = if source.is_retriable() {
-            ErrorKind::Retriable
+        let class = if source.is_retriable() {
+            ErrorClass::Retriable
         } else {
             match source {
                 RegistryError::Unauthorized { .. } | RegistryError::Client { .. } => {
-                    ErrorKind::Config
+                    ErrorClass::Config
                 }
-                _ => ErrorKind::BadData,
+                _ => ErrorClass::BadData,
             }
         };
         Self(Box::new(RegistryFailureInner {
-            kind,
+            class,
             context: context.into(),
             source,
         }))
     }
 
     /// How the runtime should treat it.
-    pub fn kind(&self) -> ErrorKind {
-        self.0.kind
+    pub fn class(&self) -> ErrorClass {
+        self.0.class
     }
 
     /// The registry client's error.
@@ -344,112 +204,7 @@ impl std::error::Error for RegistryFailure {
 impl PartialEq for RegistryFailure {
     fn eq(&self, other: &Self) -> bool {
         let (a, b) = (&self.0, &other.0);
-        a.kind == b.kind && a.context == b.context && a.source.to_string() == b.source.to_string()
-    }
-}
-
-/// A location inside a value or document, e.g. `payload.address.lines[2]`; empty at the root.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Path(String);
-
-impl Path {
-    pub(crate) fn from_string(path: String) -> Self {
-        Self(path)
-    }
-
-    /// The path as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Path {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            f.write_str("the root")
-        } else {
-            f.write_str(&self.0)
-        }
-    }
-}
-
-/// A path under construction while walking a value: a linked list on the stack, turned into a
-/// [`Path`] only when an error needs it, so the happy path never allocates.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Trail<'a> {
-    parent: Option<&'a Trail<'a>>,
-    step: Step<'a>,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Step<'a> {
-    Root(&'a str),
-    Field(&'a str),
-    Index(usize),
-    MapKey(usize),
-    MapValue(usize),
-}
-
-impl<'a> Trail<'a> {
-    /// The root, named (`payload`, `schema`) or unnamed (`""`).
-    pub(crate) const fn root(name: &'a str) -> Self {
-        Self {
-            parent: None,
-            step: Step::Root(name),
-        }
-    }
-
-    pub(crate) fn field(&'a self, name: &'a str) -> Self {
-        self.child(Step::Field(name))
-    }
-
-    pub(crate) fn index(&'a self, index: usize) -> Self {
-        self.child(Step::Index(index))
-    }
-
-    pub(crate) fn map_key(&'a self, entry: usize) -> Self {
-        self.child(Step::MapKey(entry))
-    }
-
-    pub(crate) fn map_value(&'a self, entry: usize) -> Self {
-        self.child(Step::MapValue(entry))
-    }
-
-    fn child(&'a self, step: Step<'a>) -> Self {
-        Self {
-            parent: Some(self),
-            step,
-        }
-    }
-
-    /// An error at this place.
-    pub(crate) fn error(&self, problem: Problem) -> DataError {
-        DataError::new(self.path(), problem)
-    }
-
-    pub(crate) fn path(&self) -> Path {
-        let mut steps = Vec::new();
-        let mut at = Some(self);
-        while let Some(trail) = at {
-            steps.push(trail.step);
-            at = trail.parent;
-        }
-        let mut out = String::new();
-        for step in steps.iter().rev() {
-            match step {
-                Step::Root(name) => out.push_str(name),
-                Step::Field(name) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(name);
-                }
-                Step::Index(i) => out.push_str(&format!("[{i}]")),
-                Step::MapKey(i) => out.push_str(&format!("[key #{i}]")),
-                Step::MapValue(i) => out.push_str(&format!("[value #{i}]")),
-            }
-        }
-        Path(out)
+        a.class == b.class && a.context == b.context && a.source.to_string() == b.source.to_string()
     }
 }
 
@@ -472,23 +227,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_read_naturally() {
-        let root = Trail::root("payload");
-        let address = root.field("address");
-        let lines = address.field("lines");
-        let third = lines.index(2);
-        assert_eq!(third.path().as_str(), "payload.address.lines[2]");
-        let tags = Trail::root("");
-        let tags = tags.field("tags");
-        assert_eq!(tags.map_key(1).path().as_str(), "tags[key #1]");
-        assert_eq!(Trail::root("").path().to_string(), "the root");
-    }
-
-    #[test]
     fn kinds() {
         let data: Error = DataError::at_root(Problem::TooDeep(3)).into();
-        assert_eq!(data.kind(), ErrorKind::BadData);
+        assert_eq!(data.class(), ErrorClass::BadData);
         let config: Error = ConfigError::Missing { key: "k".into() }.into();
-        assert_eq!(config.kind(), ErrorKind::Config);
+        assert_eq!(config.class(), ErrorClass::Config);
     }
 }

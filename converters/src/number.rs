@@ -4,77 +4,21 @@
 //! the matching optional schema and checks the length.
 
 use bytes::Bytes;
+use connect_api::NumberKind;
 
 use crate::converter::{Converter, Header, WireFormat};
-use crate::data::{Schema, SchemaAndValue, SchemaRef, Type, Value};
 use crate::error::{DataError, Error, Problem};
+use connect_api::data::{Schema, SchemaAndValue, SchemaRef, Type, Value};
 
-/// Which fixed-size converter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NumberKind {
-    /// `ShortConverter`: `INT16`, 2 bytes.
-    Short,
-    /// `IntegerConverter`: `INT32`, 4 bytes.
-    Integer,
-    /// `LongConverter`: `INT64`, 8 bytes.
-    Long,
-    /// `FloatConverter`: `FLOAT32`, 4 bytes IEEE 754.
-    Float,
-    /// `DoubleConverter`: `FLOAT64`, 8 bytes IEEE 754.
-    Double,
-    /// `BooleanConverter`: `BOOLEAN`, 1 byte.
-    Boolean,
-}
-
-impl NumberKind {
-    /// Kafka's class name.
-    pub const fn class_name(self) -> &'static str {
-        match self {
-            Self::Short => "org.apache.kafka.connect.converters.ShortConverter",
-            Self::Integer => "org.apache.kafka.connect.converters.IntegerConverter",
-            Self::Long => "org.apache.kafka.connect.converters.LongConverter",
-            Self::Float => "org.apache.kafka.connect.converters.FloatConverter",
-            Self::Double => "org.apache.kafka.connect.converters.DoubleConverter",
-            Self::Boolean => "org.apache.kafka.connect.converters.BooleanConverter",
-        }
-    }
-
-    fn simple_name(self) -> &'static str {
-        let name = self.class_name();
-        name.rsplit('.').next().unwrap_or(name)
-    }
-
-    /// The schema type of its values.
-    pub const fn ty(self) -> Type {
-        match self {
-            Self::Short => Type::Int16,
-            Self::Integer => Type::Int32,
-            Self::Long => Type::Int64,
-            Self::Float => Type::Float32,
-            Self::Double => Type::Float64,
-            Self::Boolean => Type::Boolean,
-        }
-    }
-
-    /// Bytes per value.
-    pub const fn size(self) -> usize {
-        match self {
-            Self::Short => 2,
-            Self::Integer | Self::Float => 4,
-            Self::Long | Self::Double => 8,
-            Self::Boolean => 1,
-        }
-    }
-
-    fn schema(self) -> SchemaRef {
-        match self {
-            Self::Short => Schema::optional_int16(),
-            Self::Integer => Schema::optional_int32(),
-            Self::Long => Schema::optional_int64(),
-            Self::Float => Schema::optional_float32(),
-            Self::Double => Schema::optional_float64(),
-            Self::Boolean => Schema::optional_boolean(),
-        }
+/// The optional schema of `kind`'s values.
+fn schema_of(kind: NumberKind) -> SchemaRef {
+    match kind {
+        NumberKind::Short => Schema::optional_int16(),
+        NumberKind::Integer => Schema::optional_int32(),
+        NumberKind::Long => Schema::optional_int64(),
+        NumberKind::Float => Schema::optional_float32(),
+        NumberKind::Double => Schema::optional_float64(),
+        NumberKind::Boolean => Schema::optional_boolean(),
     }
 }
 
@@ -189,7 +133,7 @@ impl Converter for NumberConverter {
             None => Value::Null,
             Some(bytes) => self.decode(bytes).map_err(DataError::at_root)?,
         };
-        Ok(SchemaAndValue::new(Some(self.kind.schema()), value))
+        Ok(SchemaAndValue::new(Some(schema_of(self.kind)), value))
     }
 }
 

@@ -14,8 +14,9 @@ use crate::bytearray::ByteArrayConverter;
 use crate::converter::{Converter, ConverterConfig};
 use crate::error::ConfigError;
 use crate::json::JsonConverter;
-use crate::number::{NumberConverter, NumberKind};
+use crate::number::NumberConverter;
 use crate::string::StringConverter;
+use connect_api::NumberKind;
 
 /// A converter class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,12 +111,15 @@ impl ConverterClass {
 /// A configured converter by any of its names (see the module docs).
 pub fn create(name: &str, config: &ConverterConfig) -> Result<Box<dyn Converter>, ConfigError> {
     ConverterClass::lookup(name)
-        .ok_or_else(|| ConfigError::UnknownConverter(name.to_owned()))?
+        .ok_or_else(|| ConfigError::UnknownConverter {
+            class: name.to_owned(),
+            known: known_names(),
+        })?
         .create(config)
 }
 
 /// The class names of the available converters, for messages.
-pub(crate) fn known_names() -> String {
+pub fn known_names() -> String {
     ConverterClass::ALL
         .iter()
         .filter(|c| c.is_available())

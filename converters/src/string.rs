@@ -7,11 +7,12 @@
 //! Connect would silently replace them with U+FFFD.
 
 use bytes::Bytes;
+use connect_api::Encoding;
 
 use crate::converter::{Converter, ConverterConfig, Header, WireFormat};
-use crate::data::{Schema, SchemaAndValue, SchemaRef, Str, Value};
 use crate::error::{ConfigError, DataError, Error, Problem};
-use crate::java_text;
+use connect_api::data::java_text;
+use connect_api::data::{Schema, SchemaAndValue, SchemaRef, Str, Value};
 
 /// The converter's charset key (shared by writing and reading).
 pub const ENCODING_CONFIG: &str = "converter.encoding";
@@ -20,24 +21,15 @@ pub const ENCODING_DEFAULT: &str = "UTF-8";
 /// Kafka's class name.
 pub const CLASS_NAME: &str = "org.apache.kafka.connect.storage.StringConverter";
 
-/// A character set the String converter supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Encoding {
-    /// UTF-8, the default and the only one supported.
-    Utf8,
-}
-
-impl Encoding {
-    fn parse(key: &str, name: &str) -> Result<Self, ConfigError> {
-        let canonical = name.trim().to_ascii_uppercase();
-        match canonical.as_str() {
-            "UTF-8" | "UTF8" => Ok(Self::Utf8),
-            _ => Err(ConfigError::invalid(
-                key,
-                name,
-                "unsupported encoding; wharf's StringConverter supports UTF-8 only",
-            )),
-        }
+fn parse_encoding(key: &str, name: &str) -> Result<Encoding, ConfigError> {
+    let canonical = name.trim().to_ascii_uppercase();
+    match canonical.as_str() {
+        "UTF-8" | "UTF8" => Ok(Encoding::Utf8),
+        _ => Err(ConfigError::invalid(
+            key,
+            name,
+            "unsupported encoding; wharf's StringConverter supports UTF-8 only",
+        )),
     }
 }
 
@@ -54,11 +46,11 @@ impl StringConverter {
     pub fn new(config: &ConverterConfig) -> Result<Self, ConfigError> {
         let base = config.string(ENCODING_CONFIG).unwrap_or(ENCODING_DEFAULT);
         let role = if config.is_key() { "key" } else { "value" };
-        let mut encoding = Encoding::parse(ENCODING_CONFIG, base)?;
+        let mut encoding = parse_encoding(ENCODING_CONFIG, base)?;
         for side in ["serializer", "deserializer"] {
             let key = format!("{role}.{side}.encoding");
             if let Some(name) = config.get(&key) {
-                encoding = Encoding::parse(&key, name)?;
+                encoding = parse_encoding(&key, name)?;
             }
         }
         Ok(Self { encoding })
@@ -143,8 +135,8 @@ impl Converter for StringConverter {
 mod tests {
     use super::*;
     use crate::converter::ConverterType;
-    use crate::data::Decimal;
-    use crate::error::ErrorKind;
+    use crate::error::ErrorClass;
+    use connect_api::data::Decimal;
 
     fn utf8() -> StringConverter {
         StringConverter::new(&ConverterConfig::new(
@@ -195,7 +187,7 @@ mod tests {
         let err = c
             .from_connect_data("t", &[], None, &Value::Bytes(Bytes::new()))
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BadData);
+        assert_eq!(err.class(), ErrorClass::BadData);
     }
 
     #[test]
@@ -203,7 +195,7 @@ mod tests {
         let err = utf8()
             .to_connect_data("t", &[], Some(&Bytes::from_static(b"abc\xC3(")))
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BadData);
+        assert_eq!(err.class(), ErrorClass::BadData);
         let Error::Data(data) = &err else {
             panic!("{err:?}")
         };

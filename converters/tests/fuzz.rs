@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
-use converters::data::{SchemaBuilder, Str, Value};
+use connect_api::data::{SchemaBuilder, Str, Value};
 use converters::{Converter, ConverterClass, ConverterConfig, ConverterType, JsonConverter};
 use proptest::prelude::*;
 
@@ -175,7 +175,7 @@ proptest! {
 #[test]
 fn deep_nesting_errors_even_on_a_small_stack() {
     let run = || {
-        for depth in [converters::data::MAX_DEPTH, 100_000] {
+        for depth in [connect_api::data::MAX_DEPTH, 100_000] {
             let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
             let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
             let mut schema = String::from(r#"{"type":"int32"}"#);

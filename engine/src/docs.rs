@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::config::ConfigKey;
 use crate::connectors;
 use crate::worker::{config as worker_config, connector_config};
+use connect_api::config::ConfigKey;
 
 fn table(out: &mut String, keys: &[ConfigKey]) {
     out.push_str("| key | type | default | importance | description |\n|---|---|---|---|---|\n");
@@ -49,7 +49,7 @@ pub fn plugin_reference() -> String {
         out.push_str(".\n\n");
         table(&mut out, (plugin.connector)().config_def().keys());
     }
-    for info in crate::transforms::registry::plugins() {
+    for info in transforms::registry::plugins() {
         let _ = write!(
             out,
             "## {} ({})\n\n{}\n\nNames accepted in `type`: `{}`",
@@ -70,8 +70,8 @@ pub fn plugin_reference() -> String {
         }
     }
     for kind in [
-        crate::connector::ConnectorType::Source,
-        crate::connector::ConnectorType::Sink,
+        connect_api::ConnectorType::Source,
+        connect_api::ConnectorType::Sink,
     ] {
         let _ = writeln!(
             out,

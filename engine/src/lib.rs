@@ -5,8 +5,6 @@
 //! - [`kafka`]: producer/consumer/admin clients as the data plane uses them.
 //! - [`smoke`]: a self-checking produce → consume pipeline used by `wharf smoke`.
 
-pub mod config;
-pub mod connector;
 pub mod connectors;
 pub mod docs;
 pub mod herder;
@@ -18,5 +16,4 @@ pub mod record;
 pub mod rest;
 pub mod runtime;
 pub mod smoke;
-pub mod transforms;
 pub mod worker;

@@ -132,7 +132,7 @@ fn run_standalone(
     connectors: &[PathBuf],
     logs: engine::logging::LogLevels,
 ) -> anyhow::Result<()> {
-    let worker_props = engine::config::properties::load(worker)?;
+    let worker_props = connect_api::config::properties::load(worker)?;
     let rest = worker_config::rest_address(&worker_config::parse(&worker_props)?)
         .map_err(anyhow::Error::msg)?;
     let connector_props = connectors

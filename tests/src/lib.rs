@@ -7,7 +7,7 @@ pub mod java;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A config from `(key, value)` pairs.
-pub fn props(pairs: &[(&str, &str)]) -> engine::config::Properties {
+pub fn props(pairs: &[(&str, &str)]) -> connect_api::config::Properties {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -7,10 +7,10 @@
 //! from inside tokio runtimes of both flavours and from a glommio shard.
 
 use bytes::Bytes;
+use connect_api::data::logical::{Decimal, date_schema, decimal_schema};
+use connect_api::data::{Schema, SchemaBuilder, SchemaRef, Struct, Value};
 use converters::avro::{self, to_avro_schema};
-use converters::data::logical::{Decimal, date_schema, decimal_schema};
-use converters::data::{Schema, SchemaBuilder, SchemaRef, Struct, Value};
-use converters::{AvroConverter, ConverterConfig, ConverterType, Error, ErrorKind};
+use converters::{AvroConverter, ConverterConfig, ConverterType, Error, ErrorClass};
 use integration_tests::{registry_url, unique};
 use registry_client::{RegistryClient, RegistryError, Version};
 
@@ -169,7 +169,7 @@ fn write_and_check_order(converter: &AvroConverter) -> (String, Bytes, SchemaRef
 }
 
 /// The decoded order equals the written one; the schema gains the registry version.
-fn check_read(read: &converters::data::SchemaAndValue, schema: &SchemaRef, value: &Value) {
+fn check_read(read: &connect_api::data::SchemaAndValue, schema: &SchemaRef, value: &Value) {
     let read_schema = read.schema.as_ref().expect("schema");
     assert_eq!(read_schema.version(), Some(1), "registry version");
     assert_eq!(
@@ -263,7 +263,7 @@ fn unknown_schema_id_is_bad_data() {
     let err = converter
         .decode(&unique("avro-unknown"), &frame)
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::BadData, "{err}");
+    assert_eq!(err.class(), ErrorClass::BadData, "{err}");
     let Error::Registry(failure) = &err else {
         panic!("{err:?}")
     };
@@ -325,7 +325,7 @@ fn record_name_strategies_register_under_their_subjects() {
         let err = converter
             .encode(&topic, Some(&Schema::string()), &"x".into())
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BadData);
+        assert_eq!(err.class(), ErrorClass::BadData);
     }
 }
 
@@ -400,7 +400,7 @@ fn use_latest_version_writes_with_the_latest_registered_schema() {
     let err = lookup
         .encode(&topic, Some(&unregistered), &other)
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::BadData, "{err}");
+    assert_eq!(err.class(), ErrorClass::BadData, "{err}");
     let versions = block(client.versions(&subject)).unwrap();
     assert_eq!(versions, vec![1, 2], "nothing was registered");
     let v1_text = block(client.version(&subject, Version::Number(1))).unwrap();

@@ -3,7 +3,7 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
-use converters::data::SchemaAndValue;
+use connect_api::data::SchemaAndValue;
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 use engine::connectors::datagen::{Quickstart, UserSchema, generate};
 use engine::worker::standalone::Standalone;
@@ -150,7 +150,7 @@ fn datagen_orders_through_json_with_schemas() {
 /// filters one of them out with a predicate.
 #[test]
 fn datagen_through_a_transform_chain() {
-    use engine::transforms::{ConnectRecord, TransformChain};
+    use transforms::{ConnectRecord, TransformChain};
     integration_tests::init_logs();
     let dir = temp_dir("datagen-smt");
     let output = dir.join("out.txt");

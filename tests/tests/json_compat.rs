@@ -31,8 +31,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use converters::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
-use converters::data::{Decimal, Schema, SchemaBuilder, SchemaRef, Struct, Value};
+use connect_api::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
+use connect_api::data::{Decimal, Schema, SchemaBuilder, SchemaRef, Struct, Value};
 use converters::{ConverterConfig, ConverterType, JsonConverter};
 use integration_tests::java::{self, JavaHarness};
 
@@ -278,20 +278,20 @@ fn describe_schema(schema: Option<&Schema>) -> String {
     if let Some(default) = s.default_value() {
         out += &format!("|def={}", describe_value(default));
     }
-    if s.ty() == converters::data::Type::Array {
+    if s.ty() == connect_api::data::Type::Array {
         out += &format!(
             "|items=({})",
             describe_schema(s.value_schema().map(|s| &**s))
         );
     }
-    if s.ty() == converters::data::Type::Map {
+    if s.ty() == connect_api::data::Type::Map {
         out += &format!(
             "|keys=({})|values=({})",
             describe_schema(s.key_schema().map(|s| &**s)),
             describe_schema(s.value_schema().map(|s| &**s))
         );
     }
-    if s.ty() == converters::data::Type::Struct {
+    if s.ty() == connect_api::data::Type::Struct {
         let fields: Vec<String> = s
             .fields()
             .iter()
@@ -347,7 +347,7 @@ fn describe_value(v: &Value) -> String {
     }
 }
 
-fn describe_read(result: &Result<converters::data::SchemaAndValue, converters::Error>) -> String {
+fn describe_read(result: &Result<connect_api::data::SchemaAndValue, converters::Error>) -> String {
     match result {
         Ok(read) => format!(
             "OK\t{}\t{}",

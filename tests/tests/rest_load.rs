@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use engine::config::Properties;
-use engine::connector::{SinkRecord, SinkTask, TaskError};
+use connect_api::{SinkRecord, SinkTask, TaskError};
 use engine::connectors::{Plugin, TaskFactory};
 use engine::herder::TargetState;
 use engine::worker::standalone::{self, Standalone};
@@ -190,7 +189,7 @@ struct SlowFlushSink;
 
 #[async_trait(?Send)]
 impl SinkTask for SlowFlushSink {
-    async fn start(&mut self, _config: &Properties) -> Result<(), TaskError> {
+    async fn start(&mut self, _config: &connect_api::Config) -> Result<(), TaskError> {
         Ok(())
     }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use engine::config::Properties;
-use engine::connector::{SinkRecord, SinkTask, SinkTaskContext, TaskError, TopicPartition};
+use connect_api::config::{Config, ConfigDef, Properties};
+use connect_api::{SinkRecord, SinkTask, SinkTaskContext, TaskError, TopicPartition};
 use engine::kafka::{self, TopicSpec};
 use engine::runtime::{ShardConfig, ShardPool};
 use engine::worker::errors::ErrorPolicy;
@@ -149,7 +149,7 @@ impl SinkTask for ScriptedTask {
         self.context = Some(context);
     }
 
-    async fn start(&mut self, _config: &Properties) -> Result<(), TaskError> {
+    async fn start(&mut self, _config: &Config) -> Result<(), TaskError> {
         Ok(())
     }
 
@@ -182,7 +182,7 @@ impl SinkTask for ScriptedTask {
             let expected = format!("p{}-{}", r.partition, r.offset);
             assert_eq!(
                 r.value.value,
-                converters::data::Value::String(expected.as_str().into()),
+                connect_api::data::Value::String(expected.as_str().into()),
                 "value at {}-{}",
                 r.partition,
                 r.offset
@@ -249,6 +249,7 @@ fn a_task_seeks_on_open_pauses_and_resumes_partitions() {
         producer_config: kafka::producer_config(&bootstrap()),
         bootstrap: bootstrap(),
         config: Properties::new(),
+        spec: Arc::new(ConfigDef::default()),
         consumer_config: {
             // Small fetches, so that partition 1 is read in many batches and the pause shows.
             let mut c = kafka::consumer_config(&bootstrap(), &group);

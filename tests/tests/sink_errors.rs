@@ -4,7 +4,7 @@
 use std::fs;
 use std::time::Duration;
 
-use engine::config::Properties;
+use connect_api::config::Properties;
 use engine::worker::standalone::Standalone;
 use integration_tests::{bootstrap, consume_n, produce_all, props, temp_dir, unique, wait_until};
 

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use engine::config::Properties;
-use engine::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
+use connect_api::config::Properties;
+use connect_api::{ErrorClass, SinkRecord, SinkTask, TaskError};
 use engine::kafka;
 use engine::runtime::{ShardConfig, ShardPool};
 use engine::worker::errors::ErrorPolicy;
@@ -36,7 +36,7 @@ struct FlakyTask {
 
 #[async_trait(?Send)]
 impl SinkTask for FlakyTask {
-    async fn start(&mut self, _config: &Properties) -> Result<(), TaskError> {
+    async fn start(&mut self, _config: &connect_api::Config) -> Result<(), TaskError> {
         Ok(())
     }
 
@@ -50,7 +50,7 @@ impl SinkTask for FlakyTask {
         let values: Vec<String> = records
             .iter()
             .map(|r| match &r.value.value {
-                converters::data::Value::String(s) => s.to_string(),
+                connect_api::data::Value::String(s) => s.to_string(),
                 other => format!("{other:?}"),
             })
             .collect();
@@ -116,6 +116,7 @@ fn retriable_puts_are_retried_in_place_and_bad_records_are_dead_lettered() {
         producer_config: kafka::producer_config(&bootstrap()),
         bootstrap: bootstrap(),
         config: Properties::new(),
+        spec: Arc::new(connect_api::ConfigDef::default()),
         consumer_config: kafka::consumer_config(&bootstrap(), &unique("connect-put-errors")),
         subscription: Subscription::Topics(vec![topic.clone()]),
         flush_interval: Duration::from_secs(3600),

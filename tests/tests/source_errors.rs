@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use engine::config::Properties;
+use connect_api::config::Properties;
 use engine::worker::standalone::Standalone;
 use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::Message;
@@ -279,9 +279,9 @@ mod pairing {
     use std::time::Duration;
 
     use async_trait::async_trait;
-    use converters::data::{Schema, SchemaAndValue, Value};
-    use engine::config::Properties;
-    use engine::connector::{
+    use connect_api::config::Properties;
+    use connect_api::data::{Schema, SchemaAndValue, Value};
+    use connect_api::{
         ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
     };
     use engine::kafka;
@@ -309,7 +309,7 @@ mod pairing {
     impl SourceTask for CommitFails {
         async fn start(
             &mut self,
-            _config: &Properties,
+            _config: &connect_api::Config,
             _context: &SourceTaskContext,
         ) -> Result<(), TaskError> {
             self.calls.started.fetch_add(1, Ordering::SeqCst);
@@ -400,6 +400,7 @@ mod pairing {
             },
             bootstrap: bootstrap(),
             config,
+            spec: Arc::new(connect_api::ConfigDef::default()),
             producer_config: kafka::producer_config(&bootstrap()),
             offsets: Arc::clone(&offsets),
             flush_interval: Duration::ZERO,
@@ -461,7 +462,7 @@ mod pairing {
     impl SourceTask for FlakyPoll {
         async fn start(
             &mut self,
-            _config: &Properties,
+            _config: &connect_api::Config,
             _context: &SourceTaskContext,
         ) -> Result<(), TaskError> {
             self.calls.started.fetch_add(1, Ordering::SeqCst);

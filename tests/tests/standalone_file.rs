@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use engine::config::Properties;
+use connect_api::config::Properties;
 use engine::worker::standalone::Standalone;
 use integration_tests::{ChildGuard, bootstrap, props, temp_dir, unique, wait_until, wharf_bin};
 

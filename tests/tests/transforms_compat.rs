@@ -23,12 +23,12 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use bytes::Bytes;
-use converters::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
-use converters::data::{Decimal, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value};
+use connect_api::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
+use connect_api::data::{Decimal, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value};
 use converters::{Converter, ConverterConfig, ConverterType, JsonConverter};
-use engine::transforms::{ConnectHeader, ConnectRecord, TransformChain, TransformError};
 use integration_tests::java::{self, JavaHarness};
 use serde_json::json;
+use transforms::{ConnectHeader, ConnectRecord, TransformChain, TransformError};
 
 // ---------------------------------------------------------------------------------------------
 // The Java side.

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use crate::avro::is_union_schema;
 use crate::avro::model::{Items, Kind, Node};
 use crate::avro::to_connect::union_member_name;
-use crate::data::{Decimal, Logical, Schema, SchemaRef, Str, Struct, Type, Value};
+use connect_api::data::{Decimal, Logical, Schema, SchemaRef, Str, Struct, Type, Value};
 
 /// Most items of a zero-byte type (such as `null`) one array or map may hold: their count
 /// cannot be checked against the input's length.

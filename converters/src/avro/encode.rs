@@ -13,8 +13,9 @@ use crate::avro::is_union_schema;
 use crate::avro::json::Json;
 use crate::avro::model::{Kind, Node};
 use crate::avro::to_connect::union_member_name;
-use crate::data::{Logical, Schema, Value, expected_name, mismatch, same_struct_schema};
-use crate::error::{DataError, Problem, Trail};
+use crate::error::{DataError, Problem};
+use connect_api::data::Trail;
+use connect_api::data::{Logical, Schema, Value, expected_name, mismatch, same_struct_schema};
 
 /// Appends Avro's zig-zag varint of `n`.
 pub(crate) fn write_long(out: &mut Vec<u8>, n: i64) {

@@ -109,13 +109,14 @@ pub use config::{
     VALUE_SUBJECT_NAME_STRATEGY_CONFIG, default_auto_register_schemas, default_schemas_cache_size,
     default_use_latest_version,
 };
+pub use connect_api::data::FrameProblem;
 pub use registry::set_thread_nonblocking;
-pub use wire::FrameProblem;
 
 use crate::converter::{Converter, ConverterConfig, Header, WireFormat};
-use crate::data::{Decimal, Logical, SchemaAndValue, SchemaRef, Value};
-use crate::error::{ConfigError, DataError, Error, Problem, Trail};
+use crate::error::{ConfigError, DataError, Error, Problem};
 use crate::json::cache::Lru;
+use connect_api::data::Trail;
+use connect_api::data::{Decimal, Logical, SchemaAndValue, SchemaRef, Value};
 use model::{AvroSchema, Kind};
 
 /// Confluent's class name.
@@ -147,12 +148,12 @@ pub const DECIMAL_PRECISION_PARAM: &str = "connect.decimal.precision";
 pub const DECIMAL_PRECISION_DEFAULT: i32 = 64;
 
 /// Whether a struct schema stands for an Avro union.
-pub(crate) fn is_union_schema(schema: &crate::data::Schema) -> bool {
+pub(crate) fn is_union_schema(schema: &connect_api::data::Schema) -> bool {
     schema.name() == Some(UNION_NAME) || schema.parameter(UNION_PARAM).is_some()
 }
 
 /// The Avro schema text `AvroConverter` registers for a Connect schema.
-pub fn to_avro_schema(schema: &crate::data::Schema) -> Result<String, DataError> {
+pub fn to_avro_schema(schema: &connect_api::data::Schema) -> Result<String, DataError> {
     to_avro::avro_schema_text(schema).map_err(DataError::at_root)
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::avro::json::Json;
-use crate::data::{MAX_DEPTH, Str};
+use connect_api::data::{MAX_DEPTH, Str};
 
 /// A parsed Avro schema and its text.
 #[derive(Debug)]

@@ -16,9 +16,11 @@ use crate::avro::{
     FIELD_DEFAULT_FLAG, FIELD_DOC_PREFIX, FIXED_SIZE_PARAM, MAP_ENTRY_NAME, NAMESPACE,
     RECORD_DOC_PARAM, UNION_NAME,
 };
-use crate::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
-use crate::data::{Decimal, Logical, Schema, SchemaBuilder, SchemaRef, Str, Struct, Type, Value};
 use crate::error::Problem;
+use connect_api::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
+use connect_api::data::{
+    Decimal, Logical, Schema, SchemaBuilder, SchemaRef, Str, Struct, Type, Value,
+};
 
 /// The Connect schema of an Avro schema; `version` (the registry's version of the schema) is
 /// used when the schema has no `connect.version`.

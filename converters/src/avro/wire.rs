@@ -1,42 +1,14 @@
 //! Confluent's wire format: byte 0 is the magic byte `0x00`, bytes 1–4 the schema id
 //! (big-endian), then the Avro binary data. Lengths are checked before anything is read.
 
-use std::fmt;
-
 use bytes::Bytes;
 
-use crate::error::{DataError, Problem};
+use crate::error::{DataError, FrameProblem, Problem};
 
 /// The first byte of every frame.
 pub const MAGIC_BYTE: u8 = 0;
 /// Magic byte plus schema id.
 pub const HEADER_LEN: usize = 5;
-
-/// Why bytes are not a Confluent frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameProblem {
-    /// Fewer bytes than the 5-byte header.
-    TooShort {
-        /// How many bytes there were.
-        len: usize,
-    },
-    /// The first byte is not [`MAGIC_BYTE`].
-    UnknownMagicByte(u8),
-}
-
-impl fmt::Display for FrameProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::TooShort { len } => write!(
-                f,
-                "{len} bytes, shorter than the {HEADER_LEN}-byte header (magic byte and schema id)"
-            ),
-            Self::UnknownMagicByte(b) => {
-                write!(f, "unknown magic byte 0x{b:02x} (expected 0x00)")
-            }
-        }
-    }
-}
 
 /// Starts a frame for schema `id`; the Avro data is appended to it.
 pub fn header(id: u32, capacity: usize) -> Vec<u8> {

@@ -1,5 +1,7 @@
 //! JsonConverter settings, with Kafka Connect's keys and defaults (`JsonConverterConfig`).
 
+use connect_api::DecimalFormat;
+
 use crate::converter::{ConverterConfig, ConverterType};
 use crate::error::ConfigError;
 
@@ -25,16 +27,6 @@ pub const fn default_schemas_cache_size() -> i32 {
 /// Kafka Connect's default for `replace.null.with.default`.
 pub const fn default_replace_null_with_default() -> bool {
     true
-}
-
-/// How Decimals are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum DecimalFormat {
-    /// The unscaled value's two's-complement bytes, base64: `"D3J5"` (the default).
-    #[default]
-    Base64,
-    /// A JSON number: `10.2345`.
-    Numeric,
 }
 
 /// JsonConverter settings.

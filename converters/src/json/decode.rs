@@ -18,13 +18,14 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use crate::data::logical::MILLIS_PER_DAY;
-use crate::data::{Decimal, Logical, SchemaRef, Str, Struct, Type, Value, expected_name};
-use crate::error::{DataError, Problem, Trail};
+use crate::error::{DataError, Problem};
 use crate::json::integral::{Integral, integral};
 use crate::json::map_keys::PairMap;
 use crate::json::parse::{Member, Node, Number, member};
 use crate::json::text::decode_base64;
+use connect_api::data::Trail;
+use connect_api::data::logical::MILLIS_PER_DAY;
+use connect_api::data::{Decimal, Logical, SchemaRef, Str, Struct, Type, Value, expected_name};
 
 /// Reads values out of a parsed document, sharing strings with the document's buffer.
 #[derive(Debug)]

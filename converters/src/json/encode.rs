@@ -12,13 +12,14 @@
 //!   `struct_default_check`);
 //! - no whitespace anywhere.
 
-use crate::data::logical::MILLIS_PER_DAY;
-use crate::data::{
+use crate::error::{DataError, Problem};
+use crate::json::text::{push_base64, push_double, push_float, push_int, push_string};
+use connect_api::DecimalFormat;
+use connect_api::data::Trail;
+use connect_api::data::logical::MILLIS_PER_DAY;
+use connect_api::data::{
     Logical, MAX_DEPTH, Schema, SchemaRef, Type, Value, kind_matches, mismatch, same_struct_schema,
 };
-use crate::error::{DataError, Problem, Trail};
-use crate::json::DecimalFormat;
-use crate::json::text::{push_base64, push_double, push_float, push_int, push_string};
 
 /// The settings that shape JSON output.
 #[derive(Debug, Clone, Copy)]

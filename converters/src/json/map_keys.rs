@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-use crate::data::Value;
+use connect_api::data::Value;
 
 /// Collects map entries, replacing the value of a repeated key.
 #[derive(Debug)]
@@ -148,7 +148,7 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
-    use crate::data::{Decimal, Schema, SchemaBuilder, Struct};
+    use connect_api::data::{Decimal, Schema, SchemaBuilder, Struct};
 
     fn collect(pairs: Vec<(Value, Value)>) -> Value {
         let mut map = PairMap::with_capacity(pairs.len());

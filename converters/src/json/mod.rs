@@ -26,7 +26,7 @@
 //!   non-finite floats, read back as those values (Kafka Connect reads them as 0.0).
 //! - Content after the JSON value is an error (Jackson ignores it); so is a `\uD800`-style lone
 //!   surrogate, which a Rust string cannot hold.
-//! - Nesting is limited to [`MAX_DEPTH`](crate::data::MAX_DEPTH) levels (Jackson: 1000).
+//! - Nesting is limited to [`MAX_DEPTH`](connect_api::data::MAX_DEPTH) levels (Jackson: 1000).
 //! - Maps read from JSON keep the document's order (Kafka Connect uses a `HashMap`, so its
 //!   re-encoded order is arbitrary); a repeated key keeps its first place and its last value,
 //!   as `HashMap.put` does.
@@ -54,15 +54,16 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 
 pub use config::{
-    DECIMAL_FORMAT_CONFIG, DecimalFormat, JsonConverterConfig, REPLACE_NULL_WITH_DEFAULT_CONFIG,
+    DECIMAL_FORMAT_CONFIG, JsonConverterConfig, REPLACE_NULL_WITH_DEFAULT_CONFIG,
     SCHEMAS_CACHE_SIZE_CONFIG, SCHEMAS_ENABLE_CONFIG, default_replace_null_with_default,
     default_schemas_cache_size, default_schemas_enable,
 };
 
 use crate::converter::{Converter, ConverterConfig, Header, WireFormat};
-use crate::data::{SchemaAndValue, SchemaRef, Value};
-use crate::error::{ConfigError, DataError, Error, Problem, Trail};
+use crate::error::{ConfigError, DataError, Error, Problem};
 use cache::Lru;
+use connect_api::data::Trail;
+use connect_api::data::{SchemaAndValue, SchemaRef, Value};
 use decode::Decoder;
 use encode::Encoder;
 use parse::{Member, Node, member};

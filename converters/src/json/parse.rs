@@ -11,8 +11,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::data::MAX_DEPTH;
 use crate::error::JsonSyntaxError;
+use connect_api::data::MAX_DEPTH;
 
 /// Jackson's default limit on the length of a number (`StreamReadConstraints`).
 const MAX_NUMBER_LEN: usize = 1000;

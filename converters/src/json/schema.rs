@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
-use crate::data::{MAX_DEPTH, Schema, SchemaBuilder, SchemaRef, Type};
-use crate::error::{DataError, Problem, Trail};
+use crate::error::{DataError, Problem};
 use crate::json::decode::Decoder;
 use crate::json::encode::Encoder;
 use crate::json::parse::{Member, Node, member};
 use crate::json::text::{push_int, push_string};
+use connect_api::data::Trail;
+use connect_api::data::{MAX_DEPTH, Schema, SchemaBuilder, SchemaRef, Type};
 
 fn json_type_name(ty: Type) -> &'static str {
     match ty {

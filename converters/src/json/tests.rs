@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use super::*;
 use crate::converter::ConverterType;
-use crate::data::logical::{decimal_schema, time_schema};
-use crate::data::{Decimal, Schema, SchemaBuilder, Struct, Type};
-use crate::error::ErrorKind;
+use crate::error::ErrorClass;
+use connect_api::data::logical::{decimal_schema, time_schema};
+use connect_api::data::{Decimal, Schema, SchemaBuilder, Struct, Type};
 
 fn converter(props: &[(&str, &str)]) -> JsonConverter {
     JsonConverter::new(&ConverterConfig::new(
@@ -123,7 +123,7 @@ fn nulls_defaults_and_tombstones() {
     assert!(encode(&c, Some(&defaulted), &Value::Null).ends_with(r#""payload":42}"#));
     let keep = converter(&[("replace.null.with.default", "false")]);
     let err = keep.encode(Some(&defaulted), &Value::Null).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::BadData);
+    assert_eq!(err.class(), ErrorClass::BadData);
     assert_eq!(
         c.to_connect_data("t", &[], None).unwrap(),
         SchemaAndValue::default()
@@ -216,7 +216,7 @@ fn coercions_kafka_connect_makes_are_errors_here() {
     ] {
         let text = format!(r#"{{"schema":{schema},"payload":{payload}}}"#);
         let err = decode(&c, &text).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BadData);
+        assert_eq!(err.class(), ErrorClass::BadData);
         let Error::Data(data) = &err else {
             panic!("{err:?}")
         };
@@ -428,7 +428,7 @@ fn integers_read_from_any_exact_form() {
         ("int32", "1.9"),
     ] {
         let err = read(ty, payload).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BadData, "{ty} {payload}");
+        assert_eq!(err.class(), ErrorClass::BadData, "{ty} {payload}");
     }
     // A default value is read the same way.
     let defaulted = decode(
@@ -511,7 +511,7 @@ fn struct_defaults_are_refused_like_kafka_connect() {
             (&outer, &outer_value),
         ] {
             let err = c.encode(Some(s), v).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::BadData, "{err}");
+            assert_eq!(err.class(), ErrorClass::BadData, "{err}");
         }
     }
     let plain = converter(&[("schemas.enable", "false")]);
@@ -543,7 +543,7 @@ fn struct_defaults_are_refused_like_kafka_connect() {
             r#"{{"schema":{{"type":"struct",{fields},"optional":true,"default":{default}}},"payload":null}}"#
         );
         let err = decode(&c, &text).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BadData, "{default}: {err}");
+        assert_eq!(err.class(), ErrorClass::BadData, "{default}: {err}");
     }
     let text = format!(
         r#"{{"schema":{{"type":"struct",{fields},"optional":true,"default":null}},"payload":{{"x":2}}}}"#

@@ -2,7 +2,7 @@
 //! writes them: string escapes, Java's number forms, base64 with the `MIME-NO-LINEFEEDS`
 //! variant; and Jackson's lenient base64 reader.
 
-use crate::java_text;
+use connect_api::data::java_text;
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

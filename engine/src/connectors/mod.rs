@@ -3,7 +3,7 @@
 pub mod datagen;
 pub mod file;
 
-use crate::connector::{Connector, ConnectorType, SinkTask, SourceTask};
+use connect_api::{Connector, ConnectorType, SinkTask, SourceTask};
 
 /// A built-in connector plugin: its names and how to make its parts.
 #[derive(Debug, Clone, Copy)]

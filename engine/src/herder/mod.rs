@@ -17,12 +17,12 @@ mod turns;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::config::{ConfigErrors, Properties};
-use crate::connector::ConnectorType;
 use crate::offsets::OffsetStore;
 use crate::runtime::{ShardError, ShardPool};
 use crate::worker::connector_config::{self, ConnectorConfig, NAME, TASKS_MAX};
 use crate::worker::{TaskId, TaskStats};
+use connect_api::ConnectorType;
+use connect_api::config::{ConfigErrors, Properties};
 
 pub use spawn::{RunningTask, WorkerContext};
 

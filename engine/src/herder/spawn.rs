@@ -5,8 +5,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Properties;
-use crate::connector::TaskError;
 use crate::connectors::TaskFactory;
 use crate::kafka;
 use crate::offsets::OffsetStore;
@@ -17,6 +15,8 @@ use crate::worker::sink_task::{self, SinkRun, Subscription};
 use crate::worker::source_task::{self, SourceRun};
 use crate::worker::supervisor::supervise;
 use crate::worker::{StopSignal, TaskId, TaskStats};
+use connect_api::TaskError;
+use connect_api::config::Properties;
 
 /// The outcome of a task, awaitable from any thread.
 pub type TaskResult =
@@ -132,6 +132,7 @@ pub fn spawn(
     let stats = Arc::new(TaskStats::default());
     let stop = StopSignal::default();
     let restart = c.restart;
+    let spec = Arc::new((c.plugin.connector)().config_def());
     let result: TaskResult = match c.plugin.task {
         TaskFactory::Source(make) => {
             let run = SourceRun {
@@ -140,6 +141,7 @@ pub fn spawn(
                 errors: c.errors.clone(),
                 bootstrap: ctx.bootstrap.clone(),
                 config: task_props.clone(),
+                spec: Arc::clone(&spec),
                 producer_config: connector_client_config(ctx, c, "producer", None),
                 offsets: Arc::clone(&ctx.offsets),
                 flush_interval: ctx.flush_interval,
@@ -168,6 +170,7 @@ pub fn spawn(
                 producer_config: connector_client_config(ctx, c, "producer", None),
                 bootstrap: ctx.bootstrap.clone(),
                 config: task_props.clone(),
+                spec: Arc::clone(&spec),
                 consumer_config: connector_client_config(ctx, c, "consumer", Some(&group)),
                 subscription: match c.config.non_empty(TOPICS_REGEX) {
                     Some(regex) => Subscription::Pattern(regex.to_owned()),

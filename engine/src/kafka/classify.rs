@@ -7,8 +7,8 @@
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
-use crate::connector::ErrorClass;
 use crate::kafka::SendError;
+use connect_api::ErrorClass;
 
 /// The class of a client error.
 pub fn error_class(error: &KafkaError) -> ErrorClass {

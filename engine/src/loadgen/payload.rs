@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use converters::data::{Schema, SchemaBuilder, SchemaRef, Str, Struct, Value};
+use connect_api::data::{Schema, SchemaBuilder, SchemaRef, Str, Struct, Value};
 use converters::{
     AvroConverter, Converter, ConverterConfig, ConverterType, JsonConverter, JsonConverterConfig,
 };

@@ -15,7 +15,7 @@ pub use batch::BatchBuilder;
 
 /// One header: a name and an optional value (the converters' type, so headers pass to them as
 /// they are).
-pub use converters::Header;
+pub use connect_api::Header;
 
 /// A record read from Kafka, with its bytes still in their serialized form.
 #[derive(Debug, Clone, PartialEq, Eq)]

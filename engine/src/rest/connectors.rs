@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;
-use crate::config::Properties;
 use crate::herder::{ConnectorStatus, Herder, TargetState, TaskStatus};
 use crate::worker::connector_config::{NAME, TOPICS, TOPICS_REGEX};
+use connect_api::config::Properties;
 
 /// The key Kafka Connect's worker adds to each task config.
 const TASK_CLASS: &str = "task.class";
@@ -422,7 +422,7 @@ pub async fn topics(State(herder): State<Herder>, Path(name): Path<String>) -> A
         return Ok(Json(BTreeMap::from([(name, json!({"topics": empty}))])).into_response());
     }
     let mut topics: Vec<String> =
-        crate::config::split_list(info.config.get(TOPICS).map_or("", String::as_str));
+        connect_api::config::split_list(info.config.get(TOPICS).map_or("", String::as_str));
     if let Some(topic) = info.config.get("topic").filter(|t| !t.trim().is_empty()) {
         topics.push(topic.trim().to_owned());
     }

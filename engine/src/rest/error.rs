@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::config::ConfigErrors;
 use crate::herder::HerderError;
+use connect_api::config::ConfigErrors;
 
 /// An error answer.
 #[derive(Debug)]

@@ -9,8 +9,8 @@
 
 use serde_json::{Value, json};
 
-use crate::config::{ConfigKey, ConfigType, Importance, Validator};
-use crate::connector::ConnectorType;
+use connect_api::ConnectorType;
+use connect_api::config::{ConfigKey, ConfigType, Importance, Validator};
 
 /// One key as Kafka Connect defines it.
 #[derive(Debug, Clone, Copy)]

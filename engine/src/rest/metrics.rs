@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::connector::ConnectorType;
 use crate::herder::Herder;
 use crate::worker::{LATENCY_BUCKETS, TaskId, TaskStats};
+use connect_api::ConnectorType;
 
 type Row = (TaskId, ConnectorType, std::sync::Arc<TaskStats>);
 

@@ -19,9 +19,9 @@ use axum::routing::{MethodRouter, get, post, put};
 use rdkafka::producer::{BaseProducer, Producer};
 use serde_json::json;
 
-use crate::config::Properties;
 use crate::herder::Herder;
 use crate::logging::LogLevels;
+use connect_api::config::Properties;
 
 pub use error::RestError;
 
@@ -167,7 +167,7 @@ pub fn worker_id(worker_props: &Properties) -> String {
             .filter(|v| !v.is_empty())
     };
     let listener = non_empty(LISTENERS)
-        .and_then(|l| crate::config::split_list(l).into_iter().next())
+        .and_then(|l| connect_api::config::split_list(l).into_iter().next())
         .and_then(|l| {
             let rest = l
                 .split_once("://")

@@ -11,11 +11,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;
-use crate::connector::ConnectorType;
 use crate::herder::Herder;
 use crate::kafka::groups;
 use crate::offsets::OffsetKey;
 use crate::worker::connector_config::{TOPICS, TOPICS_REGEX};
+use connect_api::ConnectorType;
 
 type Answer = Result<Response, RestError>;
 
@@ -26,13 +26,13 @@ fn internal(e: impl std::fmt::Display) -> RestError {
 /// The topics a sink connector reads.
 fn sink_topics(
     herder: &Herder,
-    config: &crate::config::Properties,
+    config: &connect_api::config::Properties,
 ) -> Result<Vec<String>, RestError> {
     if let Some(regex) = config.get(TOPICS_REGEX).filter(|r| !r.trim().is_empty()) {
         let regex = regex::Regex::new(&format!("^(?:{})$", regex.trim())).map_err(internal)?;
         return groups::topics_matching(herder.bootstrap(), &regex).map_err(internal);
     }
-    Ok(crate::config::split_list(
+    Ok(connect_api::config::split_list(
         config.get(TOPICS).map_or("", String::as_str),
     ))
 }

@@ -8,12 +8,12 @@ use serde_json::{Map, Value, json};
 
 use super::error::RestError;
 use super::framework_keys;
-use crate::config::{ConfigKey, ConfigType, FieldError, Importance, Properties};
-use crate::connector::ConnectorType;
 use crate::connectors::{self, Plugin};
 use crate::herder::Herder;
-use crate::transforms::registry::{self as transforms, PluginKind};
 use crate::worker::connector_config;
+use connect_api::ConnectorType;
+use connect_api::config::{ConfigKey, ConfigType, FieldError, Importance, Properties};
+use transforms::registry::{self as smts, PluginKind};
 
 type Answer = Result<Response, RestError>;
 
@@ -51,7 +51,7 @@ pub async fn list(RawQuery(query): RawQuery) -> Answer {
         .map(|p| json!({"class": p.class, "type": p.kind.rest_name(), "version": p.version}))
         .collect();
     if !connectors_only {
-        for t in crate::transforms::registry::plugins() {
+        for t in smts::plugins() {
             plugins.push(json!({"class": t.class, "type": t.kind().rest_name(), "version": env!("CARGO_PKG_VERSION")}));
         }
         for c in converters::ConverterClass::ALL
@@ -182,7 +182,7 @@ fn enriched(props: &Properties) -> (Vec<Entry>, Vec<String>) {
         let mut aliases: Vec<String> = Vec::new();
         for alias in props
             .get(list_key)
-            .map(|l| crate::config::split_list(l))
+            .map(|l| connect_api::config::split_list(l))
             .unwrap_or_default()
         {
             if !aliases.contains(&alias) {
@@ -193,7 +193,7 @@ fn enriched(props: &Properties) -> (Vec<Entry>, Vec<String>) {
             let prefix = format!("{list_key}.{alias}.");
             let group = format!("{group_prefix}: {alias}");
             let type_key = format!("{prefix}type");
-            let classes: Vec<String> = transforms::plugins()
+            let classes: Vec<String> = smts::plugins()
                 .iter()
                 .filter(|p| p.kind() == kind)
                 .map(|p| p.class.to_owned())
@@ -241,7 +241,7 @@ fn enriched(props: &Properties) -> (Vec<Entry>, Vec<String>) {
             groups.push(group.clone());
             let Some(plugin) = props
                 .get(&type_key)
-                .and_then(|t| transforms::find(t))
+                .and_then(|t| smts::find(t))
                 .filter(|p| p.kind() == kind)
             else {
                 continue;

@@ -1,6 +1,6 @@
 //! `worker.properties`: the keys Kafka Connect's standalone worker reads, with its defaults.
 
-use crate::config::{
+use connect_api::config::{
     Config, ConfigDef, ConfigErrors, ConfigKey, ConfigType, Importance, Properties, Validator,
 };
 
@@ -102,7 +102,7 @@ pub fn prefixed<'a>(
 /// The REST API's bind address from `listeners` (first `http://host:port`; empty host = all
 /// interfaces), or a message naming the bad value.
 pub fn rest_address(
-    config: &crate::config::Config,
+    config: &connect_api::config::Config,
 ) -> Result<Option<std::net::SocketAddr>, String> {
     let listeners = config.list(LISTENERS);
     let Some(first) = listeners.first() else {

@@ -8,12 +8,12 @@
 //! (`header.converter`, `exactly.once.support`, ...) is still checked against its type and allowed
 //! values, so `POST /connectors` refuses what `PUT .../config/validate` reports.
 
-use crate::config::{
-    Config, ConfigDef, ConfigErrors, ConfigKey, FieldError, Properties, Validator,
-};
-use crate::connector::ConnectorType;
 use crate::connectors::{self, Plugin};
 use crate::rest::framework_keys;
+use connect_api::ConnectorType;
+use connect_api::config::{
+    Config, ConfigDef, ConfigErrors, ConfigKey, FieldError, Properties, Validator,
+};
 
 use super::convert::RecordConverters;
 use super::errors::{self, ErrorPolicy};
@@ -143,7 +143,7 @@ pub fn validate(
     let def = common_def(plugin.kind).extend(&(plugin.connector)().config_def());
     let mut errors = def.field_errors(props);
     errors.extend(accepted_def(plugin.kind, &def).field_errors(props));
-    errors.extend(crate::transforms::TransformChain::validate(props));
+    errors.extend(transforms::TransformChain::validate(props));
     let converters = super::convert::build(worker_props, props)
         .map_err(|bad| errors.extend(bad))
         .ok();

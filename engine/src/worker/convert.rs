@@ -10,8 +10,8 @@
 
 use converters::{Converter, ConverterClass, ConverterConfig, ConverterType};
 
-use crate::config::{FieldError, Properties};
-use crate::connector::{ErrorClass, TaskError};
+use connect_api::config::{FieldError, Properties};
+use connect_api::{ErrorClass, TaskError};
 
 /// How to make a connector's key and value converters; checked once, built per task.
 #[derive(Debug, Clone)]
@@ -107,7 +107,10 @@ fn one(
         field_errors(
             key,
             &prefix,
-            converters::ConfigError::UnknownConverter(class.clone()),
+            converters::ConfigError::UnknownConverter {
+                class: class.clone(),
+                known: converters::registry::known_names(),
+            },
         )
     })?;
     let spec = ConverterSpec { key, class, config };
@@ -140,7 +143,7 @@ fn field_errors(class_key: &str, prefix: &str, error: converters::ConfigError) -
             .into_iter()
             .flat_map(|e| field_errors(class_key, prefix, e))
             .collect(),
-        E::UnknownConverter(class) => vec![on_class(
+        E::UnknownConverter { class, .. } => vec![on_class(
             &class,
             format!("Class {class} could not be found."),
         )],

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use super::errors::{ErrorPolicy, Failure, dlq_headers};
 use super::{TaskId, TaskStats};
-use crate::connector::{ErrorClass, TaskError};
 use crate::kafka::{self, Sender, ShardProducer, TopicSpec};
 use crate::record::RawRecord;
+use connect_api::{ErrorClass, TaskError};
 
 /// librdkafka's default `message.max.bytes`: the largest record the producer sends.
 const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_000_000;

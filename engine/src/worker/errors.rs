@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::config::{Config, ConfigKey, FieldError};
-use crate::connector::ConnectorType;
 use crate::record::{Header, RawRecord};
 use crate::rest::framework_keys::{self, FrameworkKey};
+use connect_api::ConnectorType;
+use connect_api::config::{Config, ConfigKey, FieldError};
 
 pub const TOLERANCE: &str = "errors.tolerance";
 pub const RETRY_TIMEOUT_MS: &str = "errors.retry.timeout";

@@ -26,8 +26,8 @@ use rdkafka::ClientConfig;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::Producer;
 
-use crate::config::{FieldError, Properties};
 use crate::kafka::ShardProducer;
+use connect_api::config::{FieldError, Properties};
 
 pub const WORKER_SUPPORT: &str = "exactly.once.source.support";
 pub const SUPPORT: &str = "exactly.once.support";

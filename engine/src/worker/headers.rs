@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use converters::data::{Schema, SchemaAndValue, Str, Value};
+use connect_api::data::{Schema, SchemaAndValue, Str, Value};
 
 use crate::record::Header;
-use crate::transforms::ConnectHeader;
+use transforms::ConnectHeader;
 
 /// Raw headers to Connect headers.
 pub fn to_connect(headers: &[Header]) -> Vec<ConnectHeader> {

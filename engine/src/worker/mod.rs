@@ -262,3 +262,14 @@ impl TaskStats {
         self.bytes.load(Ordering::Relaxed)
     }
 }
+
+/// A task's config parsed with its connector's spec (defaults filled in), as tasks receive it.
+pub(crate) fn parsed_config(
+    id: &TaskId,
+    spec: &connect_api::ConfigDef,
+    props: &connect_api::Properties,
+) -> Result<connect_api::Config, connect_api::TaskError> {
+    spec.parse(&id.to_string(), props).map_err(|e| {
+        connect_api::TaskError::new(connect_api::ErrorClass::Config, format!("{id}: {e}"))
+    })
+}

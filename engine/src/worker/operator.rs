@@ -19,9 +19,9 @@ use super::dlq::DeadLetterQueue;
 use super::errors::{ErrorPolicy, Failure, Stage};
 use super::retry::{Attempt, with_retry};
 use super::{StopSignal, TaskId};
-use crate::connector::{ErrorClass, TaskError};
 use crate::record::RawRecord;
-use crate::transforms::TransformError;
+use connect_api::{ErrorClass, TaskError};
+use transforms::TransformError;
 
 /// Kafka Connect's exception class names, shown in `__connect.errors.exception.class.name`.
 pub const DATA_EXCEPTION: &str = "org.apache.kafka.connect.errors.DataException";
@@ -43,13 +43,12 @@ pub struct StageError {
 
 impl From<converters::Error> for StageError {
     fn from(error: converters::Error) -> Self {
-        let (class, error_type) = match error.kind() {
-            converters::ErrorKind::BadData => (ErrorClass::BadData, DATA_EXCEPTION),
-            converters::ErrorKind::Retriable => (ErrorClass::Retriable, RETRIABLE_EXCEPTION),
-            converters::ErrorKind::Config => (ErrorClass::Config, CONFIG_EXCEPTION),
-            converters::ErrorKind::Fatal | converters::ErrorKind::Pending => {
-                (ErrorClass::Fatal, CONNECT_EXCEPTION)
-            }
+        let class = error.class();
+        let error_type = match class {
+            ErrorClass::BadData => DATA_EXCEPTION,
+            ErrorClass::Retriable => RETRIABLE_EXCEPTION,
+            ErrorClass::Config => CONFIG_EXCEPTION,
+            _ => CONNECT_EXCEPTION,
         };
         Self {
             class,

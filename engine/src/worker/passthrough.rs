@@ -9,7 +9,7 @@
 //! output differs from the input bytes.
 
 use bytes::Bytes;
-use converters::WireFormat;
+use connect_api::WireFormat;
 
 /// Which values of one task's records may skip the value converter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,8 +259,8 @@ impl Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connect_api::DecimalFormat;
     use converters::Converter;
-    use converters::json::DecimalFormat;
 
     fn json() -> WireFormat {
         WireFormat::Json {
@@ -356,7 +356,7 @@ mod tests {
     fn strings_must_be_utf8() {
         let lane = Passthrough::new(
             WireFormat::String {
-                encoding: converters::string::Encoding::Utf8,
+                encoding: connect_api::Encoding::Utf8,
             },
             true,
             false,

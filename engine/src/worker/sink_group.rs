@@ -20,8 +20,8 @@ use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::TaskStats;
-use crate::connector::TopicPartition;
 use crate::kafka::ShardConsumer;
+use connect_api::TopicPartition;
 
 /// The consumer a sink task reads with.
 pub type SinkConsumer = ShardConsumer<SinkConsumerContext>;

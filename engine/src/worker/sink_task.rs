@@ -21,8 +21,8 @@ use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{Offset, TopicPartitionList};
 
+use connect_api::data::{SchemaAndValue, Value};
 use converters::Converter;
-use converters::data::{SchemaAndValue, Value};
 
 use super::convert::{RecordConverters, TaskConverters};
 use super::dlq::DeadLetterQueue;
@@ -34,11 +34,9 @@ use super::operator::{
 use super::passthrough::Passthrough;
 use super::retry::Backoff;
 use super::sink_group::{GroupEvent, SinkConsumer, SinkConsumerContext};
-use crate::connector::{
-    ErrorClass, SinkRecord, SinkTask, SinkTaskContext, TaskError, TopicPartition,
-};
 use crate::record::{BatchBuilder, RawRecord};
-use crate::transforms::{ConnectRecord, TransformChain};
+use connect_api::{ErrorClass, SinkRecord, SinkTask, SinkTaskControl, TaskError, TopicPartition};
+use transforms::{ConnectRecord, TransformChain};
 
 use super::{StopSignal, TaskId, TaskStats};
 
@@ -67,7 +65,10 @@ pub struct SinkRun {
     /// For the dead letter queue, when `errors.deadletterqueue.topic.name` is set.
     pub producer_config: rdkafka::ClientConfig,
     pub bootstrap: String,
-    pub config: crate::config::Properties,
+    /// The task's config as the connector planned it; parsed with `spec` before `start`.
+    pub config: connect_api::config::Properties,
+    /// The connector's config spec ([`Connector::config_def`](connect_api::Connector::config_def)).
+    pub spec: Arc<connect_api::ConfigDef>,
     /// Includes `group.id = connect-<connector>`.
     pub consumer_config: rdkafka::ClientConfig,
     pub subscription: Subscription,
@@ -209,9 +210,10 @@ async fn consume(
         policy: run.errors.clone(),
         stop: run.stop.clone(),
     };
-    let context = SinkTaskContext::default();
-    task.initialize(context.clone());
-    task.start(&run.config).await?;
+    let context = SinkTaskControl::new();
+    task.initialize(context.context());
+    task.start(&super::parsed_config(&run.id, &run.spec, &run.config)?)
+        .await?;
     let value_format = converters.value.wire_format();
     let lane = Passthrough::new(
         value_format,
@@ -278,11 +280,10 @@ async fn consume(
                 raws.retain(|r| !dropped.contains(&(Arc::clone(&r.topic), r.partition)));
             }
             // Records of paused partitions fetched before the pause took effect wait for resume.
-            if !raws.is_empty() && !context.state.borrow().paused.is_empty() {
-                let state = context.state.borrow();
+            if !raws.is_empty() && context.any_paused() {
                 raws.retain(|r| {
                     let tp = TopicPartition::new(Arc::clone(&r.topic), r.partition);
-                    if !state.paused.contains(&tp) {
+                    if !context.is_paused(&tp) {
                         return true;
                     }
                     positions.resume_at.entry(tp).or_insert(r.offset);
@@ -323,7 +324,7 @@ async fn consume(
                 run.stats.add(count, bytes);
                 apply_requests(run, &consumer, &context, &mut positions)?;
             }
-            let requested = std::mem::take(&mut context.state.borrow_mut().commit_requested);
+            let requested = context.take_commit_request();
             if (requested || last_commit.elapsed() >= run.flush_interval) && positions.dirty() {
                 commit(
                     run,
@@ -388,7 +389,7 @@ async fn rebalance(
     dlq: &mut DeadLetterQueue,
     consumer: &SinkConsumer,
     group: &SinkConsumerContext,
-    context: &SinkTaskContext,
+    context: &SinkTaskControl,
     positions: &mut Positions,
 ) -> Result<BTreeSet<(Arc<str>, i32)>, TaskError> {
     let mut revoked_all = BTreeSet::new();
@@ -411,12 +412,7 @@ async fn rebalance(
                 } else {
                     Ok(())
                 };
-                let revoked: Vec<TopicPartition> = {
-                    let mut state = context.state.borrow_mut();
-                    list.iter()
-                        .filter_map(|tp| state.assignment.take(tp))
-                        .collect()
-                };
+                let revoked = context.revoke(&list);
                 for tp in &revoked {
                     positions.forget(tp);
                     revoked_all.insert((Arc::clone(&tp.topic), tp.partition));
@@ -433,14 +429,7 @@ async fn rebalance(
                 committed.and(closed).and(handed_back)?;
             }
             GroupEvent::Assigned(list) => {
-                let repause: Vec<TopicPartition> = {
-                    let mut state = context.state.borrow_mut();
-                    state.assignment.extend(list.iter().cloned());
-                    list.iter()
-                        .filter(|tp| state.paused.contains(*tp))
-                        .cloned()
-                        .collect()
-                };
+                let repause = context.assign(&list);
                 for tp in &list {
                     revoked_all.remove(&(Arc::clone(&tp.topic), tp.partition));
                 }
@@ -462,19 +451,13 @@ async fn rebalance(
 fn apply_requests(
     run: &SinkRun,
     consumer: &SinkConsumer,
-    context: &SinkTaskContext,
+    context: &SinkTaskControl,
     positions: &mut Positions,
 ) -> Result<BTreeSet<(Arc<str>, i32)>, TaskError> {
-    let (seeks, changes) = {
-        let mut state = context.state.borrow_mut();
-        (
-            std::mem::take(&mut state.seeks),
-            std::mem::take(&mut state.pause_changes),
-        )
-    };
+    let (seeks, changes) = (context.take_seeks(), context.take_pause_changes());
     let mut stale = BTreeSet::new();
     for (tp, offset) in seeks {
-        if !context.state.borrow().assignment.contains(&tp) {
+        if !context.owns(&tp) {
             tracing::warn!(message = "Ignoring a seek on a partition this task does not own.", task = %run.id, partition = %tp, offset);
             continue;
         }
@@ -487,8 +470,7 @@ fn apply_requests(
         positions.current.insert(tp, offset);
     }
     for (tp, pause) in changes {
-        let mut state = context.state.borrow_mut();
-        if !state.assignment.contains(&tp) {
+        if !context.owns(&tp) {
             tracing::warn!(message = "Ignoring pause/resume of a partition this task does not own.", task = %run.id, partition = %tp);
             continue;
         }
@@ -499,17 +481,13 @@ fn apply_requests(
             consumer.resume(&list)
         }
         .map_err(|e| kafka_error(run, &format!("cannot pause/resume {tp}"), e))?;
-        if pause {
-            state.paused.insert(tp);
-        } else {
-            state.paused.remove(&tp);
-            if let Some(offset) = positions.resume_at.remove(&tp) {
-                consumer
-                    .seek(&tp.topic, tp.partition, Offset::Offset(offset), SEEK_ASYNC)
-                    .map_err(|e| {
-                        kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e)
-                    })?;
-            }
+        context.set_paused(tp.clone(), pause);
+        if !pause && let Some(offset) = positions.resume_at.remove(&tp) {
+            consumer
+                .seek(&tp.topic, tp.partition, Offset::Offset(offset), SEEK_ASYNC)
+                .map_err(|e| {
+                    kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e)
+                })?;
         }
     }
     Ok(stale)
@@ -549,21 +527,17 @@ async fn commit(
     task: &mut dyn SinkTask,
     dlq: &mut DeadLetterQueue,
     consumer: &SinkConsumer,
-    context: &SinkTaskContext,
+    context: &SinkTaskControl,
     positions: &mut Positions,
     mode: CommitMode,
 ) -> Result<(), TaskError> {
     let safe = task.pre_commit(&positions.current).await?;
     // Records the DLQ took count as handled only once Kafka has them.
     dlq.flush().await?;
-    let owned: BTreeMap<TopicPartition, i64> = {
-        let state = context.state.borrow();
-        safe.into_iter()
-            .filter(|(tp, offset)| {
-                state.assignment.contains(tp) && positions.committed.get(tp) != Some(offset)
-            })
-            .collect()
-    };
+    let owned: BTreeMap<TopicPartition, i64> = safe
+        .into_iter()
+        .filter(|(tp, offset)| context.owns(tp) && positions.committed.get(tp) != Some(offset))
+        .collect();
     if owned.is_empty() {
         return Ok(());
     }

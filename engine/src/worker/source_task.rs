@@ -22,7 +22,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use converters::data::{Schema, SchemaAndValue, Value};
+use connect_api::data::{Schema, SchemaAndValue, Value};
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 
 use super::convert::{RecordConverters, TaskConverters};
@@ -31,13 +31,11 @@ use super::errors::{ErrorPolicy, Stage};
 use super::exactly_once::{ExactlyOnce, Transactions};
 use super::operator::{CONNECT_EXCEPTION, Handled, RecordErrors, Rejection};
 use super::retry::Backoff;
-use crate::connector::{
-    ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
-};
 use crate::kafka::{Sender, ShardProducer, create_producer, send_error_class};
 use crate::offsets::{JsonMap, OffsetKey, OffsetStore};
 use crate::record::{Header, RawRecord};
-use crate::transforms::{ConnectRecord, TransformChain};
+use connect_api::{ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError};
+use transforms::{ConnectRecord, TransformChain};
 
 use super::headers;
 
@@ -51,7 +49,10 @@ pub struct SourceRun {
     pub errors: ErrorPolicy,
     /// For the dead letter queue topic, when `errors.deadletterqueue.topic.name` is set.
     pub bootstrap: String,
-    pub config: crate::config::Properties,
+    /// The task's config as the connector planned it; parsed with `spec` before `start`.
+    pub config: connect_api::config::Properties,
+    /// The connector's config spec ([`Connector::config_def`](connect_api::Connector::config_def)).
+    pub spec: Arc<connect_api::ConfigDef>,
     pub producer_config: rdkafka::ClientConfig,
     pub offsets: Arc<dyn OffsetStore>,
     pub flush_interval: Duration,
@@ -107,10 +108,10 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
     )
     .await?;
     let converters = run.converters.build()?;
-    let context = SourceTaskContext {
-        offsets: run.offsets.offsets(&run.id.connector),
-        connector: run.id.connector.clone(),
-    };
+    let context = SourceTaskContext::new(
+        run.id.connector.clone(),
+        run.offsets.offsets(&run.id.connector),
+    );
     let sender = Sender::new(producer, 100_000);
     let transactions = match &run.exactly_once {
         None => None,
@@ -155,7 +156,11 @@ pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), Ta
         topics: BTreeMap::new(),
         transactions,
     };
-    task.start(&run.config, &context).await?;
+    task.start(
+        &super::parsed_config(&run.id, &run.spec, &run.config)?,
+        &context,
+    )
+    .await?;
     let result = state.drive(&mut *task).await;
     let committed = if state.transactions.is_some() {
         // Exactly once: a clean end commits the open transaction, an error aborts it.

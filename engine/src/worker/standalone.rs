@@ -14,10 +14,10 @@ use super::config::{
 };
 use super::connector_config::ConnectorConfig;
 use super::{TaskId, TaskStats};
-use crate::config::{self, ConfigErrors, Properties, PropertiesError};
 use crate::herder::{Herder, HerderError, TargetState, WorkerContext};
 use crate::offsets::{FileOffsetStore, OffsetError, OffsetStore, TopicOffsetStore};
 use crate::runtime::{ShardConfig, ShardError, ShardPool, available_cores};
+use connect_api::config::{self, ConfigErrors, Properties, PropertiesError};
 
 /// Why the worker could not start.
 #[derive(Debug, thiserror::Error)]
@@ -147,7 +147,7 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
         (None, None) => {
             return Err(ConfigErrors {
                 subject: "worker".to_owned(),
-                errors: vec![crate::config::FieldError {
+                errors: vec![connect_api::config::FieldError {
                     key: OFFSET_FILE.to_owned(),
                     message: "standalone mode needs offset.storage.file.filename (or offset.storage.topic)".to_owned(),
                 }],

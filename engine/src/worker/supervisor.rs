@@ -10,8 +10,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{StopSignal, TaskId, TaskStats};
-use crate::config::{Config, ConfigKey, ConfigType, FieldError, Importance, Validator};
-use crate::connector::{ErrorClass, TaskError};
+use connect_api::config::{Config, ConfigKey, ConfigType, FieldError, Importance, Validator};
+use connect_api::{ErrorClass, TaskError};
 
 pub const RESTART_ENABLE: &str = "wharf.task.restart.enable";
 pub const RESTART_BACKOFF_INITIAL_MS: &str = "wharf.task.restart.backoff.initial.ms";

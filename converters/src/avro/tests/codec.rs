@@ -131,7 +131,7 @@ fn nulls() {
     let err = converter
         .encode("t", Some(&Schema::string()), &Value::Null)
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::BadData);
+    assert_eq!(err.class(), ErrorClass::BadData);
     let err = converter.encode("t", None, &Value::Int32(1)).unwrap_err();
     assert!(err.to_string().contains("schemaless"), "{err}");
     assert_eq!(
@@ -147,7 +147,7 @@ fn framing_errors_name_the_topic() {
         let err = converter
             .decode("orders", &Bytes::copy_from_slice(bad))
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BadData);
+        assert_eq!(err.class(), ErrorClass::BadData);
         let Error::Data(data) = &err else {
             panic!("{err:?}")
         };
@@ -380,11 +380,11 @@ fn cached_calls_do_not_reach_the_registry() {
     let err = converter
         .encode("other", Some(&schema), &value)
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Retriable, "{err}");
+    assert_eq!(err.class(), ErrorClass::Retriable, "{err}");
     let err = converter
         .decode("t", &Bytes::from_static(&[0, 0, 0, 0, 99, 0]))
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Retriable, "{err}");
+    assert_eq!(err.class(), ErrorClass::Retriable, "{err}");
 }
 
 #[test]
@@ -501,12 +501,12 @@ fn on_a_nonblocking_thread_a_miss_is_pending_and_then_answers() {
         let frame = Bytes::from_static(&[0, 0, 0, 0, 99, 0]);
         let started = std::time::Instant::now();
         let err = converter.decode("t", &frame).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Pending, "{err}");
+        assert!(err.pending().is_some(), "{err}");
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         let pending = err.pending().unwrap().clone();
         futures::executor::block_on(pending.ready());
         let answered = converter.decode("t", &frame).unwrap_err();
-        assert_eq!(answered.kind(), ErrorKind::Retriable, "{answered}");
+        assert_eq!(answered.class(), ErrorClass::Retriable, "{answered}");
     })
     .join()
     .unwrap();

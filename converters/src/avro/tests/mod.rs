@@ -8,9 +8,9 @@ use bytes::Bytes;
 
 use super::*;
 use crate::converter::ConverterType;
-use crate::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
-use crate::data::{Logical, Schema, SchemaBuilder, Struct, Type};
-use crate::error::ErrorKind;
+use crate::error::ErrorClass;
+use connect_api::data::logical::{date_schema, decimal_schema, time_schema, timestamp_schema};
+use connect_api::data::{Logical, Schema, SchemaBuilder, Struct, Type};
 
 /// A converter whose registry is never reached (nothing listens on port 9).
 fn converter(props: &[(&str, &str)]) -> AvroConverter {

@@ -398,7 +398,7 @@ fn refuses_what_connect_cannot_hold() {
                 .unwrap(),
         ),
     );
-    assert_eq!(err.unwrap_err().kind(), ErrorKind::BadData);
+    assert_eq!(err.unwrap_err().class(), ErrorClass::BadData);
 }
 
 #[test]

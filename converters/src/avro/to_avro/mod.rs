@@ -20,11 +20,11 @@ use crate::avro::{
     DECIMAL_PRECISION_PARAM, DEFAULT_NAME, FIELD_DEFAULT_FLAG, FIELD_DOC_PREFIX, FIXED_SIZE_PARAM,
     MAP_ENTRY_NAME, NAMESPACE, RECORD_DOC_PARAM, is_union_schema,
 };
-use crate::data::logical::{
+use crate::error::Problem;
+use connect_api::data::logical::{
     DATE_NAME, DECIMAL_NAME, DECIMAL_SCALE_PARAMETER, TIME_NAME, TIMESTAMP_NAME,
 };
-use crate::data::{Schema, SchemaRef, Type, Value};
-use crate::error::Problem;
+use connect_api::data::{Schema, SchemaRef, Type, Value};
 use print::Printer;
 
 /// The Avro schema text for a Connect schema.

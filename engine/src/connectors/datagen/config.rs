@@ -1,7 +1,7 @@
 //! Config keys of the datagen source, named as Confluent's datagen connector names them where it
 //! has the same setting.
 
-use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
+use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 
 pub const TOPIC: &str = "kafka.topic";
 pub const QUICKSTART: &str = "quickstart";

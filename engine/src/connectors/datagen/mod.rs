@@ -8,8 +8,8 @@ pub mod quickstart;
 mod source;
 pub mod user_schema;
 
-use crate::config::{ConfigDef, Properties};
-use crate::connector::Connector;
+use connect_api::Connector;
+use connect_api::config::{ConfigDef, Properties};
 
 pub use quickstart::{Quickstart, generate};
 pub use source::DatagenTask;

@@ -6,8 +6,8 @@
 
 use std::sync::LazyLock;
 
-use converters::data::logical::{date_schema, timestamp_schema};
-use converters::data::{Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Str, Struct, Value};
+use connect_api::data::logical::{date_schema, timestamp_schema};
+use connect_api::data::{Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Str, Struct, Value};
 
 /// A quickstart data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +221,7 @@ mod tests {
                 let (k1, v1) = generate(set, 42, n);
                 let (k2, v2) = generate(set, 42, n);
                 assert_eq!((&k1, &v1), (&k2, &v2));
-                converters::data::validate(v1.schema.as_ref().unwrap(), &v1.value).unwrap();
+                connect_api::data::validate(v1.schema.as_ref().unwrap(), &v1.value).unwrap();
                 let Value::Struct(s) = &v1.value else {
                     panic!("struct")
                 };

@@ -15,11 +15,9 @@ use super::config::{
     SCHEMA_STRING, SEED, TASK_COUNT, TASK_INDEX, TOPIC,
 };
 use super::quickstart::{Quickstart, Rng, generate};
-use crate::config::Properties;
-use crate::connector::{
-    ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
-};
 use crate::offsets::JsonMap;
+use connect_api::config::{Config, Properties};
+use connect_api::{ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError};
 
 /// Generates seeded records of a quickstart data set.
 #[derive(Debug)]
@@ -107,9 +105,10 @@ fn user_schema(config: &Properties) -> Result<Option<UserSchema>, TaskError> {
 impl SourceTask for DatagenTask {
     async fn start(
         &mut self,
-        config: &Properties,
+        config: &Config,
         context: &SourceTaskContext,
     ) -> Result<(), TaskError> {
+        let config = config.raw();
         let name = config.get(QUICKSTART).map_or("users", String::as_str);
         self.set = Quickstart::parse(name).ok_or_else(|| {
             TaskError::new(

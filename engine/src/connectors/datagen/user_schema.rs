@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use converters::data::{
+use connect_api::data::{
     Decimal, Logical, Schema, SchemaAndValue, SchemaRef, Str, Struct, Type, Value,
 };
 use serde_json::Value as Json;
@@ -418,7 +418,7 @@ mod tests {
         for n in 0..400 {
             let (key, value) = set.generate(7, n);
             assert_eq!(set.generate(7, n), (key.clone(), value.clone()));
-            converters::data::validate(set.schema(), &value.value).unwrap();
+            connect_api::data::validate(set.schema(), &value.value).unwrap();
             let id = 100 + 2 * i64::try_from(n).unwrap();
             assert_eq!(field(&value, "id"), &Value::Int64(id));
             assert_eq!(key.value, Value::String(Str::from(id.to_string())));

@@ -1,6 +1,6 @@
 //! Config keys of the file connectors, as FileStreamSource / FileStreamSink name them.
 
-use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
+use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 
 /// `file`: the file to read or write; stdin / stdout when unset.
 pub const FILE: &str = "file";

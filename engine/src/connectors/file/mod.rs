@@ -10,8 +10,8 @@ pub mod config;
 mod sink;
 mod source;
 
-use crate::config::{ConfigDef, Properties};
-use crate::connector::Connector;
+use connect_api::Connector;
+use connect_api::config::{ConfigDef, Properties};
 
 pub use sink::FileSinkTask;
 pub use source::FileSourceTask;

@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 
 use super::config::{EXACTLY_ONCE, FILE};
-use crate::config::Properties;
-use crate::connector::{SinkTaskContext, TopicPartition};
-use converters::data::{SchemaAndValue, Value};
-use converters::string::Encoding;
-use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig, WireFormat};
+use connect_api::Encoding;
+use connect_api::WireFormat;
+use connect_api::config::Config;
+use connect_api::data::{SchemaAndValue, Value};
+use connect_api::{SinkTaskContext, TopicPartition};
+use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 
-use crate::connector::{ErrorClass, SinkRecord, SinkTask, TaskError};
+use connect_api::{ErrorClass, SinkRecord, SinkTask, TaskError};
 
 enum Output {
     File(File),
@@ -167,7 +168,8 @@ impl FileSinkTask {
 
 #[async_trait(?Send)]
 impl SinkTask for FileSinkTask {
-    async fn start(&mut self, config: &Properties) -> Result<(), TaskError> {
+    async fn start(&mut self, config: &Config) -> Result<(), TaskError> {
+        let config = config.raw();
         self.filename = config
             .get(FILE)
             .map(|f| f.trim().to_owned())

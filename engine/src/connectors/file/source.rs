@@ -7,15 +7,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
-use converters::data::{Schema, SchemaAndValue, Str, Value as DataValue};
+use connect_api::data::{Schema, SchemaAndValue, Str, Value as DataValue};
 use serde_json::Value;
 
 use super::config::{BATCH_SIZE, DEFAULT_BATCH_SIZE, FILE, TOPIC};
-use crate::config::Properties;
-use crate::connector::{
-    ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError,
-};
 use crate::offsets::JsonMap;
+use connect_api::config::Config;
+use connect_api::{ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError};
 
 /// How long to wait at end of file before looking for new lines (Kafka Connect waits 1 s).
 const EOF_WAIT: Duration = Duration::from_millis(200);
@@ -202,9 +200,10 @@ impl FileSourceTask {
 impl SourceTask for FileSourceTask {
     async fn start(
         &mut self,
-        config: &Properties,
+        config: &Config,
         context: &SourceTaskContext,
     ) -> Result<(), TaskError> {
+        let config = config.raw();
         self.topic = Arc::from(config.get(TOPIC).map(String::as_str).unwrap_or_default());
         self.batch_size = config
             .get(BATCH_SIZE)
