@@ -25,8 +25,8 @@ pub enum Error {
     /// A schema registry call failed.
     #[error(transparent)]
     Registry(#[from] RegistryFailure),
-    /// A schema registry call is under way (only on a thread that must not block, see
-    /// [`crate::avro::set_thread_nonblocking`]): await [`Pending::ready`], then call again.
+    /// A schema registry call is under way (only on a thread that must not block, see the Avro
+    /// converter's `set_thread_nonblocking`): await [`Pending::ready`], then call again.
     #[error(transparent)]
     Pending(#[from] Pending),
 }

@@ -13,6 +13,24 @@
 //!
 //! Errors carry an [`ErrorClass`] so the runtime can choose between the dead letter queue, retry
 //! and failing the task without reading messages.
+//!
+//! # Layers
+//!
+//! The modules, top to bottom. No module imports from a layer above its own, and the codecs do
+//! not import each other; within a module, no file imports from a file that imports it, so
+//! every file reads bottom-up. `tests/layers.rs` checks both from the sources.
+//!
+//! 1. [`registry`]: converter classes by name, creating each codec.
+//! 2. Codecs, each with its own settings: [`string`], [`bytearray`], [`number`], [`json`],
+//!    [`avro`].
+//! 3. [`converter`]: the [`Converter`] trait, [`ConverterConfig`] (the properties and their
+//!    Kafka-style parsing, no codec's keys) and [`ConverterType`].
+//! 4. `shared`: what several codecs use: JSON as Jackson reads and writes it (`json_parse`,
+//!    `json_text`, for the JSON converter and for Avro schema text) and the schema caches' LRU
+//!    map (`lru`).
+//! 5. [`error`]: the converters' errors; `connect-api` only.
+//!
+//! This file only declares the modules and re-exports their main items.
 
 pub mod avro;
 pub mod bytearray;
@@ -21,6 +39,7 @@ pub mod error;
 pub mod json;
 pub mod number;
 pub mod registry;
+mod shared;
 pub mod string;
 
 pub use avro::{AvroConverter, AvroConverterConfig};

@@ -9,8 +9,8 @@
 
 use bytes::Bytes;
 
-use crate::avro::is_union_schema;
 use crate::avro::model::{Items, Kind, Node};
+use crate::avro::names::is_union_schema;
 use crate::avro::to_connect::union_member_name;
 use connect_api::data::{Decimal, Logical, Schema, SchemaRef, Str, Struct, Type, Value};
 

@@ -9,9 +9,9 @@
 //! - Null is written only where the Avro schema allows it; a struct field's null is first
 //!   replaced by the field schema's default, as `Struct.get` does in Kafka Connect.
 
-use crate::avro::is_union_schema;
 use crate::avro::json::Json;
 use crate::avro::model::{Kind, Node};
+use crate::avro::names::is_union_schema;
 use crate::avro::to_connect::union_member_name;
 use crate::error::{DataError, Problem};
 use connect_api::data::Trail;

@@ -2,8 +2,8 @@
 //! (Connect parameters and map defaults keep their order), written the way Jackson writes them
 //! under Avro's Java `Schema.toString()`.
 
-use crate::json::parse::{Node, parse};
-use crate::json::text::{push_double, push_float, push_int, push_string};
+use crate::shared::json_parse::{Node, parse};
+use crate::shared::json_text::{push_double, push_float, push_int, push_string};
 
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq)]

@@ -87,6 +87,7 @@ mod decode;
 mod encode;
 mod json;
 mod model;
+mod names;
 mod registry;
 mod to_avro;
 mod to_connect;
@@ -110,47 +111,18 @@ pub use config::{
     default_use_latest_version,
 };
 pub use connect_api::data::FrameProblem;
+pub use names::{DECIMAL_PRECISION_DEFAULT, DECIMAL_PRECISION_PARAM};
 pub use registry::set_thread_nonblocking;
 
 use crate::converter::{Converter, ConverterConfig, Header, WireFormat};
 use crate::error::{ConfigError, DataError, Error, Problem};
-use crate::json::cache::Lru;
+use crate::shared::lru::Lru;
 use connect_api::data::Trail;
 use connect_api::data::{Decimal, Logical, SchemaAndValue, SchemaRef, Value};
 use model::{AvroSchema, Kind};
 
 /// Confluent's class name.
 pub const CLASS_NAME: &str = "io.confluent.connect.avro.AvroConverter";
-
-pub(crate) const NAMESPACE: &str = "io.confluent.connect.avro";
-pub(crate) const DEFAULT_NAME: &str = "ConnectDefault";
-pub(crate) const DEFAULT_FULL_NAME: &str = "io.confluent.connect.avro.ConnectDefault";
-pub(crate) const MAP_ENTRY_NAME: &str = "MapEntry";
-pub(crate) const UNION_NAME: &str = "io.confluent.connect.avro.Union";
-pub(crate) const UNION_PARAM: &str = "org.apache.kafka.connect.data.Union";
-pub(crate) const ENUM_PARAM: &str = "io.confluent.connect.avro.Enum";
-pub(crate) const RECORD_DOC_PARAM: &str = "io.confluent.connect.avro.record.doc";
-pub(crate) const FIELD_DOC_PREFIX: &str = "io.confluent.connect.avro.field.doc.";
-pub(crate) const ENUM_DOC_PREFIX: &str = "io.confluent.connect.avro.enum.doc.";
-pub(crate) const ENUM_DEFAULT_PREFIX: &str = "io.confluent.connect.avro.enum.default.";
-pub(crate) const FIELD_DEFAULT_FLAG: &str = "io.confluent.connect.avro.field.default";
-pub(crate) const CONNECT_NAME_PROP: &str = "connect.name";
-pub(crate) const CONNECT_DOC_PROP: &str = "connect.doc";
-pub(crate) const CONNECT_VERSION_PROP: &str = "connect.version";
-pub(crate) const CONNECT_DEFAULT_PROP: &str = "connect.default";
-pub(crate) const CONNECT_PARAMETERS_PROP: &str = "connect.parameters";
-pub(crate) const CONNECT_TYPE_PROP: &str = "connect.type";
-pub(crate) const CONNECT_INTERNAL_TYPE_PROP: &str = "connect.internal.type";
-pub(crate) const FIXED_SIZE_PARAM: &str = "connect.fixed.size";
-/// The Decimal parameter that sets the Avro precision.
-pub const DECIMAL_PRECISION_PARAM: &str = "connect.decimal.precision";
-/// The Avro precision of Decimals without [`DECIMAL_PRECISION_PARAM`].
-pub const DECIMAL_PRECISION_DEFAULT: i32 = 64;
-
-/// Whether a struct schema stands for an Avro union.
-pub(crate) fn is_union_schema(schema: &connect_api::data::Schema) -> bool {
-    schema.name() == Some(UNION_NAME) || schema.parameter(UNION_PARAM).is_some()
-}
 
 /// The Avro schema text `AvroConverter` registers for a Connect schema.
 pub fn to_avro_schema(schema: &connect_api::data::Schema) -> Result<String, DataError> {

@@ -13,7 +13,7 @@
 //! - no whitespace anywhere.
 
 use crate::error::{DataError, Problem};
-use crate::json::text::{push_base64, push_double, push_float, push_int, push_string};
+use crate::shared::json_text::{push_base64, push_double, push_float, push_int, push_string};
 use connect_api::DecimalFormat;
 use connect_api::data::Trail;
 use connect_api::data::logical::MILLIS_PER_DAY;

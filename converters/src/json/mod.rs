@@ -39,15 +39,12 @@
 //! (in the envelope's schema, or as the replacement of a null) and reading a STRUCT schema with
 //! a non-null `default`.
 
-pub(crate) mod cache;
 mod config;
 mod decode;
 mod encode;
 mod integral;
 mod map_keys;
-pub(crate) mod parse;
 mod schema;
-pub(crate) mod text;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -61,12 +58,12 @@ pub use config::{
 
 use crate::converter::{Converter, ConverterConfig, Header, WireFormat};
 use crate::error::{ConfigError, DataError, Error, Problem};
-use cache::Lru;
+use crate::shared::json_parse::{self, Member, Node, member};
+use crate::shared::lru::Lru;
 use connect_api::data::Trail;
 use connect_api::data::{SchemaAndValue, SchemaRef, Value};
 use decode::Decoder;
 use encode::Encoder;
-use parse::{Member, Node, member};
 
 /// Kafka's class name.
 pub const CLASS_NAME: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -173,7 +170,7 @@ impl JsonConverter {
 
     /// A schema from its JSON text (Kafka's `asConnectSchema`); `None` for `null`.
     pub fn schema_from_json(&self, json: &Bytes) -> Result<Option<SchemaRef>, Error> {
-        let root = parse::parse(json)?.unwrap_or(Node::Null);
+        let root = json_parse::parse(json)?.unwrap_or(Node::Null);
         Ok(self.read_schema_cached(json, &root)?)
     }
 
@@ -211,11 +208,14 @@ impl JsonConverter {
             // and skip even finding its end when it is the previous record's.
             let last = lock(&self.last_schema).clone();
             let mut cached = None;
-            let fast =
-                parse::known_schema_envelope(bytes, last.as_ref().map(|(k, _)| &k[..]), |key| {
+            let fast = json_parse::known_schema_envelope(
+                bytes,
+                last.as_ref().map(|(k, _)| &k[..]),
+                |key| {
                     cached = lock(&self.schemas).get(key);
                     cached.is_some()
-                });
+                },
+            );
             if let Some(parsed) = fast {
                 let envelope = parsed?;
                 let schema = match (envelope.same_as_last, last, cached) {
@@ -241,7 +241,7 @@ impl JsonConverter {
     }
 
     fn decode_full(&self, bytes: &Bytes, dec: &Decoder<'_>) -> Result<SchemaAndValue, Error> {
-        let root = parse::parse(bytes)?;
+        let root = json_parse::parse(bytes)?;
         if !self.config.schemas_enable {
             let value = dec.value(None, root.as_ref(), &Trail::root(""))?;
             return Ok(SchemaAndValue::new(None, value));

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::error::{DataError, Problem};
 use crate::json::decode::Decoder;
 use crate::json::encode::Encoder;
-use crate::json::parse::{Member, Node, member};
-use crate::json::text::{push_int, push_string};
+use crate::shared::json_parse::{Member, Node, member};
+use crate::shared::json_text::{push_int, push_string};
 use connect_api::data::Trail;
 use connect_api::data::{MAX_DEPTH, Schema, SchemaBuilder, SchemaRef, Type};
 

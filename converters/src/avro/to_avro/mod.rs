@@ -9,12 +9,13 @@
 //! (Avro's "Can't redefine").
 
 mod print;
+mod tree;
 
 use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::avro::json::Json;
-use crate::avro::{
+use crate::avro::names::{
     CONNECT_DEFAULT_PROP, CONNECT_DOC_PROP, CONNECT_INTERNAL_TYPE_PROP, CONNECT_NAME_PROP,
     CONNECT_PARAMETERS_PROP, CONNECT_TYPE_PROP, CONNECT_VERSION_PROP, DECIMAL_PRECISION_DEFAULT,
     DECIMAL_PRECISION_PARAM, DEFAULT_NAME, FIELD_DEFAULT_FLAG, FIELD_DOC_PREFIX, FIXED_SIZE_PARAM,
@@ -26,6 +27,7 @@ use connect_api::data::logical::{
 };
 use connect_api::data::{Schema, SchemaRef, Type, Value};
 use print::Printer;
+use tree::{Av, AvField, Named, Props, Shape};
 
 /// The Avro schema text for a Connect schema.
 pub(crate) fn avro_schema_text(schema: &Schema) -> Result<String, Problem> {
@@ -34,59 +36,6 @@ pub(crate) fn avro_schema_text(schema: &Schema) -> Result<String, Problem> {
     let mut out = Vec::with_capacity(256);
     Printer::default().write(&root, &mut out)?;
     String::from_utf8(out).map_err(|e| Problem::InvalidSchema(e.to_string()))
-}
-
-/// An Avro type under construction.
-#[derive(Debug, Clone, PartialEq)]
-enum Av {
-    Primitive(&'static str, Props),
-    Array(Box<Av>, Props),
-    Map(Box<Av>, Props),
-    Union(Vec<Av>),
-    Named(Rc<Named>),
-}
-
-#[derive(Debug, PartialEq)]
-struct Named {
-    name: String,
-    namespace: Option<String>,
-    doc: Option<String>,
-    shape: Shape,
-    props: Props,
-}
-
-#[derive(Debug, PartialEq)]
-enum Shape {
-    Record(Vec<AvField>),
-    Fixed(usize),
-}
-
-#[derive(Debug, PartialEq)]
-struct AvField {
-    name: String,
-    ty: Av,
-    doc: Option<String>,
-    default: Option<Json>,
-    props: Props,
-}
-
-type Props = Vec<(String, Json)>;
-
-impl Av {
-    fn props_mut(&mut self) -> Option<&mut Props> {
-        match self {
-            Self::Primitive(_, p) | Self::Array(_, p) | Self::Map(_, p) => Some(p),
-            Self::Union(_) | Self::Named(_) => None,
-        }
-    }
-
-    fn is_named(&self) -> bool {
-        match self {
-            Self::Named(_) => true,
-            Self::Union(members) => members.iter().any(|m| matches!(m, Self::Named(_))),
-            _ => false,
-        }
-    }
 }
 
 /// `AvroData`'s `FromConnectContext`.

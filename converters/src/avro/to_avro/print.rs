@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::{Av, Named, Props, Shape};
+use super::tree::{Av, Named, Props, Shape};
 use crate::error::Problem;
-use crate::json::text::push_string;
+use crate::shared::json_text::push_string;
 
 /// Avro Java's `Schema.toJson`: compact, named types written once and referred to by name.
 #[derive(Default)]

@@ -1,6 +1,6 @@
-//! A small least-recently-used map for the JSON converter's schema caches
-//! (`schemas.cache.size`). Eviction scans for the oldest entry: the caches hold at most a few
-//! thousand schemas and evict only when a workload has more schemas than that.
+//! A small least-recently-used map for the converters' schema caches (`schemas.cache.size` of
+//! the JSON and Avro converters). Eviction scans for the oldest entry: the caches hold at most a
+//! few thousand schemas and evict only when a workload has more schemas than that.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
