@@ -15,7 +15,7 @@ use connect_api::config::Properties;
 use connect_api::data::{SchemaAndValue, Struct, Value};
 use converters::{Converter, ConverterConfig, ConverterType, JsonConverter};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use engine::worker::passthrough::Passthrough;
+use engine::task::passthrough::Passthrough;
 use transforms::{ConnectRecord, TransformChain};
 
 const TOPIC: &str = "bench";

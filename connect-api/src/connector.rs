@@ -47,6 +47,32 @@ pub trait Connector: Send + Sync {
     fn task_configs(&self, config: &Properties, max_tasks: usize) -> Vec<Properties>;
 }
 
+/// A source connector a worker can register with one call (`Plugins::with_source::<C>()`): the
+/// connector names itself and the task it plans.
+pub trait SourceConnector: Connector + Default + 'static {
+    /// The task each of its task configs runs.
+    type Task: SourceTask + Default + 'static;
+    /// The name users give in `connector.class` (Kafka Connect's class name, for a port of a
+    /// Java connector).
+    const CLASS: &'static str;
+    /// Other names accepted in `connector.class`.
+    const ALIASES: &'static [&'static str] = &[];
+    /// Shown by `GET /connector-plugins`.
+    const VERSION: &'static str;
+}
+
+/// A sink connector a worker can register with one call (`Plugins::with_sink::<C>()`).
+pub trait SinkConnector: Connector + Default + 'static {
+    /// The task each of its task configs runs.
+    type Task: SinkTask + Default + 'static;
+    /// The name users give in `connector.class`.
+    const CLASS: &'static str;
+    /// Other names accepted in `connector.class`.
+    const ALIASES: &'static [&'static str] = &[];
+    /// Shown by `GET /connector-plugins`.
+    const VERSION: &'static str;
+}
+
 /// What a source task can ask of the runtime.
 #[derive(Debug, Default)]
 pub struct SourceTaskContext {

@@ -23,7 +23,10 @@ mod record;
 mod sink_context;
 
 pub use config::{Config, ConfigDef, Properties};
-pub use connector::{Connector, ConnectorType, SinkTask, SourceTask, SourceTaskContext};
+pub use connector::{
+    Connector, ConnectorType, SinkConnector, SinkTask, SourceConnector, SourceTask,
+    SourceTaskContext,
+};
 pub use error::{ErrorClass, TaskError};
 pub use format::{DecimalFormat, Encoding, NumberKind, WireFormat};
 pub use header::Header;

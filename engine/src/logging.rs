@@ -1,6 +1,6 @@
 //! Log levels that change at runtime through `GET|PUT /admin/loggers[/{name}]`, as Kafka
 //! Connect's loggers API does. Logger names are tracing targets (module paths such as
-//! `engine::worker::sink_task`, or `rdkafka`); a level set on a name applies to everything below
+//! `engine::task::sink_task`, or `rdkafka`); a level set on a name applies to everything below
 //! it. The root logger is named `root`.
 
 use std::collections::BTreeMap;
@@ -161,14 +161,14 @@ mod tests {
 
     #[test]
     fn levels_inherit_and_children_follow() {
-        let logs = LogLevels::with("warn,engine::worker=debug", Box::new(|_| Ok(())));
-        assert_eq!(logs.level("engine::worker::sink_task"), "DEBUG");
+        let logs = LogLevels::with("warn,engine::task=debug", Box::new(|_| Ok(())));
+        assert_eq!(logs.level("engine::task::sink_task"), "DEBUG");
         assert_eq!(logs.level("rdkafka"), "WARN");
         assert_eq!(
             logs.set("engine", "error").unwrap(),
-            ["engine", "engine::worker"]
+            ["engine", "engine::task"]
         );
-        assert_eq!(logs.level("engine::worker::sink_task"), "ERROR");
+        assert_eq!(logs.level("engine::task::sink_task"), "ERROR");
         assert!(logs.set("x", "LOUD").is_err());
         assert_eq!(logs.all()["root"], "WARN");
     }

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use connect_api::{SinkRecord, SinkTask, TaskError};
-use engine::connectors::{Plugin, TaskFactory};
 use engine::herder::TargetState;
-use engine::worker::standalone::{self, Standalone};
+use engine::modes::standalone::{self, Standalone};
+use engine::plugins::{ConnectorPlugin, TaskFactory};
 use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{Value, json};
@@ -229,11 +229,10 @@ fn reads_answer_while_a_slow_sink_is_reconfigured() {
         .herder()
         .validate(&serde_json::from_value(config.clone()).unwrap())
         .unwrap();
-    let plugin: &'static Plugin = Box::leak(Box::new(Plugin {
+    validated.plugin = ConnectorPlugin {
         task: TaskFactory::Sink(|| Box::new(SlowFlushSink)),
-        ..*validated.plugin
-    }));
-    validated.plugin = plugin;
+        ..validated.plugin
+    };
     worker
         .herder()
         .put_validated(validated, TargetState::Running, false)

@@ -22,8 +22,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use super::catalog::{self, Builder, PluginInfo, PluginKind};
 use super::config::{PluginConfig, java_list};
-use super::registry::{self, Builder, PluginInfo, PluginKind};
 use super::{ConnectRecord, Predicate, Transform, TransformError};
 use connect_api::config::{ConfigDef, ConfigErrors, ConfigKey, ConfigType, FieldError, Properties};
 
@@ -187,7 +187,7 @@ fn plugin(
     };
     let invalid =
         |reason: String| format!("Invalid value {name} for configuration {type_key}: {reason}");
-    match registry::find(name) {
+    match catalog::find(name) {
         None => {
             let message = invalid(format!("Class {} could not be found.", name.trim()));
             error(errors, type_key, message);

@@ -7,7 +7,7 @@
 //! - [`TransformChain`]: the `transforms=` / `predicates=` part of a connector config, checked
 //!   as a whole before any task starts (every bad key reported at once, by its full name), then
 //!   applied record by record.
-//! - [`registry`]: every built-in with its class names, aliases and [`ConfigDef`], for
+//! - [`catalog`]: every built-in with its class names, aliases and [`ConfigDef`], for
 //!   `GET /connector-plugins` and config validation.
 //!
 //! Hot path: a chain is built on the control plane, moved to the shard that runs the task and
@@ -21,6 +21,7 @@
 //! [`ConfigDef`]: connect_api::config::ConfigDef
 
 mod cast;
+pub mod catalog;
 pub mod chain;
 mod config;
 mod datefmt;
@@ -38,7 +39,6 @@ mod mask_field;
 pub mod predicates;
 pub mod record;
 mod regex_router;
-pub mod registry;
 mod replace_field;
 mod set_schema_metadata;
 mod timestamp_converter;
@@ -52,9 +52,9 @@ mod testing;
 
 use std::sync::Arc;
 
+pub use catalog::{PluginInfo, PluginKind};
 pub use chain::{TransformChain, stage_config_def};
 pub use record::{ConnectHeader, ConnectRecord};
-pub use registry::{PluginInfo, PluginKind};
 
 /// Edits one record. `Ok(None)` drops it (the rest of the chain does not see it).
 pub trait Transform: Send {

@@ -2,7 +2,7 @@
 
 use connect_api::data::{SchemaAndValue, SchemaRef, Struct, Value};
 
-use super::registry;
+use super::catalog;
 use super::{ConnectRecord, Predicate, Transform, TransformError};
 use connect_api::config::{FieldError, Properties};
 
@@ -14,14 +14,14 @@ pub(crate) fn props(pairs: &[(&str, &str)]) -> Properties {
 }
 
 pub(crate) fn transform(class: &str, pairs: &[(&str, &str)]) -> Box<dyn Transform> {
-    registry::find(class)
+    catalog::find(class)
         .unwrap_or_else(|| panic!("no plugin {class}"))
         .build_transform("t", &props(pairs))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub(crate) fn predicate(class: &str, pairs: &[(&str, &str)]) -> Box<dyn Predicate> {
-    registry::find(class)
+    catalog::find(class)
         .unwrap()
         .build_predicate("p", &props(pairs))
         .unwrap_or_else(|e| panic!("{e}"))
@@ -29,13 +29,13 @@ pub(crate) fn predicate(class: &str, pairs: &[(&str, &str)]) -> Box<dyn Predicat
 
 /// The config errors of a plugin, as (key, message).
 pub(crate) fn config_errors(class: &str, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    let info = registry::find(class).unwrap();
+    let info = catalog::find(class).unwrap();
     let errors: Vec<FieldError> = match info.kind() {
-        registry::PluginKind::Transformation => match info.build_transform("t", &props(pairs)) {
+        catalog::PluginKind::Transformation => match info.build_transform("t", &props(pairs)) {
             Ok(_) => Vec::new(),
             Err(e) => e.errors,
         },
-        registry::PluginKind::Predicate => match info.build_predicate("p", &props(pairs)) {
+        catalog::PluginKind::Predicate => match info.build_predicate("p", &props(pairs)) {
             Ok(_) => Vec::new(),
             Err(e) => e.errors,
         },

@@ -11,6 +11,7 @@
 //! the same connector take turns ([`turns`]), so they stay in order and never run a
 //! connector's old and new tasks side by side.
 
+pub mod connector_config;
 mod spawn;
 mod turns;
 
@@ -18,11 +19,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::offsets::OffsetStore;
+use crate::plugins::Plugins;
 use crate::runtime::{ShardError, ShardPool};
-use crate::worker::connector_config::{self, ConnectorConfig, NAME, TASKS_MAX};
-use crate::worker::{TaskId, TaskStats};
+use crate::task::{TaskId, TaskStats};
 use connect_api::ConnectorType;
 use connect_api::config::{ConfigErrors, Properties};
+use connector_config::{ConnectorConfig, NAME, TASKS_MAX};
 
 pub use spawn::{RunningTask, WorkerContext};
 
@@ -191,13 +193,18 @@ impl Herder {
         &self.ctx.bootstrap
     }
 
+    /// What this worker can run.
+    pub fn plugins(&self) -> &Plugins {
+        &self.ctx.plugins
+    }
+
     pub fn worker_props(&self) -> &Properties {
         &self.ctx.worker_props
     }
 
     /// Validates a connector config against the worker (converters, plugin keys, ...).
     pub fn validate(&self, props: &Properties) -> Result<ConnectorConfig, ConfigErrors> {
-        connector_config::validate(props, &self.ctx.worker_props)
+        connector_config::validate(&self.ctx.plugins, props, &self.ctx.worker_props)
     }
 
     /// Creates a connector; `replace` allows an existing one to be reconfigured (PUT config).

@@ -5,16 +5,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::connectors::TaskFactory;
+use crate::herder::connector_config::{ConnectorConfig, TOPICS, TOPICS_REGEX};
 use crate::kafka;
+use crate::keys::worker as worker_config;
 use crate::offsets::OffsetStore;
+use crate::plugins::{Plugins, TaskFactory};
 use crate::runtime::{ShardError, ShardPool};
-use crate::worker::config as worker_config;
-use crate::worker::connector_config::{ConnectorConfig, TOPICS, TOPICS_REGEX};
-use crate::worker::sink_task::{self, SinkRun, Subscription};
-use crate::worker::source_task::{self, SourceRun};
-use crate::worker::supervisor::supervise;
-use crate::worker::{StopSignal, TaskId, TaskStats};
+use crate::task::sink_task::{self, SinkRun, Subscription};
+use crate::task::source_task::{self, SourceRun};
+use crate::task::supervisor::supervise;
+use crate::task::{StopSignal, TaskId, TaskStats};
 use connect_api::TaskError;
 use connect_api::config::Properties;
 
@@ -59,6 +59,8 @@ impl Drop for RunningTask {
 /// What every task of a worker shares.
 #[derive(Clone)]
 pub struct WorkerContext {
+    /// What the worker can run.
+    pub plugins: Arc<Plugins>,
     pub worker_props: Properties,
     pub bootstrap: String,
     pub offsets: Arc<dyn OffsetStore>,
@@ -145,7 +147,7 @@ pub fn spawn(
                 producer_config: connector_client_config(ctx, c, "producer", None),
                 offsets: Arc::clone(&ctx.offsets),
                 flush_interval: ctx.flush_interval,
-                exactly_once: crate::worker::exactly_once::ExactlyOnce::for_task(
+                exactly_once: crate::task::exactly_once::ExactlyOnce::for_task(
                     &ctx.worker_props,
                     &c.props,
                     &c.name,

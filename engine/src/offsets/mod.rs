@@ -44,7 +44,7 @@ pub trait OffsetStore: Send + Sync {
     fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError>;
 
     /// The Kafka topic an exactly-once source task writes these offsets to, in its own
-    /// transaction; `None` for a store outside Kafka (see [`crate::worker::exactly_once`]).
+    /// transaction; `None` for a store outside Kafka (the exactly-once source tasks use it).
     fn transactional_topic(&self) -> Option<&str> {
         None
     }

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;
+use crate::herder::connector_config::{NAME, TOPICS, TOPICS_REGEX};
 use crate::herder::{ConnectorStatus, Herder, TargetState, TaskStatus};
-use crate::worker::connector_config::{NAME, TOPICS, TOPICS_REGEX};
 use connect_api::config::Properties;
 
 /// The key Kafka Connect's worker adds to each task config.
@@ -69,11 +69,12 @@ fn task_status_json(worker_id: &str, t: &TaskStatus) -> Value {
 /// The version of the plugin a connector runs, which Kafka Connect's status answers carry for
 /// the connector and each task (KIP-891).
 fn plugin_version(herder: &Herder, name: &str) -> Option<&'static str> {
+    let plugins = herder.plugins();
     let info = herder.info(name).ok()?;
     let class = info
         .config
-        .get(crate::worker::connector_config::CONNECTOR_CLASS)?;
-    crate::connectors::find(class).map(|p| p.version)
+        .get(crate::herder::connector_config::CONNECTOR_CLASS)?;
+    plugins.connector(class).map(|p| p.version)
 }
 
 fn status_json(herder: &Herder, s: &ConnectorStatus) -> Value {
@@ -297,8 +298,8 @@ pub async fn tasks(State(herder): State<Herder>, Path(name): Path<String>) -> An
     let class = herder
         .info(&name)?
         .config
-        .get(crate::worker::connector_config::CONNECTOR_CLASS)
-        .and_then(|c| crate::connectors::find(c))
+        .get(crate::herder::connector_config::CONNECTOR_CLASS)
+        .and_then(|c| herder.plugins().connector(c))
         .map(|p| task_class(p.class));
     let tasks: Vec<Value> = configs
         .into_iter()

@@ -30,15 +30,15 @@ const MODULE_TARGETS: &[&str] = &[
     "engine::rest",
     "engine::runtime",
     "engine::transforms",
-    "engine::worker",
-    "engine::worker::dlq",
-    "engine::worker::operator",
-    "engine::worker::retry",
-    "engine::worker::sink_group",
-    "engine::worker::sink_task",
-    "engine::worker::source_task",
-    "engine::worker::standalone",
-    "engine::worker::supervisor",
+    "engine::task",
+    "engine::task::dlq",
+    "engine::task::operator",
+    "engine::task::retry",
+    "engine::task::sink_group",
+    "engine::task::sink_task",
+    "engine::task::source_task",
+    "engine::modes::standalone",
+    "engine::task::supervisor",
     "converters",
     "registry_client",
     "rdkafka",
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn parents_follow_both_separators() {
-        assert_eq!(parent("engine::worker::sink_task"), Some("engine::worker"));
+        assert_eq!(parent("engine::task::sink_task"), Some("engine::task"));
         assert_eq!(parent("org.apache.kafka.connect"), Some("org.apache.kafka"));
         assert_eq!(parent("engine"), None);
         assert!(is_under(
@@ -229,11 +229,7 @@ mod tests {
         );
         assert_eq!(loggers.level("org.apache.kafka.clients"), "INFO");
         let names = loggers.names();
-        for n in [
-            ROOT,
-            "engine::worker::sink_task",
-            "org.apache.kafka.connect",
-        ] {
+        for n in [ROOT, "engine::task::sink_task", "org.apache.kafka.connect"] {
             assert!(names.iter().any(|x| x == n), "{n}");
         }
     }

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::herder::Herder;
-use crate::worker::{LATENCY_BUCKETS, TaskId, TaskStats};
+use crate::task::{LATENCY_BUCKETS, TaskId, TaskStats};
 use connect_api::ConnectorType;
 
 type Row = (TaskId, ConnectorType, std::sync::Arc<TaskStats>);

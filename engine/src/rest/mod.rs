@@ -4,7 +4,6 @@
 
 mod connectors;
 mod error;
-pub(crate) mod framework_keys;
 mod loggers;
 mod metrics;
 mod offsets;

@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 
 use super::error::RestError;
 use crate::herder::Herder;
+use crate::herder::connector_config::{TOPICS, TOPICS_REGEX};
 use crate::kafka::groups;
 use crate::offsets::OffsetKey;
-use crate::worker::connector_config::{TOPICS, TOPICS_REGEX};
 use connect_api::ConnectorType;
 
 type Answer = Result<Response, RestError>;

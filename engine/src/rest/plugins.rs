@@ -7,18 +7,18 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;
-use super::framework_keys;
-use crate::connectors::{self, Plugin};
 use crate::herder::Herder;
-use crate::worker::connector_config;
+use crate::herder::connector_config;
+use crate::keys::connector as framework_keys;
+use crate::plugins::{ConnectorPlugin, Plugins, SIMPLE_HEADER_CONVERTER};
 use connect_api::ConnectorType;
 use connect_api::config::{ConfigKey, ConfigType, FieldError, Importance, Properties};
-use transforms::registry::{self as smts, PluginKind};
+use transforms::catalog::PluginKind;
 
 type Answer = Result<Response, RestError>;
 
-fn find(name: &str) -> Result<&'static Plugin, RestError> {
-    connectors::find(name).ok_or_else(|| {
+fn find<'a>(plugins: &'a Plugins, name: &str) -> Result<&'a ConnectorPlugin, RestError> {
+    plugins.connector(name).ok_or_else(|| {
         RestError::new(
             axum::http::StatusCode::NOT_FOUND,
             format!(
@@ -38,26 +38,24 @@ fn unknown(name: &str) -> RestError {
 
 /// `GET /connector-plugins[?connectorsOnly=false]`: sink connectors, then source connectors, each
 /// by class name, as Kafka Connect's sorted plugin sets list them.
-pub async fn list(RawQuery(query): RawQuery) -> Answer {
+pub async fn list(State(herder): State<Herder>, RawQuery(query): RawQuery) -> Answer {
+    let all = herder.plugins();
     let connectors_only = !query
         .as_deref()
         .unwrap_or("")
         .split('&')
         .any(|p| p == "connectorsOnly=false");
-    let mut sorted: Vec<&Plugin> = connectors::plugins().iter().collect();
+    let mut sorted: Vec<&ConnectorPlugin> = all.connectors().iter().collect();
     sorted.sort_by_key(|p| (p.kind != ConnectorType::Sink, p.class));
     let mut plugins: Vec<Value> = sorted
         .into_iter()
         .map(|p| json!({"class": p.class, "type": p.kind.rest_name(), "version": p.version}))
         .collect();
     if !connectors_only {
-        for t in smts::plugins() {
+        for t in all.transforms() {
             plugins.push(json!({"class": t.class, "type": t.kind().rest_name(), "version": env!("CARGO_PKG_VERSION")}));
         }
-        for c in converters::ConverterClass::ALL
-            .iter()
-            .filter(|c| c.is_available())
-        {
+        for c in all.converters() {
             plugins.push(json!({"class": c.class_name(), "type": "converter", "version": env!("CARGO_PKG_VERSION")}));
         }
     }
@@ -93,12 +91,11 @@ impl Entry {
 
 const CONNECTOR_PLUGIN_VERSION: &str = "connector.plugin.version";
 const HEADER_CONVERTER: &str = "header.converter";
-const DEFAULT_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
 /// The keys of a plugin's form in Kafka Connect's order: its framework keys (a plugin key of the
 /// same name takes the framework key's place), then the plugin's other keys.
 /// `connector.plugin.version` defaults to the plugin's version, as Kafka Connect's does (KIP-891).
-fn form(plugin: &Plugin) -> (Vec<Entry>, Vec<Entry>) {
+fn form(plugin: &ConnectorPlugin) -> (Vec<Entry>, Vec<Entry>) {
     let own = (plugin.connector)().config_def();
     let framework = framework_keys::keys(plugin.kind)
         .map(|k| match own.key(k.name) {
@@ -124,15 +121,20 @@ fn form(plugin: &Plugin) -> (Vec<Entry>, Vec<Entry>) {
 
 /// The converter classes this worker can load, by class name; header converters also list
 /// the default header converter.
-fn converter_classes(header: bool) -> Vec<String> {
-    let mut classes: Vec<String> = converters::ConverterClass::ALL
-        .iter()
-        .filter(|c| c.is_available())
-        .map(|c| c.class_name().to_owned())
-        .collect();
-    if header {
-        classes.push(DEFAULT_HEADER_CONVERTER.to_owned());
-    }
+fn converter_classes(plugins: &Plugins, header: bool) -> Vec<String> {
+    let mut classes: Vec<String> = if header {
+        plugins
+            .header_converters()
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect()
+    } else {
+        plugins
+            .converters()
+            .iter()
+            .map(|c| c.class_name().to_owned())
+            .collect()
+    };
     classes.sort();
     classes
 }
@@ -140,7 +142,7 @@ fn converter_classes(header: bool) -> Vec<String> {
 /// What validation adds to the framework keys, as `AbstractHerder.validateConnectorConfig` does:
 /// the converter keys default to the worker's converters and recommend the converters there
 /// are, and each `*.plugin.version` defaults to (and recommends) the plugin's version.
-fn with_worker_defaults(entries: &mut [Entry], worker: &Properties) {
+fn with_worker_defaults(plugins: &Plugins, entries: &mut [Entry], worker: &Properties) {
     for entry in entries {
         let name = entry.name.clone();
         if let Some(converter) = name.strip_suffix(".plugin.version") {
@@ -151,13 +153,13 @@ fn with_worker_defaults(entries: &mut [Entry], worker: &Properties) {
         } else if name.ends_with(".converter") {
             let default = match worker.get(&name) {
                 Some(class) => Some(class.as_str()),
-                None if name == HEADER_CONVERTER => Some(DEFAULT_HEADER_CONVERTER),
+                None if name == HEADER_CONVERTER => Some(SIMPLE_HEADER_CONVERTER),
                 None => None,
             };
             if let Some(default) = default {
                 entry.default_to(default);
             }
-            entry.recommended = converter_classes(name == HEADER_CONVERTER);
+            entry.recommended = converter_classes(plugins, name == HEADER_CONVERTER);
         }
     }
 }
@@ -166,7 +168,7 @@ fn with_worker_defaults(entries: &mut [Entry], worker: &Properties) {
 /// `<prefix>.<alias>.type` and `.plugin.version`, then — when the type names a plugin — the
 /// plugin's own keys (transforms also `negate` and `predicate`) in name order, each in group
 /// `Transforms: <alias>` (`Predicates: <alias>`). Returns the keys and the groups they add.
-fn enriched(props: &Properties) -> (Vec<Entry>, Vec<String>) {
+fn enriched(plugins: &Plugins, props: &Properties) -> (Vec<Entry>, Vec<String>) {
     let mut entries = Vec::new();
     let mut groups = Vec::new();
     for kind in [PluginKind::Transformation, PluginKind::Predicate] {
@@ -193,7 +195,8 @@ fn enriched(props: &Properties) -> (Vec<Entry>, Vec<String>) {
             let prefix = format!("{list_key}.{alias}.");
             let group = format!("{group_prefix}: {alias}");
             let type_key = format!("{prefix}type");
-            let classes: Vec<String> = smts::plugins()
+            let classes: Vec<String> = plugins
+                .transforms()
                 .iter()
                 .filter(|p| p.kind() == kind)
                 .map(|p| p.class.to_owned())
@@ -241,7 +244,7 @@ fn enriched(props: &Properties) -> (Vec<Entry>, Vec<String>) {
             groups.push(group.clone());
             let Some(plugin) = props
                 .get(&type_key)
-                .and_then(|t| smts::find(t))
+                .and_then(|t| plugins.transform(t))
                 .filter(|p| p.kind() == kind)
             else {
                 continue;
@@ -323,8 +326,11 @@ fn key_json(
 
 /// `GET /connector-plugins/{p}/config`: the plugin's own keys, then Kafka Connect's framework
 /// keys of its kind, as `AbstractHerder.connectorPluginConfig` lists them.
-pub async fn config(Path(name): Path<String>) -> Answer {
-    let plugin = connectors::find(&name).ok_or_else(|| unknown(&name))?;
+pub async fn config(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
+    let plugin = herder
+        .plugins()
+        .connector(&name)
+        .ok_or_else(|| unknown(&name))?;
     let own = (plugin.connector)().config_def();
     let mut keys: Vec<Value> = own
         .keys()
@@ -358,7 +364,8 @@ pub async fn validate(
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
     let Json(body) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
-    let plugin = find(&name)?;
+    let plugins = herder.plugins();
+    let plugin = find(plugins, &name)?;
     let mut props = Properties::new();
     for (k, v) in &body {
         match v {
@@ -373,7 +380,9 @@ pub async fn validate(
         .cloned()
         .unwrap_or_else(|| plugin.class.to_owned());
     if let Some(given) = props.get(connector_config::CONNECTOR_CLASS)
-        && connectors::find(given).is_none_or(|p| p.class != plugin.class)
+        && plugins
+            .connector(given)
+            .is_none_or(|p| p.class != plugin.class)
     {
         return Err(RestError::bad_request(format!(
             "Included connector type {given} does not match request type {name}"
@@ -387,8 +396,8 @@ pub async fn validate(
         Err(e) => e.errors,
     };
     let (mut framework, own) = form(plugin);
-    with_worker_defaults(&mut framework, herder.worker_props());
-    let (extra, extra_groups) = enriched(&props);
+    with_worker_defaults(plugins, &mut framework, herder.worker_props());
+    let (extra, extra_groups) = enriched(plugins, &props);
     let form: Vec<Entry> = framework.into_iter().chain(extra).chain(own).collect();
     // Framework keys wharf does not check itself still get their type and allowed values checked.
     let checked = connector_config::common_def(plugin.kind);

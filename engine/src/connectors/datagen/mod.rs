@@ -8,8 +8,8 @@ pub mod quickstart;
 mod source;
 pub mod user_schema;
 
-use connect_api::Connector;
 use connect_api::config::{ConfigDef, Properties};
+use connect_api::{Connector, SourceConnector};
 
 pub use quickstart::{Quickstart, generate};
 pub use source::DatagenTask;
@@ -18,6 +18,13 @@ pub use user_schema::UserSchema;
 /// Splits the sequence over `tasks.max` tasks: task `i` makes records `i`, `i + n`, `i + 2n`, ...
 #[derive(Debug, Default)]
 pub struct DatagenConnector;
+
+impl SourceConnector for DatagenConnector {
+    type Task = DatagenTask;
+    const CLASS: &'static str = "io.confluent.kafka.connect.datagen.DatagenConnector";
+    const ALIASES: &'static [&'static str] = &["DatagenConnector", "datagen"];
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+}
 
 impl Connector for DatagenConnector {
     fn config_def(&self) -> ConfigDef {

@@ -10,8 +10,8 @@ pub mod config;
 mod sink;
 mod source;
 
-use connect_api::Connector;
 use connect_api::config::{ConfigDef, Properties};
+use connect_api::{Connector, SinkConnector, SourceConnector};
 
 pub use sink::FileSinkTask;
 pub use source::FileSourceTask;
@@ -19,6 +19,17 @@ pub use source::FileSourceTask;
 /// Plans one source task: a file is read sequentially.
 #[derive(Debug, Default)]
 pub struct FileSourceConnector;
+
+impl SourceConnector for FileSourceConnector {
+    type Task = FileSourceTask;
+    const CLASS: &'static str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
+    const ALIASES: &'static [&'static str] = &[
+        "FileStreamSource",
+        "FileStreamSourceConnector",
+        "file-source",
+    ];
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+}
 
 impl Connector for FileSourceConnector {
     fn config_def(&self) -> ConfigDef {
@@ -35,6 +46,14 @@ impl Connector for FileSourceConnector {
 /// never interleave; the order of lines is kept per partition, not across partitions.
 #[derive(Debug, Default)]
 pub struct FileSinkConnector;
+
+impl SinkConnector for FileSinkConnector {
+    type Task = FileSinkTask;
+    const CLASS: &'static str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+    const ALIASES: &'static [&'static str] =
+        &["FileStreamSink", "FileStreamSinkConnector", "file-sink"];
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+}
 
 impl Connector for FileSinkConnector {
     fn config_def(&self) -> ConfigDef {

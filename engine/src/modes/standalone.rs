@@ -8,15 +8,16 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::config::{
+use crate::herder::connector_config::ConnectorConfig;
+use crate::herder::{Herder, HerderError, TargetState, WorkerContext};
+use crate::keys::worker::{
     self as worker_config, BOOTSTRAP_SERVERS, BUFFER_MAX_BYTES, OFFSET_FILE,
     OFFSET_FLUSH_INTERVAL_MS, OFFSET_PARTITIONS, OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
 };
-use super::connector_config::ConnectorConfig;
-use super::{TaskId, TaskStats};
-use crate::herder::{Herder, HerderError, TargetState, WorkerContext};
 use crate::offsets::{FileOffsetStore, OffsetError, OffsetStore, TopicOffsetStore};
+use crate::plugins::Plugins;
 use crate::runtime::{ShardConfig, ShardError, ShardPool, available_cores};
+use crate::task::{TaskId, TaskStats};
 use connect_api::config::{self, ConfigErrors, Properties, PropertiesError};
 
 /// Why the worker could not start.
@@ -89,7 +90,16 @@ impl Standalone {
         worker_props: &Properties,
         connectors: &[Properties],
     ) -> Result<Self, StandaloneError> {
-        let herder = start_herder(worker_props)?;
+        Self::start_with(Arc::new(Plugins::builtin()), worker_props, connectors)
+    }
+
+    /// [`start`](Self::start) with the plugins of one's own binary.
+    pub fn start_with(
+        plugins: Arc<Plugins>,
+        worker_props: &Properties,
+        connectors: &[Properties],
+    ) -> Result<Self, StandaloneError> {
+        let herder = start_herder(plugins, worker_props)?;
         let mut validated: Vec<ConnectorConfig> = Vec::new();
         for props in connectors {
             let c = herder.validate(props)?;
@@ -130,7 +140,10 @@ impl Standalone {
 }
 
 /// The worker's shards and offset store, wrapped in a herder with no connectors yet.
-pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError> {
+pub fn start_herder(
+    plugins: Arc<Plugins>,
+    worker_props: &Properties,
+) -> Result<Herder, StandaloneError> {
     let worker = worker_config::parse(worker_props)?;
     let bootstrap = worker.list(BOOTSTRAP_SERVERS).join(",");
     let offsets: Arc<dyn OffsetStore> = match (
@@ -155,9 +168,10 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
             .into());
         }
     };
-    if let Some(error) =
-        super::exactly_once::check_worker(worker_props, offsets.transactional_topic().is_some())
-    {
+    if let Some(error) = crate::task::exactly_once::check_worker(
+        worker_props,
+        offsets.transactional_topic().is_some(),
+    ) {
         return Err(ConfigErrors {
             subject: "worker".to_owned(),
             errors: vec![error],
@@ -174,6 +188,7 @@ pub fn start_herder(worker_props: &Properties) -> Result<Herder, StandaloneError
     })?;
     let flush_ms = worker.long(OFFSET_FLUSH_INTERVAL_MS).unwrap_or(60_000);
     let ctx = WorkerContext {
+        plugins,
         worker_props: worker_props.clone(),
         bootstrap,
         offsets,

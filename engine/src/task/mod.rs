@@ -1,11 +1,10 @@
-//! The worker: runs connectors' tasks on shards.
+//! The task runtime: what drives one task on its shard.
 //!
-//! - [`config`]: `worker.properties` keys and the common connector keys.
 //! - [`source_task`] / [`sink_task`]: the loops that drive one task on its shard.
-//! - [`standalone`]: `wharf standalone worker.properties connector.properties ...`.
+//! - [`operator`], [`errors`], [`retry`], [`dlq`]: what happens to a record that fails.
+//! - [`convert`], [`passthrough`], [`headers`]: bytes to Connect data and back.
+//! - [`exactly_once`]: transactional source tasks; [`supervisor`]: restarts after failures.
 
-pub mod config;
-pub mod connector_config;
 pub mod convert;
 pub mod dlq;
 pub mod errors;
@@ -17,7 +16,6 @@ pub mod retry;
 pub mod sink_group;
 pub mod sink_task;
 pub mod source_task;
-pub mod standalone;
 pub mod supervisor;
 
 use std::fmt;

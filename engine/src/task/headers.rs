@@ -41,7 +41,7 @@ pub fn to_raw(headers: Vec<ConnectHeader>) -> Vec<Header> {
                 Value::Null => None,
                 Value::String(s) => Some(s.into_bytes()),
                 Value::Bytes(b) => Some(b),
-                other => Some(Bytes::from(crate::worker::headers::text_of(&other))),
+                other => Some(Bytes::from(crate::task::headers::text_of(&other))),
             };
             Header { key: h.key, value }
         })

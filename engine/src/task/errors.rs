@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::keys::connector::{self as framework_keys, FrameworkKey};
 use crate::record::{Header, RawRecord};
-use crate::rest::framework_keys::{self, FrameworkKey};
 use connect_api::ConnectorType;
 use connect_api::config::{Config, ConfigKey, FieldError};
 

@@ -8,16 +8,16 @@
 //! (`header.converter`, `exactly.once.support`, ...) is still checked against its type and allowed
 //! values, so `POST /connectors` refuses what `PUT .../config/validate` reports.
 
-use crate::connectors::{self, Plugin};
-use crate::rest::framework_keys;
+use crate::keys::connector as framework_keys;
+use crate::plugins::{ConnectorPlugin, Plugins};
 use connect_api::ConnectorType;
 use connect_api::config::{
     Config, ConfigDef, ConfigErrors, ConfigKey, FieldError, Properties, Validator,
 };
 
-use super::convert::RecordConverters;
-use super::errors::{self, ErrorPolicy};
-use super::supervisor::{self, RestartPolicy};
+use crate::task::convert::{self, RecordConverters};
+use crate::task::errors::{self, ErrorPolicy};
+use crate::task::supervisor::{self, RestartPolicy};
 
 pub const NAME: &str = "name";
 pub const CONNECTOR_CLASS: &str = "connector.class";
@@ -86,7 +86,7 @@ pub fn accepted_def(kind: ConnectorType, checked: &ConfigDef) -> ConfigDef {
 #[derive(Debug, Clone)]
 pub struct ConnectorConfig {
     pub name: String,
-    pub plugin: &'static Plugin,
+    pub plugin: ConnectorPlugin,
     /// The common and plugin keys, validated, with defaults filled in.
     pub config: Config,
     /// The config as given; what the connector plans its tasks from and REST shows.
@@ -103,7 +103,7 @@ fn java_map(props: &Properties) -> String {
 }
 
 /// What is wrong with `connector.class` when it names no plugin.
-fn class_error(props: &Properties) -> FieldError {
+fn class_error(plugins: &Plugins, props: &Properties) -> FieldError {
     let message = match props.get(CONNECTOR_CLASS) {
         None => format!(
             "Connector config {} contains no connector type: Missing required configuration \"{CONNECTOR_CLASS}\" which has no default value.",
@@ -111,7 +111,8 @@ fn class_error(props: &Properties) -> FieldError {
         ),
         Some(class) => format!(
             "Invalid value {class} for configuration {CONNECTOR_CLASS}: Failed to find any class that implements Connector and which name matches {class}, available connectors are: {}",
-            connectors::plugins()
+            plugins
+                .connectors()
                 .iter()
                 .map(|p| p.class)
                 .collect::<Vec<_>>()
@@ -127,31 +128,35 @@ fn class_error(props: &Properties) -> FieldError {
 /// Validates a connector config against the common keys, the plugin's keys, the converters'
 /// settings and cross-field rules; reports every bad field at once.
 pub fn validate(
+    plugins: &Plugins,
     props: &Properties,
     worker_props: &Properties,
 ) -> Result<ConnectorConfig, ConfigErrors> {
     let name = props.get(NAME).cloned().unwrap_or_default();
     let subject = format!("connector {name}");
     let class = props.get(CONNECTOR_CLASS).map(String::as_str).unwrap_or("");
-    let Some(plugin) = connectors::find(class) else {
+    let Some(plugin) = plugins.connector(class).copied() else {
         let common = common_def(ConnectorType::Source);
         let mut errors = common.field_errors(props);
         errors.retain(|e| e.key != CONNECTOR_CLASS);
-        errors.push(class_error(props));
+        errors.push(class_error(plugins, props));
         return Err(ConfigErrors { subject, errors });
     };
     let def = common_def(plugin.kind).extend(&(plugin.connector)().config_def());
     let mut errors = def.field_errors(props);
     errors.extend(accepted_def(plugin.kind, &def).field_errors(props));
     errors.extend(transforms::TransformChain::validate(props));
-    let converters = super::convert::build(worker_props, props)
+    let converters = convert::build(worker_props, props)
         .map_err(|bad| errors.extend(bad))
         .ok();
     if plugin.kind == ConnectorType::Sink {
         errors.extend(topic_errors(props));
     }
     if plugin.kind == ConnectorType::Source {
-        errors.extend(super::exactly_once::check_connector(props, worker_props));
+        errors.extend(crate::task::exactly_once::check_connector(
+            props,
+            worker_props,
+        ));
     }
     // `parse` fails on exactly the field errors collected above.
     let Ok(config) = def.parse(&subject, props) else {
@@ -224,6 +229,7 @@ mod tests {
     #[test]
     fn kafka_connect_file_source_config_is_accepted() {
         let c = validate(
+            &Plugins::builtin(),
             &props(&[
                 ("name", "local-file-source"),
                 ("connector.class", "FileStreamSource"),
@@ -250,19 +256,20 @@ mod tests {
                 "org.apache.kafka.connect.file.FileStreamSinkConnector",
             ),
         ];
-        let err = validate(&props(&base), &worker()).unwrap_err();
+        let err = validate(&Plugins::builtin(), &props(&base), &worker()).unwrap_err();
         assert_eq!(
             err.errors[0].message,
             "Must configure one of topics or topics.regex"
         );
         let mut both = base.to_vec();
         both.extend([("topics", "a"), ("topics.regex", "a.*")]);
-        assert!(validate(&props(&both), &worker()).is_err());
+        assert!(validate(&Plugins::builtin(), &props(&both), &worker()).is_err());
     }
 
     #[test]
     fn unknown_class_and_bad_fields_are_reported_together() {
         let err = validate(
+            &Plugins::builtin(),
             &props(&[("connector.class", "NoSuchConnector"), ("tasks.max", "0")]),
             &worker(),
         )
@@ -283,7 +290,7 @@ mod tests {
 
     /// The single error of `extra` on top of a good file source config.
     fn only_error(extra: &[(&str, &str)]) -> FieldError {
-        let err = validate(&file_source(extra), &worker()).unwrap_err();
+        let err = validate(&Plugins::builtin(), &file_source(extra), &worker()).unwrap_err();
         assert_eq!(err.errors.len(), 1, "{err}");
         err.errors[0].clone()
     }
@@ -330,13 +337,14 @@ mod tests {
 
     #[test]
     fn policies_come_from_the_validated_config() {
-        let c = validate(&file_source(&[]), &worker()).unwrap();
+        let c = validate(&Plugins::builtin(), &file_source(&[]), &worker()).unwrap();
         assert!(!c.errors.tolerate_all);
         assert_eq!(c.errors.retry_timeout, Some(std::time::Duration::ZERO));
         assert_eq!(c.errors.dlq_replication_factor, 3);
         assert!(c.restart.enabled);
         assert_eq!(c.restart.initial, std::time::Duration::from_secs(1));
         let c = validate(
+            &Plugins::builtin(),
             &file_source(&[
                 ("errors.tolerance", " all "),
                 ("errors.retry.timeout", "-1"),
@@ -388,12 +396,14 @@ mod tests {
         exactly_once.insert("exactly.once.source.support".into(), "enabled".into());
         assert!(
             validate(
+                &Plugins::builtin(),
                 &file_source(&[("exactly.once.support", "REQUIRED")]),
                 &exactly_once
             )
             .is_ok()
         );
         let refused = validate(
+            &Plugins::builtin(),
             &file_source(&[("exactly.once.support", "required")]),
             &worker(),
         )
@@ -403,7 +413,7 @@ mod tests {
 
     #[test]
     fn a_missing_connector_class_is_named() {
-        let err = validate(&props(&[("name", "x")]), &worker()).unwrap_err();
+        let err = validate(&Plugins::builtin(), &props(&[("name", "x")]), &worker()).unwrap_err();
         assert_eq!(err.errors.len(), 1);
         assert_eq!(err.errors[0].key, "connector.class");
         assert_eq!(
@@ -411,6 +421,7 @@ mod tests {
             "Connector config {name=x} contains no connector type: Missing required configuration \"connector.class\" which has no default value."
         );
         let err = validate(
+            &Plugins::builtin(),
             &props(&[("name", "x"), ("connector.class", "Nope")]),
             &worker(),
         )

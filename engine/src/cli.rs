@@ -1,0 +1,255 @@
+//! The `wharf` command line: `standalone`, `docs`, `loadgen`, `smoke`. [`main`] is the whole
+//! program, given the plugins it runs, so a binary of one's own is one line (see
+//! [`plugins`](crate::plugins)).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::keys::worker as worker_config;
+use crate::modes::standalone::{self, Standalone};
+use crate::plugins::Plugins;
+use crate::runtime::{ShardConfig, ShardPool};
+use crate::smoke::{self, SmokeConfig};
+
+#[derive(Debug, Parser)]
+#[command(name = "wharf", version, about = "Kafka Connect compatible worker")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load generator: `produce` records stamped with their send time, or `measure` end-to-end
+    /// latency and throughput of a topic.
+    Loadgen {
+        #[command(subcommand)]
+        mode: LoadgenMode,
+        /// Print the result as JSON on stdout.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Print the plugin reference (every config key of the worker and each connector) as Markdown.
+    Docs,
+    /// Run connectors in one process: worker.properties, then connector configs
+    /// (.properties, or .json as POST /connectors takes them). Stops cleanly on SIGINT/SIGTERM.
+    Standalone {
+        worker: PathBuf,
+        connectors: Vec<PathBuf>,
+    },
+    /// Produce records from one shard, consume them on another, check order and count.
+    Smoke {
+        /// Kafka bootstrap servers.
+        #[arg(long, env = "KAFKA_BOOTSTRAP", default_value = "127.0.0.1:9092")]
+        bootstrap: String,
+        /// Topic to use (created with `--partitions` if missing).
+        #[arg(long, default_value = "wharf-smoke")]
+        topic: String,
+        #[arg(long, default_value_t = 3)]
+        partitions: i32,
+        #[arg(long, default_value_t = 1_000_000)]
+        records: u64,
+        /// Bytes per record value.
+        #[arg(long, default_value_t = 200)]
+        value_size: usize,
+        /// Shards (executor threads); default one per core.
+        #[arg(long)]
+        shards: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LoadgenMode {
+    Produce(crate::loadgen::ProduceArgs),
+    Measure(crate::loadgen::MeasureArgs),
+}
+
+/// Runs the `wharf` command line with `plugins`.
+pub fn main(plugins: Plugins) -> ExitCode {
+    let logs = crate::logging::LogLevels::install();
+    match run(Cli::parse(), Arc::new(plugins), logs) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("wharf: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, plugins: Arc<Plugins>, logs: crate::logging::LogLevels) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Loadgen { mode, json } => run_loadgen(mode, json),
+        Command::Docs => {
+            print!("{}", crate::docs::plugin_reference(&plugins));
+            Ok(())
+        }
+        Command::Standalone { worker, connectors } => {
+            run_standalone(plugins, &worker, &connectors, logs)
+        }
+        Command::Smoke {
+            bootstrap,
+            topic,
+            partitions,
+            records,
+            value_size,
+            shards,
+        } => {
+            let mut shard_config = ShardConfig::per_core();
+            if let Some(n) = shards {
+                shard_config.shards = n;
+            }
+            let pool = ShardPool::start(&shard_config)?;
+            println!(
+                "smoke: {records} records of {value_size} B through {topic} ({partitions} partitions) \
+                 at {bootstrap}, {} shard(s)",
+                pool.len()
+            );
+            let report = smoke::run(
+                &pool,
+                &SmokeConfig {
+                    bootstrap,
+                    topic,
+                    partitions,
+                    records,
+                    value_size,
+                    idle_timeout: Duration::from_secs(30),
+                },
+            )?;
+            let mb = (report.consumed as f64 * report.value_size as f64) / 1e6;
+            println!(
+                "smoke: produced {} in {:.2?}, consumed {} in order in {:.2?}: {:.0} records/s, {:.1} MB/s",
+                report.produced,
+                report.produce_elapsed,
+                report.consumed,
+                report.consume_elapsed,
+                report.records_per_sec(),
+                mb / report.consume_elapsed.as_secs_f64().max(f64::EPSILON),
+            );
+            pool.shutdown();
+            Ok(())
+        }
+    }
+}
+
+fn run_standalone(
+    plugins: Arc<Plugins>,
+    worker: &std::path::Path,
+    connectors: &[PathBuf],
+    logs: crate::logging::LogLevels,
+) -> anyhow::Result<()> {
+    let worker_props = connect_api::config::properties::load(worker)?;
+    let rest = worker_config::rest_address(&worker_config::parse(&worker_props)?)
+        .map_err(anyhow::Error::msg)?;
+    let connector_props = connectors
+        .iter()
+        .map(|p| standalone::load_connector_file(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let running = Standalone::start_with(plugins, &worker_props, &connector_props)?;
+    tracing::info!(
+        message = "Standalone worker started.",
+        tasks = running.tasks().len(),
+        shards = running.shards()
+    );
+    let control = standalone::control_runtime()?;
+    let herder = running.herder().clone();
+    control.block_on(async move {
+        let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = match rest {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (listeners): {e}"))?;
+                tracing::info!(message = "REST API listening.", address = %listener.local_addr()?);
+                Some(tokio::spawn(crate::rest::serve(listener, herder.clone(), logs.clone(), async {
+                    let _ = rest_stopped.await;
+                })))
+            }
+            None => None,
+        };
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut report = tokio::time::interval(Duration::from_secs(10));
+        report.tick().await;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+                _ = report.tick() => {
+                    for (id, _, stats) in herder.task_stats() {
+                        tracing::info!(message = "Task progress.", task = %id, records = stats.records(), bytes = stats.bytes());
+                    }
+                }
+            }
+        }
+        let _ = stop_rest.send(());
+        if let Some(server) = server {
+            let _ = server.await;
+        }
+        anyhow::Ok(())
+    })?;
+    tracing::info!(message = "Stopping: flushing and committing every task.");
+    let mut failed = 0;
+    for (id, outcome) in running.stop() {
+        match outcome {
+            Ok(()) => tracing::info!(message = "Task stopped.", task = %id),
+            Err(error) => {
+                failed += 1;
+                tracing::error!(message = "Task failed.", task = %id, %error);
+            }
+        }
+    }
+    anyhow::ensure!(failed == 0, "{failed} task(s) failed");
+    Ok(())
+}
+
+fn run_loadgen(mode: LoadgenMode, json: bool) -> anyhow::Result<()> {
+    let pool = ShardPool::start(&ShardConfig::default())?;
+    let report = match mode {
+        LoadgenMode::Produce(args) => {
+            let r = pool.run_on(0, move || crate::loadgen::produce(args))??;
+            if !json {
+                println!(
+                    "produced {} records ({:.1} MB) in {:.2} s: {:.0} records/s, {:.1} MB/s",
+                    r.records,
+                    r.bytes as f64 / 1e6,
+                    r.seconds,
+                    r.records_per_sec,
+                    r.mb_per_sec
+                );
+            }
+            serde_json::to_value(r)?
+        }
+        LoadgenMode::Measure(args) => {
+            let r = pool.run_on(0, move || crate::loadgen::measure(args))??;
+            if !json {
+                println!(
+                    "measured {} records in {:.2} s: {:.0} records/s, {:.1} MB/s; latency ms p50 {:.1} p90 {:.1} p99 {:.1} p99.9 {:.1} max {:.1}{}",
+                    r.records,
+                    r.seconds,
+                    r.records_per_sec,
+                    r.mb_per_sec,
+                    r.latency_ms_p50,
+                    r.latency_ms_p90,
+                    r.latency_ms_p99,
+                    r.latency_ms_p999,
+                    r.latency_ms_max,
+                    if r.unreadable > 0 {
+                        format!(" ({} records without a send time)", r.unreadable)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            serde_json::to_value(r)?
+        }
+    };
+    if json {
+        println!("{report}");
+    }
+    pool.shutdown();
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! The keys users write, with Kafka Connect's names, defaults and docs: `worker.properties`
+//! ([`worker`]) and the keys every connector config has ([`connector`]). Specs only: the layers
+//! above parse and act on them.
+
+pub mod connector;
+pub mod worker;
