@@ -2,7 +2,7 @@
 //! `PUT /connector-plugins/{p}/config/validate` refuse them alike, and every 400 names the key at
 //! fault in Kafka Connect's `ConfigException` wording.
 
-use engine::worker::standalone::Standalone;
+use engine::modes::standalone::Standalone;
 use integration_tests::{bootstrap, props, temp_dir, unique};
 use serde_json::{Map, Value, json};
 

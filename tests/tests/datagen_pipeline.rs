@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use connect_api::data::SchemaAndValue;
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 use engine::connectors::datagen::{Quickstart, UserSchema, generate};
-use engine::worker::standalone::Standalone;
+use engine::modes::standalone::Standalone;
 use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 
 const RECORDS: u64 = 20_000;

@@ -216,7 +216,7 @@ fn kill_9_at_random_moments_leaves_every_record_exactly_once_in_the_topic_and_th
 
 #[test]
 fn exactly_once_settings_that_cannot_work_are_refused_naming_the_key() {
-    use engine::worker::standalone::Standalone;
+    use engine::modes::standalone::Standalone;
     let dir = temp_dir("eos-config");
     let props = |pairs: &[(&str, String)]| -> connect_api::config::Properties {
         pairs

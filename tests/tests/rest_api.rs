@@ -4,7 +4,7 @@
 use std::fs;
 use std::time::Duration;
 
-use engine::worker::standalone::Standalone;
+use engine::modes::standalone::Standalone;
 use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use serde_json::{Value, json};
 
@@ -397,12 +397,12 @@ fn connector_lifecycle_over_rest() {
         loggers["root"],
         json!({"level": "INFO", "last_modified": null})
     );
-    for name in ["engine::worker::sink_task", "org.apache.kafka.connect"] {
+    for name in ["engine::task::sink_task", "org.apache.kafka.connect"] {
         assert!(loggers[name]["level"].is_string(), "{name} in {loggers}");
     }
     let (code, changed) = api.call(
         "PUT",
-        "/admin/loggers/engine::worker",
+        "/admin/loggers/engine::task",
         Some(json!({"level": "DEBUG"})),
     );
     assert_eq!(code, 200, "{changed}");
@@ -412,20 +412,17 @@ fn connector_lifecycle_over_rest() {
         .iter()
         .map(|n| n.as_str().unwrap())
         .collect();
-    assert!(changed.contains(&"engine::worker"), "{changed:?}");
+    assert!(changed.contains(&"engine::task"), "{changed:?}");
+    assert!(changed.contains(&"engine::task::sink_task"), "{changed:?}");
     assert!(
-        changed.contains(&"engine::worker::sink_task"),
+        changed.iter().all(|n| n.starts_with("engine::task")),
         "{changed:?}"
     );
-    assert!(
-        changed.iter().all(|n| n.starts_with("engine::worker")),
-        "{changed:?}"
-    );
-    let (_, level) = api.call("GET", "/admin/loggers/engine::worker::sink_task", None);
+    let (_, level) = api.call("GET", "/admin/loggers/engine::task::sink_task", None);
     assert_eq!(level["level"], "DEBUG");
     assert!(level["last_modified"].is_u64(), "{level}");
     let (_, loggers) = api.call("GET", "/admin/loggers/", None);
-    assert_eq!(loggers["engine::worker"]["level"], "DEBUG");
+    assert_eq!(loggers["engine::task"]["level"], "DEBUG");
     let (code, _) = api.call(
         "PUT",
         "/admin/loggers/engine",

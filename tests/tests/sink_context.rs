@@ -10,11 +10,11 @@ use async_trait::async_trait;
 use connect_api::config::{Config, ConfigDef, Properties};
 use connect_api::{SinkRecord, SinkTask, SinkTaskContext, TaskError, TopicPartition};
 use engine::kafka::{self, TopicSpec};
+use engine::modes::standalone::Standalone;
 use engine::runtime::{ShardConfig, ShardPool};
-use engine::worker::errors::ErrorPolicy;
-use engine::worker::sink_task::{self, SinkRun, Subscription};
-use engine::worker::standalone::Standalone;
-use engine::worker::{StopSignal, TaskId, TaskStats};
+use engine::task::errors::ErrorPolicy;
+use engine::task::sink_task::{self, SinkRun, Subscription};
+use engine::task::{StopSignal, TaskId, TaskStats};
 use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
@@ -225,7 +225,7 @@ fn a_task_seeks_on_open_pauses_and_resumes_partitions() {
     let stop = StopSignal::default();
     let log = Arc::new(Mutex::new(Log::default()));
     let string = "org.apache.kafka.connect.storage.StringConverter";
-    let converters = engine::worker::convert::build(
+    let converters = engine::task::convert::build(
         &props(&[("key.converter", string), ("value.converter", string)]),
         &Properties::new(),
     )

@@ -5,7 +5,7 @@ use std::fs;
 use std::time::Duration;
 
 use connect_api::config::Properties;
-use engine::worker::standalone::Standalone;
+use engine::modes::standalone::Standalone;
 use integration_tests::{bootstrap, consume_n, produce_all, props, temp_dir, unique, wait_until};
 
 fn worker(dir: &std::path::Path) -> Properties {

@@ -10,9 +10,9 @@ use connect_api::config::Properties;
 use connect_api::{ErrorClass, SinkRecord, SinkTask, TaskError};
 use engine::kafka;
 use engine::runtime::{ShardConfig, ShardPool};
-use engine::worker::errors::ErrorPolicy;
-use engine::worker::sink_task::{self, SinkRun, Subscription};
-use engine::worker::{StopSignal, TaskId, TaskStats};
+use engine::task::errors::ErrorPolicy;
+use engine::task::sink_task::{self, SinkRun, Subscription};
+use engine::task::{StopSignal, TaskId, TaskStats};
 use integration_tests::{bootstrap, consume_n, produce_all, unique};
 
 const RECORDS: usize = 100;
@@ -95,7 +95,7 @@ fn retriable_puts_are_retried_in_place_and_bad_records_are_dead_lettered() {
     let mut converter_props = Properties::new();
     converter_props.insert("key.converter".into(), string.into());
     converter_props.insert("value.converter".into(), string.into());
-    let converters = engine::worker::convert::build(&converter_props, &Properties::new()).unwrap();
+    let converters = engine::task::convert::build(&converter_props, &Properties::new()).unwrap();
     let stats = Arc::new(TaskStats::default());
     let run = SinkRun {
         id: TaskId {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use connect_api::config::Properties;
-use engine::worker::standalone::Standalone;
+use engine::modes::standalone::Standalone;
 use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -287,9 +287,9 @@ mod pairing {
     use engine::kafka;
     use engine::offsets::{FileOffsetStore, JsonMap, OffsetStore};
     use engine::runtime::{ShardConfig, ShardPool};
-    use engine::worker::errors::ErrorPolicy;
-    use engine::worker::source_task::{self, SourceRun};
-    use engine::worker::{StopSignal, TaskId, TaskStats};
+    use engine::task::errors::ErrorPolicy;
+    use engine::task::source_task::{self, SourceRun};
+    use engine::task::{StopSignal, TaskId, TaskStats};
     use integration_tests::{bootstrap, temp_dir, unique};
 
     #[derive(Debug, Default)]
@@ -386,8 +386,7 @@ mod pairing {
                 connector: "pairing".into(),
                 task: 0,
             },
-            converters: engine::worker::convert::build(&converter_props, &Properties::new())
-                .unwrap(),
+            converters: engine::task::convert::build(&converter_props, &Properties::new()).unwrap(),
             errors: ErrorPolicy {
                 tolerate_all: false,
                 retry_timeout: Some(retry_timeout),

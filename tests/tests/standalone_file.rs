@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use connect_api::config::Properties;
-use engine::worker::standalone::Standalone;
+use engine::modes::standalone::Standalone;
 use integration_tests::{ChildGuard, bootstrap, props, temp_dir, unique, wait_until, wharf_bin};
 
 fn write_lines(path: &Path, range: std::ops::Range<u64>) {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use engine::worker::standalone::Standalone;
+use engine::modes::standalone::Standalone;
 use integration_tests::{
     ChildGuard, bootstrap, produce_all, props, temp_dir, unique, wait_until, wharf_bin,
 };
