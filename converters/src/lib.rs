@@ -9,7 +9,7 @@
 //! - The converters: [`StringConverter`], [`ByteArrayConverter`], [`NumberConverter`] (Short,
 //!   Integer, Long, Float, Double, Boolean) and [`JsonConverter`], whose bytes are identical to
 //!   Kafka Connect 4.3.1's, and [`AvroConverter`] (Confluent's wire format and schema registry).
-//! - [`registry`]: converters by Kafka Connect class name or short name.
+//! - [`catalog`]: converters by Kafka Connect class name or short name.
 //!
 //! Errors carry an [`ErrorClass`] so the runtime can choose between the dead letter queue, retry
 //! and failing the task without reading messages.
@@ -20,7 +20,7 @@
 //! not import each other; within a module, no file imports from a file that imports it, so
 //! every file reads bottom-up. `tests/layers.rs` checks both from the sources.
 //!
-//! 1. [`registry`]: converter classes by name, creating each codec.
+//! 1. [`catalog`]: converter classes by name, creating each codec.
 //! 2. Codecs, each with its own settings: [`string`], [`bytearray`], [`number`], [`json`],
 //!    [`avro`].
 //! 3. [`converter`]: the [`Converter`] trait, [`ConverterConfig`] (the properties and their
@@ -38,7 +38,7 @@ pub mod converter;
 pub mod error;
 pub mod json;
 pub mod number;
-pub mod registry;
+pub mod catalog;
 mod shared;
 pub mod string;
 
@@ -51,5 +51,5 @@ pub use error::{
 };
 pub use json::{JsonConverter, JsonConverterConfig};
 pub use number::NumberConverter;
-pub use registry::ConverterClass;
+pub use catalog::ConverterClass;
 pub use string::StringConverter;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules, top layer first. A module may import only from layers below its own.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("registry", &["registry"]),
+    ("catalog", &["catalog"]),
     ("codecs", &["string", "bytearray", "number", "json", "avro"]),
     ("converter", &["converter"]),
     ("shared", &["shared"]),
@@ -461,7 +461,7 @@ fn the_checks_catch_bad_imports() {
         "src/error.rs",
         &["error"],
         "// crate::avro in a comment is no import\n\
-         const S: &str = \"crate::registry\";\n\
+         const S: &str = \"crate::catalog\";\n\
          use crate::{converter::Converter, avro::wire::Frame};\n",
     );
     let avro = source(

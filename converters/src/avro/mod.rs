@@ -38,7 +38,7 @@
 //! Writing caches, per Connect schema allocation (so build each schema once and share it), the
 //! Avro schema and the schema id per subject; reading caches, per schema id, the Avro schema and
 //! the Connect schema per subject. Cached calls are pure CPU; only misses call the registry, on
-//! a small shared runtime (see `registry.rs`), so the converter works from plain threads, glommio
+//! a small shared runtime (see `schema_registry.rs`), so the converter works from plain threads, glommio
 //! shards and tokio tasks alike. [`AvroConverter::prime`] loads a known schema id without asking
 //! the registry. Registry failures are classified: an unknown schema id or subject and schemas
 //! the registry refuses are bad data, refused credentials are configuration, transport failures,
@@ -88,7 +88,7 @@ mod encode;
 mod json;
 mod model;
 mod names;
-mod registry;
+mod schema_registry;
 mod to_avro;
 mod to_connect;
 pub mod wire;
@@ -112,7 +112,7 @@ pub use config::{
 };
 pub use connect_api::data::FrameProblem;
 pub use names::{DECIMAL_PRECISION_DEFAULT, DECIMAL_PRECISION_PARAM};
-pub use registry::set_thread_nonblocking;
+pub use schema_registry::set_thread_nonblocking;
 
 use crate::converter::{Converter, ConverterConfig, Header, WireFormat};
 use crate::error::{ConfigError, DataError, Error, Problem};
@@ -175,7 +175,7 @@ struct Reader {
 #[derive(Debug)]
 pub struct AvroConverter {
     config: AvroConverterConfig,
-    registry: registry::Registry,
+    registry: schema_registry::SchemaRegistry,
     writers: Mutex<Lru<usize, Arc<Writer>>>,
     readers: Mutex<Lru<u32, Arc<Reader>>>,
     /// (subject, normalized schema text) → id, from registrations, lookups and `prime`.
@@ -202,7 +202,7 @@ impl AvroConverter {
         let capacity = config.cache_capacity().max(1);
         Self {
             config,
-            registry: registry::Registry::new(client),
+            registry: schema_registry::SchemaRegistry::new(client),
             writers: Mutex::new(Lru::new(capacity)),
             readers: Mutex::new(Lru::new(capacity)),
             ids: Mutex::new(Lru::new(capacity)),

@@ -32,7 +32,7 @@
 //! ```
 
 use connect_api::{Connector, ConnectorType, SinkConnector, SinkTask, SourceConnector, SourceTask};
-use converters::ConverterClass;
+use converters::catalog::ConverterClass;
 use transforms::catalog::{self as transform_catalog, PluginInfo};
 
 use crate::connectors::{datagen, file};

@@ -109,7 +109,7 @@ fn one(
             &prefix,
             converters::ConfigError::UnknownConverter {
                 class: class.clone(),
-                known: converters::registry::known_names(),
+                known: converters::catalog::known_names(),
             },
         )
     })?;

@@ -80,20 +80,20 @@ type Inflight = Arc<Mutex<HashMap<Arc<str>, Slot>>>;
 
 /// The registry calls the converter makes.
 #[derive(Clone)]
-pub(crate) struct Registry {
+pub(crate) struct SchemaRegistry {
     client: RegistryClient,
     inflight: Inflight,
 }
 
-impl std::fmt::Debug for Registry {
+impl std::fmt::Debug for SchemaRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry")
+        f.debug_struct("SchemaRegistry")
             .field("client", &self.client)
             .finish()
     }
 }
 
-impl Registry {
+impl SchemaRegistry {
     pub(crate) fn new(client: RegistryClient) -> Self {
         Self {
             client,
