@@ -1,5 +1,6 @@
 //! The plugin reference, generated from the same config specs that parse and validate configs
-//! (`wharf docs > docs/plugins.md`), so the documentation cannot drift from the code.
+//! (`wharf docs > docs/plugins.md`); `tests/tests/docs_current.rs` fails when the committed file
+//! differs from what the code generates.
 
 use std::fmt::Write;
 

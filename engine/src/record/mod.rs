@@ -1,9 +1,11 @@
 //! Records as they come out of Kafka, before any converter looks at them.
 //!
-//! A consumed batch is copied once out of librdkafka into one contiguous buffer
-//! ([`BatchBuilder`]); every key, value and header of the batch is then a `Bytes` slice of that
-//! buffer, so passing a record on (to a converter, a transform, a sink, or straight back to a
-//! producer) never copies its bytes again.
+//! A consumed batch is copied out of librdkafka into one contiguous buffer ([`BatchBuilder`]);
+//! every key, value and header of the batch is then a `Bytes` slice of that buffer. Handing a
+//! record on (to a converter, a transform, a sink) shares those bytes instead of copying them:
+//! decoded strings and bytes are slices of the same buffer where the format allows (a JSON string
+//! without escapes, Avro bytes), and an undecoded value (the pass-through lane) is the slice
+//! itself. Producing copies once more, into librdkafka's own buffer.
 
 mod batch;
 
