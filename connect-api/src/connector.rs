@@ -18,7 +18,8 @@ use crate::offset::{JsonMap, OffsetKey};
 use crate::record::{SinkRecord, SourceRecord};
 use crate::sink_context::{SinkTaskContext, TopicPartition};
 
-/// Whether a plugin is a source or a sink.
+/// Whether a plugin is a source or a sink. Closed on purpose (Kafka Connect has these two), so
+/// the runtime matches it exhaustively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectorType {
     Source,

@@ -11,7 +11,8 @@ use crate::format::WireFormat;
 use crate::header::Header;
 use crate::offset::JsonMap;
 
-/// A key or value a source task hands to the runtime.
+/// A key or value a source task hands to the runtime. Closed on purpose: the runtime must handle
+/// every kind, and an exhaustive match makes the compiler point at each place a new kind needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// Absent (a null key, a tombstone value).

@@ -9,6 +9,7 @@ use super::Properties;
 
 /// The type of a config value, with Kafka Connect's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConfigType {
     String,
     /// A 16-bit integer (Kafka Connect's SHORT).
@@ -44,6 +45,7 @@ impl ConfigType {
 
 /// How much a key matters, as Kafka Connect ranks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Importance {
     High,
     Medium,
@@ -62,6 +64,7 @@ impl Importance {
 
 /// A check beyond the type.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Validator {
     /// Inclusive numeric bounds (Kafka's `Range.between`; `i64::MAX` as `max` is `atLeast`).
     Range { min: i64, max: i64 },

@@ -15,6 +15,7 @@ pub type Properties = BTreeMap<String, String>;
 
 /// Why a properties file could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PropertiesError {
     #[error("cannot read {path}: {source}")]
     Io {

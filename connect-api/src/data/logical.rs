@@ -33,6 +33,7 @@ pub const MILLIS_PER_DAY: i32 = 86_400_000;
 
 /// A logical type recognised on a schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Logical {
     /// An arbitrary-precision decimal with a fixed scale.
     Decimal {

@@ -12,6 +12,7 @@ use crate::data::structs::Struct;
 ///
 /// Logical types have their own variants, as Kafka Connect has its own Java classes for them
 /// (`BigDecimal`, `java.util.Date`): a Date schema takes a [`Value::Date`], not an `Int32`.
+/// Closed on purpose, as [`Type`](super::Type) is.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     /// No value.
