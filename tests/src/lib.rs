@@ -105,6 +105,71 @@ fn build_wharf() -> Result<std::path::PathBuf, String> {
     }
 }
 
+/// Binary `bin` of workspace package `package` (an example connector's worker, say), built the
+/// way [`wharf_bin`] builds `wharf`: with the same cargo, target folder and profile as the running
+/// test, once per test process.
+pub fn example_bin(package: &str, bin: &str) -> std::path::PathBuf {
+    type Built = std::collections::BTreeMap<(String, String), std::path::PathBuf>;
+    static BUILT: std::sync::Mutex<Built> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let key = (package.to_owned(), bin.to_owned());
+    if let Some(path) = built.get(&key) {
+        return path.clone();
+    }
+    let path = build_bin(package, bin).unwrap_or_else(|why| panic!("{why}"));
+    built.insert(key, path.clone());
+    path
+}
+
+fn build_bin(package: &str, bin: &str) -> Result<std::path::PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("test executable path: {e}"))?;
+    // <target>/<profile>/deps/<test> → <target>/<profile>
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .ok_or_else(|| format!("{} is not in a cargo target folder", exe.display()))?;
+    let target_dir = profile_dir
+        .parent()
+        .ok_or_else(|| format!("{} has no parent", profile_dir.display()))?;
+    let profile = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| if n == "debug" { "dev" } else { n })
+        .unwrap_or("dev")
+        .to_owned();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    let status = std::process::Command::new(&cargo)
+        .args([
+            "build",
+            "--locked",
+            "-p",
+            package,
+            "--bin",
+            bin,
+            "--profile",
+        ])
+        .arg(&profile)
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", std::path::Path::new(&cargo).display()))?;
+    if !status.success() {
+        return Err(format!("building {bin} of {package} failed ({status})"));
+    }
+    let path = profile_dir.join(bin);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!("{} not found after building it", path.display()))
+    }
+}
+
 /// Waits until `check` returns true, polling every 50 ms; panics with `what` after `limit`.
 pub fn wait_until(what: &str, limit: std::time::Duration, mut check: impl FnMut() -> bool) {
     let start = std::time::Instant::now();
