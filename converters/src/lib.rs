@@ -34,16 +34,17 @@
 
 pub mod avro;
 pub mod bytearray;
+pub mod catalog;
 pub mod converter;
 pub mod error;
 pub mod json;
 pub mod number;
-pub mod catalog;
 mod shared;
 pub mod string;
 
 pub use avro::{AvroConverter, AvroConverterConfig};
 pub use bytearray::ByteArrayConverter;
+pub use catalog::ConverterClass;
 pub use converter::{Converter, ConverterConfig, ConverterType};
 pub use error::{
     ConfigError, DataError, Error, ErrorClass, JsonSyntaxError, Path, Pending, Problem,
@@ -51,5 +52,4 @@ pub use error::{
 };
 pub use json::{JsonConverter, JsonConverterConfig};
 pub use number::NumberConverter;
-pub use catalog::ConverterClass;
 pub use string::StringConverter;

@@ -29,7 +29,10 @@ fn readme_layout_matches_the_tree() {
     }
     assert!(!paths.is_empty(), "no rows in the Layout table");
     let missing: Vec<&String> = paths.iter().filter(|p| !root.join(p).exists()).collect();
-    assert!(missing.is_empty(), "the Layout table names paths that do not exist: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "the Layout table names paths that do not exist: {missing:?}"
+    );
 
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
     let members = manifest
@@ -44,7 +47,11 @@ fn readme_layout_matches_the_tree() {
         .collect();
     for entry in std::fs::read_dir(root.join("engine/src")).expect("engine/src") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if path.is_dir() {
             wanted.push(format!("engine/src/{name}/"));
         } else if name != "lib.rs" && name != "main.rs" {
