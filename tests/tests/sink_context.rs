@@ -13,8 +13,8 @@ use engine::kafka::{self, TopicSpec};
 use engine::modes::standalone::Standalone;
 use engine::runtime::{ShardConfig, ShardPool};
 use engine::task::errors::ErrorPolicy;
-use engine::task::sink_task::{self, SinkRun, Subscription};
-use engine::task::{StopSignal, TaskId, TaskStats};
+use engine::task::sink_task::{self, SinkTaskSetup, Subscription};
+use engine::task::{StopSignal, TaskEnv, TaskId, TaskStats};
 use integration_tests::{bootstrap, props, temp_dir, unique, wait_until};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
@@ -230,26 +230,31 @@ fn a_task_seeks_on_open_pauses_and_resumes_partitions() {
         &Properties::new(),
     )
     .unwrap();
-    let run = SinkRun {
-        id: TaskId {
-            connector: "ctx".to_owned(),
-            task: 0,
+    let run = SinkTaskSetup {
+        env: TaskEnv {
+            id: TaskId {
+                connector: "ctx".to_owned(),
+                task: 0,
+            },
+            converters,
+            errors: ErrorPolicy {
+                tolerate_all: false,
+                retry_timeout: Some(Duration::ZERO),
+                retry_delay_max: Duration::from_secs(1),
+                log: false,
+                log_messages: false,
+                dlq_topic: None,
+                dlq_replication_factor: 1,
+                dlq_context_headers: false,
+            },
+            producer_config: kafka::producer_config(&bootstrap()),
+            bootstrap: bootstrap(),
+            config: Properties::new(),
+            spec: Arc::new(ConfigDef::default()),
+            flush_interval: Duration::from_secs(3600),
+            stop: stop.clone(),
+            stats: Arc::new(TaskStats::default()),
         },
-        converters,
-        errors: ErrorPolicy {
-            tolerate_all: false,
-            retry_timeout: Some(Duration::ZERO),
-            retry_delay_max: Duration::from_secs(1),
-            log: false,
-            log_messages: false,
-            dlq_topic: None,
-            dlq_replication_factor: 1,
-            dlq_context_headers: false,
-        },
-        producer_config: kafka::producer_config(&bootstrap()),
-        bootstrap: bootstrap(),
-        config: Properties::new(),
-        spec: Arc::new(ConfigDef::default()),
         consumer_config: {
             // Small fetches, so that partition 1 is read in many batches and the pause shows.
             let mut c = kafka::consumer_config(&bootstrap(), &group);
@@ -258,9 +263,6 @@ fn a_task_seeks_on_open_pauses_and_resumes_partitions() {
             c
         },
         subscription: Subscription::Topics(vec![topic.clone()]),
-        flush_interval: Duration::from_secs(3600),
-        stop: stop.clone(),
-        stats: Arc::new(TaskStats::default()),
     };
     let pool = ShardPool::start(&ShardConfig {
         shards: 1,

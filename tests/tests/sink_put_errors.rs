@@ -11,8 +11,8 @@ use connect_api::{ErrorClass, SinkRecord, SinkTask, TaskError};
 use engine::kafka;
 use engine::runtime::{ShardConfig, ShardPool};
 use engine::task::errors::ErrorPolicy;
-use engine::task::sink_task::{self, SinkRun, Subscription};
-use engine::task::{StopSignal, TaskId, TaskStats};
+use engine::task::sink_task::{self, SinkTaskSetup, Subscription};
+use engine::task::{StopSignal, TaskEnv, TaskId, TaskStats};
 use integration_tests::{bootstrap, consume_n, produce_all, unique};
 
 const RECORDS: usize = 100;
@@ -97,31 +97,33 @@ fn retriable_puts_are_retried_in_place_and_bad_records_are_dead_lettered() {
     converter_props.insert("value.converter".into(), string.into());
     let converters = engine::task::convert::build(&converter_props, &Properties::new()).unwrap();
     let stats = Arc::new(TaskStats::default());
-    let run = SinkRun {
-        id: TaskId {
-            connector: "put-errors".to_owned(),
-            task: 0,
+    let run = SinkTaskSetup {
+        env: TaskEnv {
+            id: TaskId {
+                connector: "put-errors".to_owned(),
+                task: 0,
+            },
+            converters,
+            errors: ErrorPolicy {
+                tolerate_all: true,
+                retry_timeout: Some(Duration::from_secs(30)),
+                retry_delay_max: Duration::from_millis(300),
+                log: false,
+                log_messages: false,
+                dlq_topic: Some(dlq.clone()),
+                dlq_replication_factor: 1,
+                dlq_context_headers: true,
+            },
+            producer_config: kafka::producer_config(&bootstrap()),
+            bootstrap: bootstrap(),
+            config: Properties::new(),
+            spec: Arc::new(connect_api::ConfigDef::default()),
+            flush_interval: Duration::from_secs(3600),
+            stop: stop.clone(),
+            stats: Arc::clone(&stats),
         },
-        converters,
-        errors: ErrorPolicy {
-            tolerate_all: true,
-            retry_timeout: Some(Duration::from_secs(30)),
-            retry_delay_max: Duration::from_millis(300),
-            log: false,
-            log_messages: false,
-            dlq_topic: Some(dlq.clone()),
-            dlq_replication_factor: 1,
-            dlq_context_headers: true,
-        },
-        producer_config: kafka::producer_config(&bootstrap()),
-        bootstrap: bootstrap(),
-        config: Properties::new(),
-        spec: Arc::new(connect_api::ConfigDef::default()),
         consumer_config: kafka::consumer_config(&bootstrap(), &unique("connect-put-errors")),
         subscription: Subscription::Topics(vec![topic.clone()]),
-        flush_interval: Duration::from_secs(3600),
-        stop: stop.clone(),
-        stats: Arc::clone(&stats),
     };
     let pool = ShardPool::start(&ShardConfig {
         shards: 1,

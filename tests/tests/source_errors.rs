@@ -288,8 +288,8 @@ mod pairing {
     use engine::offsets::{FileOffsetStore, JsonMap, OffsetStore};
     use engine::runtime::{ShardConfig, ShardPool};
     use engine::task::errors::ErrorPolicy;
-    use engine::task::source_task::{self, SourceRun};
-    use engine::task::{StopSignal, TaskId, TaskStats};
+    use engine::task::source_task::{self, SourceTaskSetup};
+    use engine::task::{StopSignal, TaskEnv, TaskId, TaskStats};
     use integration_tests::{bootstrap, temp_dir, unique};
 
     #[derive(Debug, Default)]
@@ -381,31 +381,34 @@ mod pairing {
         let mut converter_props = Properties::new();
         converter_props.insert("key.converter".into(), string.into());
         converter_props.insert("value.converter".into(), string.into());
-        let run = SourceRun {
-            id: TaskId {
-                connector: "pairing".into(),
-                task: 0,
+        let run = SourceTaskSetup {
+            env: TaskEnv {
+                id: TaskId {
+                    connector: "pairing".into(),
+                    task: 0,
+                },
+                converters: engine::task::convert::build(&converter_props, &Properties::new())
+                    .unwrap(),
+                errors: ErrorPolicy {
+                    tolerate_all: false,
+                    retry_timeout: Some(retry_timeout),
+                    retry_delay_max: Duration::from_secs(1),
+                    log: false,
+                    log_messages: false,
+                    dlq_topic: None,
+                    dlq_replication_factor: 1,
+                    dlq_context_headers: false,
+                },
+                bootstrap: bootstrap(),
+                config,
+                spec: Arc::new(connect_api::ConfigDef::default()),
+                producer_config: kafka::producer_config(&bootstrap()),
+                flush_interval: Duration::ZERO,
+                stop: StopSignal::default(),
+                stats: Arc::new(TaskStats::default()),
             },
-            converters: engine::task::convert::build(&converter_props, &Properties::new()).unwrap(),
-            errors: ErrorPolicy {
-                tolerate_all: false,
-                retry_timeout: Some(retry_timeout),
-                retry_delay_max: Duration::from_secs(1),
-                log: false,
-                log_messages: false,
-                dlq_topic: None,
-                dlq_replication_factor: 1,
-                dlq_context_headers: false,
-            },
-            bootstrap: bootstrap(),
-            config,
-            spec: Arc::new(connect_api::ConfigDef::default()),
-            producer_config: kafka::producer_config(&bootstrap()),
             offsets: Arc::clone(&offsets),
-            flush_interval: Duration::ZERO,
             exactly_once: None,
-            stop: StopSignal::default(),
-            stats: Arc::new(TaskStats::default()),
         };
         let pool = ShardPool::start(&ShardConfig {
             shards: 1,

@@ -11,10 +11,10 @@ use crate::keys::worker as worker_config;
 use crate::offsets::OffsetStore;
 use crate::plugins::{Plugins, TaskFactory};
 use crate::runtime::{ShardError, ShardPool};
-use crate::task::sink_task::{self, SinkRun, Subscription};
-use crate::task::source_task::{self, SourceRun};
+use crate::task::sink_task::{self, SinkTaskSetup, Subscription};
+use crate::task::source_task::{self, SourceTaskSetup};
 use crate::task::supervisor::supervise;
-use crate::task::{StopSignal, TaskId, TaskStats};
+use crate::task::{StopSignal, TaskEnv, TaskId, TaskStats};
 use connect_api::TaskError;
 use connect_api::config::Properties;
 
@@ -134,19 +134,25 @@ pub fn spawn(
     let stats = Arc::new(TaskStats::default());
     let stop = StopSignal::default();
     let restart = c.restart;
-    let spec = Arc::new((c.plugin.connector)().config_def());
+    // What every task gets; the producer settings serve a source's records and any task's
+    // dead letter queue.
+    let env = TaskEnv {
+        id: id.clone(),
+        converters: c.converters.clone(),
+        errors: c.errors.clone(),
+        bootstrap: ctx.bootstrap.clone(),
+        producer_config: connector_client_config(ctx, c, "producer", None),
+        config: task_props.clone(),
+        spec: Arc::new((c.plugin.connector)().config_def()),
+        flush_interval: ctx.flush_interval,
+        stop: stop.clone(),
+        stats: Arc::clone(&stats),
+    };
     let result: TaskResult = match c.plugin.task {
         TaskFactory::Source(make) => {
-            let run = SourceRun {
-                id: id.clone(),
-                converters: c.converters.clone(),
-                errors: c.errors.clone(),
-                bootstrap: ctx.bootstrap.clone(),
-                config: task_props.clone(),
-                spec: Arc::clone(&spec),
-                producer_config: connector_client_config(ctx, c, "producer", None),
+            let setup = SourceTaskSetup {
+                env,
                 offsets: Arc::clone(&ctx.offsets),
-                flush_interval: ctx.flush_interval,
                 exactly_once: crate::task::exactly_once::ExactlyOnce::for_task(
                     &ctx.worker_props,
                     &c.props,
@@ -154,37 +160,26 @@ pub fn spawn(
                     n,
                     ctx.flush_interval,
                 ),
-                stop: stop.clone(),
-                stats: Arc::clone(&stats),
             };
             let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
             Box::pin(pool.spawn_on(shard, move || async move {
-                let attempt = || source_task::run(make(), run.clone());
+                let attempt = || source_task::run(make(), setup.clone());
                 supervise(id, &stats, &stop, restart, attempt).await
             })?)
         }
         TaskFactory::Sink(make) => {
             let group = format!("connect-{}", c.name);
-            let run = SinkRun {
-                id: id.clone(),
-                converters: c.converters.clone(),
-                errors: c.errors.clone(),
-                producer_config: connector_client_config(ctx, c, "producer", None),
-                bootstrap: ctx.bootstrap.clone(),
-                config: task_props.clone(),
-                spec: Arc::clone(&spec),
+            let setup = SinkTaskSetup {
+                env,
                 consumer_config: connector_client_config(ctx, c, "consumer", Some(&group)),
                 subscription: match c.config.non_empty(TOPICS_REGEX) {
                     Some(regex) => Subscription::Pattern(regex.to_owned()),
                     None => Subscription::Topics(c.config.list(TOPICS)),
                 },
-                flush_interval: ctx.flush_interval,
-                stop: stop.clone(),
-                stats: Arc::clone(&stats),
             };
             let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
             Box::pin(pool.spawn_on(shard, move || async move {
-                let attempt = || sink_task::run(make(), run.clone());
+                let attempt = || sink_task::run(make(), setup.clone());
                 supervise(id, &stats, &stop, restart, attempt).await
             })?)
         }

@@ -1,9 +1,26 @@
 //! The task runtime: what drives one task on its shard.
 //!
-//! - [`source_task`] / [`sink_task`]: the loops that drive one task on its shard.
+//! - [`source_task`] / [`sink_task`]: the drivers of one task on its shard, each a struct that
+//!   owns the run's state and takes one small named step after the other.
+//! - [`sink_group`]: the sink's consumer behind a seam (`SinkConsumer`), its
+//!   Kafka implementation, and the rebalance protocol.
 //! - [`operator`], [`errors`], [`retry`], [`dlq`]: what happens to a record that fails.
 //! - [`convert`], [`passthrough`], [`headers`]: bytes to Connect data and back.
 //! - [`exactly_once`]: transactional source tasks; [`supervisor`]: restarts after failures.
+//!
+//! # What a task is given
+//!
+//! The herder builds, once per task, what the task needs from the worker and hands it to the
+//! shard, where every attempt (first run and restarts) starts from a clone of it:
+//!
+//! - [`TaskEnv`], the task's environment: what every task gets, source or sink — its id,
+//!   converters, error policy, the task's config and its connector's spec, the producer settings
+//!   (a source's records, any task's dead letter queue), the flush interval, the stop signal and
+//!   its stats.
+//! - [`SinkTaskSetup`](sink_task::SinkTaskSetup) / [`SourceTaskSetup`](source_task::SourceTaskSetup):
+//!   the environment plus what only that kind of task needs (a sink's consumer settings and
+//!   subscription; a source's offset store and exactly-once settings). "Setup" because that is
+//!   what they are: the finished setup of one task, made on the control plane before it runs.
 
 pub mod convert;
 pub mod dlq;
@@ -15,6 +32,8 @@ pub mod passthrough;
 pub mod retry;
 pub mod sink_group;
 pub mod sink_task;
+#[cfg(test)]
+mod sink_tests;
 pub mod source_task;
 pub mod supervisor;
 
@@ -22,6 +41,77 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use convert::RecordConverters;
+use errors::ErrorPolicy;
+
+/// What every task gets from the worker, source or sink (see the module docs).
+#[derive(Clone)]
+pub struct TaskEnv {
+    pub id: TaskId,
+    pub converters: RecordConverters,
+    pub errors: ErrorPolicy,
+    /// For the dead letter queue topic, when `errors.deadletterqueue.topic.name` is set.
+    pub bootstrap: String,
+    /// A source's producer; any task's dead letter queue.
+    pub producer_config: rdkafka::ClientConfig,
+    /// The task's config as the connector planned it; parsed with `spec` before `start`.
+    pub config: connect_api::config::Properties,
+    /// The connector's config spec ([`Connector::config_def`](connect_api::Connector::config_def)).
+    pub spec: Arc<connect_api::ConfigDef>,
+    /// `offset.flush.interval.ms`: how often offsets are committed.
+    pub flush_interval: Duration,
+    pub stop: StopSignal,
+    pub stats: Arc<TaskStats>,
+}
+
+impl fmt::Debug for TaskEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskEnv").field("id", &self.id).finish()
+    }
+}
+
+impl TaskEnv {
+    /// The task's config parsed with its connector's spec (defaults filled in), as `start`
+    /// receives it.
+    pub(crate) fn parsed_config(&self) -> Result<connect_api::Config, connect_api::TaskError> {
+        parsed_config(&self.id, &self.spec, &self.config)
+    }
+
+    /// The task's record-error operator.
+    pub(crate) fn record_errors(&self) -> operator::RecordErrors {
+        operator::RecordErrors {
+            id: self.id.clone(),
+            policy: self.errors.clone(),
+            stop: self.stop.clone(),
+        }
+    }
+
+    /// The task's dead letter queue (on its shard; does nothing when none is configured).
+    pub(crate) async fn open_dlq(&self) -> Result<dlq::DeadLetterQueue, connect_api::TaskError> {
+        dlq::DeadLetterQueue::open(
+            &self.id,
+            &self.errors,
+            &self.bootstrap,
+            &self.producer_config,
+            &self.stats,
+        )
+        .await
+    }
+
+    /// The task's transform chain, built on its shard: a chain caches derived schemas and is
+    /// used by this task only.
+    pub(crate) fn transforms(&self) -> Result<transforms::TransformChain, connect_api::TaskError> {
+        transforms::TransformChain::from_config(&self.config).map_err(|e| {
+            connect_api::TaskError::with_source(
+                connect_api::ErrorClass::Config,
+                format!("{}: {e}", self.id),
+                e,
+            )
+        })
+    }
+}
 
 /// A task's name: connector and task number, shown as `<connector>-<n>` like Kafka Connect.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,30 +1,364 @@
-//! The sink consumer's group callbacks: assignment changes for the task runtime, start
-//! positions for new partitions, and consumer lag from librdkafka's statistics.
+//! The consumer group's side of a sink task, in one place: `SinkConsumer`, the seam the sink
+//! driver ([`sink_task`](super::sink_task)) reads through; [`KafkaSinkConsumer`], its
+//! implementation on librdkafka, with the group callbacks ([`SinkConsumerContext`]: assignment
+//! changes, start positions for new partitions, consumer lag from librdkafka's statistics); and
+//! the rebalance protocol, the driver's `rebalance` step.
 //!
-//! librdkafka calls these from inside `recv()`, on the task's shard; the runtime picks the events
-//! up after the batch is collected.
+//! # The rebalance protocol
 //!
-//! A revocation is not completed in the callback: the group waits (bounded by
-//! `max.poll.interval.ms`) while the runtime pre-commits and commits what the task was given for
-//! the revoked partitions, calls the task's `close`, and only then hands the partitions back with
-//! [`SinkConsumerContext::complete_revoke`]. So a rebalance delivers nothing twice.
+//! librdkafka calls the group callbacks from inside `recv()`, on the task's shard. They note each
+//! assignment change as a [`GroupEvent`]; the driver takes the events after the batch is
+//! collected:
+//!
+//! - **Revoked**: a revocation is not completed in the callback. The group waits (bounded by
+//!   `max.poll.interval.ms`) while the driver pre-commits and commits everything put so far —
+//!   while the group still counts the partitions as this task's —, forgets the revoked
+//!   partitions' positions, calls the task's `close` with exactly the revoked partitions it
+//!   owned, drops their records still in the batch, and only then hands the partitions back
+//!   (`SinkConsumer::complete_revoke`). The next owner continues exactly where this task
+//!   stopped: a rebalance delivers nothing twice.
+//! - **Assigned**: the callback gives each new partition its start position (the group's
+//!   committed offset, else the reset position); the driver records the assignment in the
+//!   task's context, pauses again the partitions the task had paused (pauses survive
+//!   rebalances), and calls the task's `open`, where a task may seek.
+//! - Once the driver is done (the task is closed and stopped), the consumer closes, and
+//!   revocations during the close complete at once in the callback.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::KafkaResult;
+use futures::FutureExt;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use super::TaskStats;
+use super::sink_task::{SinkDriver, Subscription};
+use super::{StopSignal, TaskId, TaskStats};
 use crate::kafka::ShardConsumer;
-use connect_api::TopicPartition;
+use crate::record::{BatchBuilder, RawRecord};
+use connect_api::{TaskError, TopicPartition};
 
-/// The consumer a sink task reads with.
-pub type SinkConsumer = ShardConsumer<SinkConsumerContext>;
+/// What the sink driver needs of its consumer: batches of raw records, the group's assignment
+/// changes, pause / resume, seeks, and offset commits. [`KafkaSinkConsumer`] is the real one;
+/// the driver's unit tests use a scripted one.
+///
+/// Commands answer with the client's error; the driver says what failed.
+pub(crate) trait SinkConsumer {
+    /// The next batch: waits a short while for a first record (not at all once `stop` is set),
+    /// then takes what is already buffered without waiting. Empty when nothing came in time;
+    /// `None` when `stop` was set. Assignment changes seen meanwhile wait in
+    /// [`take_group_events`](Self::take_group_events). Consumer errors that do not end the task
+    /// are logged here; the others are returned.
+    async fn next_batch(&mut self, stop: &StopSignal) -> Result<Option<Vec<RawRecord>>, TaskError>;
+
+    /// Assignment changes since the last call, in order. A revocation waits for
+    /// [`complete_revoke`](Self::complete_revoke).
+    fn take_group_events(&mut self) -> Vec<GroupEvent>;
+
+    /// Hands revoked partitions back to the group once the task is done with them (nothing
+    /// when no revocation waits).
+    fn complete_revoke(&mut self) -> KafkaResult<()>;
+
+    /// Stops fetching `partitions` (they stay assigned).
+    fn pause(&mut self, partitions: &[TopicPartition]) -> KafkaResult<()>;
+
+    fn resume(&mut self, partitions: &[TopicPartition]) -> KafkaResult<()>;
+
+    /// Fetching of `partition` continues at `offset`; does not wait for the consumer's answer.
+    fn seek(&mut self, partition: &TopicPartition, offset: i64) -> KafkaResult<()>;
+
+    /// Commits `offsets` (each the offset of the next record to read) for the group.
+    fn commit(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, i64>,
+        mode: CommitMode,
+    ) -> KafkaResult<()>;
+
+    /// Leaves the group and releases the consumer, without blocking the shard.
+    async fn close(self);
+}
+
+/// Partitions as the driver drops their records from a batch: topic and partition number.
+pub(crate) type PartitionSet = BTreeSet<(Arc<str>, i32)>;
+
+/// Most records in one batch (one `put`).
+const MAX_BATCH: usize = 4096;
+/// How long one wait for the first record of a batch lasts before the driver checks for stop,
+/// rebalances and commits due.
+const IDLE_WAIT: Duration = Duration::from_millis(100);
+/// Seeks do not wait for the consumer's answer (librdkafka: a zero timeout makes the seek
+/// asynchronous; a failure arrives as a consumer error), so a seek never blocks the shard.
+const SEEK_ASYNC: Duration = Duration::ZERO;
+
+/// A client error, classified (a bad `consumer.*` override is a config error, not a restart
+/// loop).
+pub(crate) fn kafka_error(id: &TaskId, what: &str, e: KafkaError) -> TaskError {
+    TaskError::with_source(
+        crate::kafka::error_class(&e),
+        format!("{id}: {what}: {e}"),
+        e,
+    )
+}
+
+/// The sink consumer on librdkafka, subscribed, with [`SinkConsumerContext`] as its group
+/// callbacks.
+pub struct KafkaSinkConsumer {
+    id: TaskId,
+    /// Declared before the consumer, so it drops first: revocations during the consumer's close
+    /// complete at once.
+    closing: ClosingGuard,
+    consumer: ShardConsumer<SinkConsumerContext>,
+    group: SinkConsumerContext,
+    builder: BatchBuilder,
+}
+
+impl std::fmt::Debug for KafkaSinkConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaSinkConsumer")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl KafkaSinkConsumer {
+    /// A consumer made from `config` (on the task's shard), subscribed to `subscription`.
+    pub fn subscribe(
+        id: &TaskId,
+        stats: &Arc<TaskStats>,
+        config: &rdkafka::ClientConfig,
+        subscription: &Subscription,
+    ) -> Result<Self, TaskError> {
+        let group = SinkConsumerContext::new(id.to_string(), Arc::clone(stats), config);
+        let consumer: ShardConsumer<SinkConsumerContext> = config
+            .create_with_context(group.clone())
+            .map_err(|e| kafka_error(id, "cannot create consumer", e))?;
+        let closing = group.closing_guard();
+        match subscription {
+            Subscription::Topics(topics) => {
+                let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+                consumer.subscribe(&topics)
+            }
+            // librdkafka treats a subscription starting with '^' as a regex.
+            Subscription::Pattern(regex) => {
+                consumer.subscribe(&[&format!("^{}", regex.trim_start_matches('^'))])
+            }
+        }
+        .map_err(|e| kafka_error(id, "cannot subscribe", e))?;
+        Ok(Self {
+            id: id.clone(),
+            closing,
+            consumer,
+            group,
+            builder: BatchBuilder::with_capacity(MAX_BATCH, MAX_BATCH * 256),
+        })
+    }
+}
+
+impl SinkConsumer for KafkaSinkConsumer {
+    async fn next_batch(&mut self, stop: &StopSignal) -> Result<Option<Vec<RawRecord>>, TaskError> {
+        // A busy task always finds a record ready and would never wait: once per batch it lets
+        // the shard's other tasks (and stops, commits, rebalances) have their turn.
+        glommio::executor().yield_now().await;
+        let consumer = &self.consumer;
+        // Waits for the first record at most IDLE_WAIT (rebalances, commits due), and not at all
+        // once stopped.
+        let first = stop
+            .or(glommio::timer::timeout(IDLE_WAIT, async {
+                Ok(consumer.recv().await)
+            }))
+            .await;
+        match first {
+            Some(Ok(Ok(message))) => {
+                self.builder.push(&message);
+                drop(message);
+            }
+            Some(Ok(Err(e))) => consumer_error(&self.id, e)?,
+            Some(Err(_)) => {}
+            None => return Ok(None),
+        }
+        // Take what is already buffered without waiting.
+        while !self.builder.is_empty() && self.builder.len() < MAX_BATCH {
+            match consumer.recv().now_or_never() {
+                Some(Ok(message)) => self.builder.push(&message),
+                Some(Err(e)) => {
+                    consumer_error(&self.id, e)?;
+                    break;
+                }
+                None => break,
+            }
+        }
+        Ok(Some(if self.builder.is_empty() {
+            Vec::new()
+        } else {
+            self.builder.finish()
+        }))
+    }
+
+    fn take_group_events(&mut self) -> Vec<GroupEvent> {
+        self.group.take_events()
+    }
+
+    fn complete_revoke(&mut self) -> KafkaResult<()> {
+        self.group.complete_revoke(&self.consumer)
+    }
+
+    fn pause(&mut self, partitions: &[TopicPartition]) -> KafkaResult<()> {
+        self.consumer.pause(&partition_list(partitions))
+    }
+
+    fn resume(&mut self, partitions: &[TopicPartition]) -> KafkaResult<()> {
+        self.consumer.resume(&partition_list(partitions))
+    }
+
+    fn seek(&mut self, tp: &TopicPartition, offset: i64) -> KafkaResult<()> {
+        self.consumer
+            .seek(&tp.topic, tp.partition, Offset::Offset(offset), SEEK_ASYNC)
+    }
+
+    fn commit(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, i64>,
+        mode: CommitMode,
+    ) -> KafkaResult<()> {
+        let mut list = TopicPartitionList::new();
+        for (tp, offset) in offsets {
+            list.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))?;
+        }
+        self.consumer.commit(&list, mode)
+    }
+
+    async fn close(self) {
+        // Closing the consumer waits for the group (a join in progress, the last rebalance): on
+        // a blocking thread, so the shard's other tasks run on meanwhile. Revocations during the
+        // close complete at once (the guard is dropped first).
+        let Self {
+            closing, consumer, ..
+        } = self;
+        drop(closing);
+        glommio::executor()
+            .spawn_blocking(move || drop(consumer))
+            .await;
+    }
+}
+
+fn partition_list(list: &[TopicPartition]) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::new();
+    for tp in list {
+        tpl.add_partition(&tp.topic, tp.partition);
+    }
+    tpl
+}
+
+/// librdkafka reports most consumer errors for information and recovers by itself (a subscribed
+/// topic that does not exist yet, a partition leader moving); only fatal errors end the task.
+fn consumer_error(id: &TaskId, error: KafkaError) -> Result<(), TaskError> {
+    match error {
+        KafkaError::MessageConsumptionFatal(RDKafkaErrorCode::FencedInstanceId) => {
+            Err(kafka_error(
+                id,
+                "fenced: another consumer joined the group with this task's group.instance.id \
+                 (a second copy of the task is running); this copy stops so that no record is \
+                 consumed twice",
+                error,
+            ))
+        }
+        KafkaError::MessageConsumptionFatal(_) => Err(kafka_error(id, "consumer failed", error)),
+        KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition) => {
+            // Sinks often start before their topics exist; the consumer finds them when they do.
+            tracing::info!(message = "Waiting for a subscribed topic to exist.", task = %id);
+            Ok(())
+        }
+        other => {
+            tracing::warn!(message = "Consumer reported an error; continuing.", task = %id, error = %other);
+            Ok(())
+        }
+    }
+}
+
+/// The rebalance protocol's step of the sink driver (see the module docs).
+impl<C: SinkConsumer> SinkDriver<C> {
+    /// Applies the group's assignment changes the consumer saw: `close` for revoked partitions,
+    /// `open` for assigned ones. Returns the partitions revoked (and not assigned again since),
+    /// whose records in the current batch are left to their next owner.
+    pub(super) async fn rebalance(&mut self) -> Result<PartitionSet, TaskError> {
+        let mut revoked = PartitionSet::new();
+        for event in self.consumer.take_group_events() {
+            match event {
+                GroupEvent::Revoked(list) => {
+                    for tp in self.revoked(&list).await? {
+                        revoked.insert((Arc::clone(&tp.topic), tp.partition));
+                    }
+                }
+                GroupEvent::Assigned(list) => {
+                    for tp in &list {
+                        revoked.remove(&(Arc::clone(&tp.topic), tp.partition));
+                    }
+                    self.assigned(&list).await?;
+                }
+            }
+        }
+        Ok(revoked)
+    }
+
+    /// The group waits for `complete_revoke`: commits now, while these partitions are still
+    /// this task's, so their next owner starts after the last record put here; then forgets
+    /// them, closes them in the task and hands them back. Returns those the task owned.
+    async fn revoked(&mut self, list: &[TopicPartition]) -> Result<Vec<TopicPartition>, TaskError> {
+        let committed = if self.positions.dirty() {
+            self.commit(CommitMode::Sync).await
+        } else {
+            Ok(())
+        };
+        let revoked = self.context.revoke(list);
+        for tp in &revoked {
+            self.positions.forget(tp);
+        }
+        tracing::info!(message = "Partitions revoked.", task = %self.env.id, partitions = %join(&revoked));
+        let closed = if revoked.is_empty() {
+            Ok(())
+        } else {
+            self.task.close(&revoked).await
+        };
+        let handed_back = self
+            .consumer
+            .complete_revoke()
+            .map_err(|e| kafka_error(&self.env.id, "cannot hand revoked partitions back", e));
+        committed.and(closed).and(handed_back)?;
+        Ok(revoked)
+    }
+
+    /// Records the new partitions in the task's context, pauses again those the task had
+    /// paused, and opens them in the task.
+    async fn assigned(&mut self, list: &[TopicPartition]) -> Result<(), TaskError> {
+        let repause = self.context.assign(list);
+        tracing::info!(message = "Partitions assigned.", task = %self.env.id, partitions = %join(list));
+        if !repause.is_empty() {
+            self.consumer
+                .pause(&repause)
+                .map_err(|e| kafka_error(&self.env.id, "cannot pause partitions", e))?;
+        }
+        self.task.open(list).await
+    }
+
+    /// On the way out, after the task stopped: a revocation seen but not handled (the loop
+    /// ended first) is completed, the task is done with everything.
+    pub(super) fn hand_back_revoked(&mut self) {
+        if let Err(e) = self.consumer.complete_revoke() {
+            tracing::warn!(message = "Handing revoked partitions back failed.", task = %self.env.id, error = %e);
+        }
+    }
+}
+
+fn join(list: &[TopicPartition]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// A change of the task's assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +375,8 @@ struct Shared {
     revoking: Option<(TopicPartitionList, bool)>,
 }
 
-/// Shared between the consumer (callbacks) and the task runtime.
+/// The sink consumer's group callbacks; shared between the consumer and the
+/// [`KafkaSinkConsumer`] around it.
 #[derive(Debug, Clone)]
 pub struct SinkConsumerContext {
     /// Whether the group uses the cooperative rebalance protocol (from the assignment strategy).
@@ -51,7 +386,7 @@ pub struct SinkConsumerContext {
     shared: Arc<Mutex<Shared>>,
     /// Where a partition without a committed offset starts (`auto.offset.reset`).
     reset: Option<Offset>,
-    /// Set once the runtime is done: revocations while the consumer closes complete at once.
+    /// Set once the driver is done: revocations while the consumer closes complete at once.
     closing: Arc<AtomicBool>,
 }
 
@@ -140,7 +475,10 @@ impl SinkConsumerContext {
     }
 
     /// Hands revoked partitions back to the group once the task is done with them.
-    pub fn complete_revoke(&self, consumer: &SinkConsumer) -> KafkaResult<()> {
+    pub fn complete_revoke(
+        &self,
+        consumer: &ShardConsumer<SinkConsumerContext>,
+    ) -> KafkaResult<()> {
         let Some((list, cooperative)) = self.lock().revoking.take() else {
             return Ok(());
         };
@@ -210,7 +548,7 @@ impl ConsumerContext for SinkConsumerContext {
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 if self.closing.load(Ordering::Acquire) {
-                    // The runtime has committed and closed the task already.
+                    // The driver has committed and closed the task already.
                     let revoked = if cooperative {
                         consumer.incremental_unassign(list)
                     } else {
@@ -221,7 +559,7 @@ impl ConsumerContext for SinkConsumerContext {
                     }
                     return;
                 }
-                // Completed by the runtime (`complete_revoke`) after it committed.
+                // Completed by the driver (`complete_revoke`) after it committed.
                 let mut shared = self.lock();
                 shared.events.push(GroupEvent::Revoked(partitions(list)));
                 shared.revoking = Some((list.clone(), cooperative));

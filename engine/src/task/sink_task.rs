@@ -1,52 +1,62 @@
 //! Runs a sink task on its shard: consume a batch → put → (every flush interval) pre-commit →
-//! commit.
+//! commit, as the steps of a `SinkDriver` that owns the run's state: the task, its consumer
+//! (behind the `SinkConsumer` seam), the partitions' positions, the dead letter queue, the
+//! task's context and the commit clock.
+//!
+//! One turn of the loop (`SinkDriver::drive`):
+//!
+//! 1. `next_batch`: raw records from the consumer;
+//! 2. `rebalance`: the group's assignment changes seen meanwhile (see
+//!    [`sink_group`](super::sink_group)); records of revoked partitions are dropped;
+//! 3. `apply_context_requests`: the task's seeks and
+//!    pause / resume; fetched records of a partition just seeked are stale and dropped;
+//! 4. `hold_back_paused`: records of paused partitions fetched
+//!    before the pause took effect wait for the resume, which seeks back to the first of them;
+//! 5. `deliver`: decode, transform (failures go through the
+//!    record-error operator and the dead letter queue), `put`; the positions move only once the
+//!    batch is put; requests made during `put` are applied at once;
+//! 6. `maybe_commit`: when the task asked for it or the flush
+//!    interval passed, `commit`.
+//!
+//! `stop` is the one way out once the task started: it commits, closes the
+//! task's partitions, stops the task and closes the consumer.
 //!
 //! Delivery guarantee (at-least-once): consumer offsets are committed only after the task's
 //! `pre_commit` (by default `flush`) returned them, so everything committed is durable in the
 //! target system. After a crash the consumer group resumes at the last commit and the task sees at
-//! most one flush interval of records again.
+//! most one flush interval of records again. A task that stores its offsets with its data returns
+//! nothing from `pre_commit`, and nothing is committed for it.
 //!
-//! Rebalances: when partitions are revoked, the runtime pre-commits and commits everything put so
+//! Rebalances: when partitions are revoked, the driver pre-commits and commits everything put so
 //! far while the group still counts them as this task's, calls the task's `close`, drops their
 //! records still in the batch, and only then lets the group move them (see
 //! [`sink_group`](super::sink_group)) — the next owner continues exactly where this task stopped.
 //! Newly assigned partitions go to `open`, where a task may seek.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::FutureExt;
-use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::consumer::CommitMode;
 
 use connect_api::data::{SchemaAndValue, Value};
 use converters::Converter;
 
-use super::convert::{RecordConverters, TaskConverters};
+use super::convert::TaskConverters;
 use super::dlq::DeadLetterQueue;
-use super::errors::{ErrorPolicy, Stage};
+use super::errors::Stage;
 use super::headers;
 use super::operator::{
     CONNECT_EXCEPTION, DATA_EXCEPTION, Handled, RecordErrors, Rejection, StageError,
 };
 use super::passthrough::Passthrough;
 use super::retry::Backoff;
-use super::sink_group::{GroupEvent, SinkConsumer, SinkConsumerContext};
-use crate::record::{BatchBuilder, RawRecord};
+use super::sink_group::{KafkaSinkConsumer, PartitionSet, SinkConsumer, kafka_error};
+use crate::record::RawRecord;
 use connect_api::{ErrorClass, SinkRecord, SinkTask, SinkTaskControl, TaskError, TopicPartition};
 use transforms::{ConnectRecord, TransformChain};
 
-use super::{StopSignal, TaskId, TaskStats};
-
-/// Most records handed to one `put`.
-const MAX_BATCH: usize = 4096;
-/// How long one wait for the first record of a batch lasts before checking for stop / flush.
-const IDLE_WAIT: Duration = Duration::from_millis(100);
-/// Seeks do not wait for the consumer's answer (librdkafka: a zero timeout makes the seek
-/// asynchronous; a failure arrives as a consumer error), so a seek never blocks the shard.
-const SEEK_ASYNC: Duration = Duration::ZERO;
+use super::{TaskEnv, TaskId};
 
 /// What to subscribe to.
 #[derive(Debug, Clone)]
@@ -56,61 +66,45 @@ pub enum Subscription {
     Pattern(String),
 }
 
-/// Everything a sink task run needs, built on the control plane.
+/// What a sink task is given (see [the module docs](super)): the task's environment, and what
+/// its consumer reads.
 #[derive(Clone)]
-pub struct SinkRun {
-    pub id: TaskId,
-    pub converters: RecordConverters,
-    pub errors: ErrorPolicy,
-    /// For the dead letter queue, when `errors.deadletterqueue.topic.name` is set.
-    pub producer_config: rdkafka::ClientConfig,
-    pub bootstrap: String,
-    /// The task's config as the connector planned it; parsed with `spec` before `start`.
-    pub config: connect_api::config::Properties,
-    /// The connector's config spec ([`Connector::config_def`](connect_api::Connector::config_def)).
-    pub spec: Arc<connect_api::ConfigDef>,
+pub struct SinkTaskSetup {
+    pub env: TaskEnv,
     /// Includes `group.id = connect-<connector>`.
     pub consumer_config: rdkafka::ClientConfig,
     pub subscription: Subscription,
-    pub flush_interval: Duration,
-    pub stop: StopSignal,
-    pub stats: Arc<TaskStats>,
 }
 
-impl std::fmt::Debug for SinkRun {
+impl std::fmt::Debug for SinkTaskSetup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SinkRun").field("id", &self.id).finish()
+        f.debug_struct("SinkTaskSetup")
+            .field("id", &self.env.id)
+            .finish()
     }
-}
-
-/// A client error, classified (a bad `consumer.*` override is a config error, not a restart loop).
-fn kafka_error(run: &SinkRun, what: &str, e: rdkafka::error::KafkaError) -> TaskError {
-    TaskError::with_source(
-        crate::kafka::error_class(&e),
-        format!("{}: {what}: {e}", run.id),
-        e,
-    )
 }
 
 /// Offsets per partition: `current` is the offset after the last record put, `committed` what
 /// was last committed.
 #[derive(Debug, Default)]
-struct Positions {
+pub(super) struct Positions {
     current: BTreeMap<TopicPartition, i64>,
     committed: BTreeMap<TopicPartition, i64>,
-    /// Paused partitions whose already-fetched records were dropped: the first dropped offset,
-    /// where fetching continues on resume.
+    /// Paused partitions whose already-fetched records were held back: the first of them, where
+    /// fetching continues on resume.
     resume_at: BTreeMap<TopicPartition, i64>,
 }
 
 impl Positions {
-    fn dirty(&self) -> bool {
+    /// Whether something was put since the last commit.
+    pub(super) fn dirty(&self) -> bool {
         self.current
             .iter()
             .any(|(tp, o)| self.committed.get(tp) != Some(o))
     }
 
-    fn forget(&mut self, tp: &TopicPartition) {
+    /// A partition this task no longer owns.
+    pub(super) fn forget(&mut self, tp: &TopicPartition) {
         self.current.remove(tp);
         self.committed.remove(tp);
         self.resume_at.remove(tp);
@@ -138,24 +132,25 @@ const INSTANCE_ID: &str = "group.instance.id";
 /// How long a deliberate stop waits for the group coordinator to remove the static member.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Runs `task` until `run.stop` fires; pre-commits and commits on the way out. A task stopped
+/// Runs `task` until the stop signal fires; pre-commits and commits on the way out. A task stopped
 /// on purpose (not failed) removes its static member from the group once its consumer is closed,
 /// so its partitions move at once — librdkafka never sends LeaveGroup for a static member.
-pub async fn run(task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskError> {
-    let mut config = run.consumer_config.clone();
-    let instance = group_instance_id(&config, &run.id);
+pub async fn run(task: Box<dyn SinkTask>, setup: SinkTaskSetup) -> Result<(), TaskError> {
+    let env = &setup.env;
+    let mut config = setup.consumer_config.clone();
+    let instance = group_instance_id(&config, &env.id);
     match &instance {
         Some(id) => config.set(INSTANCE_ID, id),
         None => config.remove(INSTANCE_ID),
     };
-    let result = consume(task, &run, &config).await;
-    if let Some(instance) = instance.filter(|_| run.stop.is_set()) {
+    let result = consume(task, env, &config, &setup.subscription).await;
+    if let Some(instance) = instance.filter(|_| env.stop.is_set()) {
         let group = config.get("group.id").unwrap_or_default().to_owned();
         let bootstrap = config
             .get("bootstrap.servers")
             .unwrap_or_default()
             .to_owned();
-        let task = run.id.to_string();
+        let task = env.id.to_string();
         glommio::executor()
             .spawn_blocking(move || {
                 let reason = format!("task {task} stopped");
@@ -169,410 +164,282 @@ pub async fn run(task: Box<dyn SinkTask>, run: SinkRun) -> Result<(), TaskError>
     result
 }
 
+/// One run on the Kafka consumer: subscribe, start, drive, stop.
 async fn consume(
-    mut task: Box<dyn SinkTask>,
-    run: &SinkRun,
+    task: Box<dyn SinkTask>,
+    env: &TaskEnv,
     consumer_config: &rdkafka::ClientConfig,
+    subscription: &Subscription,
 ) -> Result<(), TaskError> {
-    let group =
-        SinkConsumerContext::new(run.id.to_string(), Arc::clone(&run.stats), consumer_config);
-    let consumer: SinkConsumer = consumer_config
-        .create_with_context(group.clone())
-        .map_err(|e| kafka_error(run, "cannot create consumer", e))?;
-    // Dropped before the consumer: revocations during its close complete at once.
-    let closing = group.closing_guard();
-    match &run.subscription {
-        Subscription::Topics(topics) => {
-            let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-            consumer.subscribe(&topics)
-        }
-        // librdkafka treats a subscription starting with '^' as a regex.
-        Subscription::Pattern(regex) => {
-            consumer.subscribe(&[&format!("^{}", regex.trim_start_matches('^'))])
-        }
-    }
-    .map_err(|e| kafka_error(run, "cannot subscribe", e))?;
-    // Everything that can fail is set up before `start`: `start` and `stop` are paired.
-    let mut dlq = DeadLetterQueue::open(
-        &run.id,
-        &run.errors,
-        &run.bootstrap,
-        &run.producer_config,
-        &run.stats,
-    )
-    .await?;
-    // Built here, on the shard: a chain caches derived schemas and is used by this task only.
-    let transforms = TransformChain::from_config(&run.config)
-        .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
-    let converters = run.converters.build()?;
-    let errors = RecordErrors {
-        id: run.id.clone(),
-        policy: run.errors.clone(),
-        stop: run.stop.clone(),
-    };
-    let context = SinkTaskControl::new();
-    task.initialize(context.context());
-    task.start(&super::parsed_config(&run.id, &run.spec, &run.config)?)
-        .await?;
-    let value_format = converters.value.wire_format();
-    let lane = Passthrough::new(
-        value_format,
-        task.raw_values(&value_format),
-        !transforms.is_empty(),
-    );
-    tracing::debug!(message = "Sink value lane.", task = %run.id, lane = ?lane);
+    let consumer =
+        KafkaSinkConsumer::subscribe(&env.id, &env.stats, consumer_config, subscription)?;
+    let mut driver = SinkDriver::start(env, task, consumer).await?;
+    let result = driver.drive().await;
+    driver.stop(result).await
+}
 
-    let mut positions = Positions::default();
-    let mut builder = BatchBuilder::with_capacity(MAX_BATCH, MAX_BATCH * 256);
-    let mut last_commit = Instant::now();
-    let result: Result<(), TaskError> = async {
-        while !run.stop.is_set() {
-            // A busy task always finds a record ready and would never wait: once per batch it
-            // lets the shard's other tasks (and stops, commits, rebalances) have their turn.
-            glommio::executor().yield_now().await;
-            // Waits for the first record at most IDLE_WAIT (rebalances, commits due), and not at
-            // all once stopped.
-            let first = run
-                .stop
-                .or(glommio::timer::timeout(IDLE_WAIT, async {
-                    Ok(consumer.recv().await)
-                }))
-                .await;
-            match first {
-                Some(Ok(Ok(message))) => {
-                    builder.push(&message);
-                    drop(message);
-                }
-                Some(Ok(Err(e))) => consumer_error(run, e)?,
-                Some(Err(_)) => {}
-                None => break,
-            }
-            // Take what is already buffered without waiting.
-            while !builder.is_empty() && builder.len() < MAX_BATCH {
-                match consumer.recv().now_or_never() {
-                    Some(Ok(message)) => builder.push(&message),
-                    Some(Err(e)) => {
-                        consumer_error(run, e)?;
-                        break;
-                    }
-                    None => break,
-                }
-            }
-            let mut raws = if builder.is_empty() {
-                Vec::new()
-            } else {
-                builder.finish()
+/// One run of a sink task on its shard (see the module docs for its steps).
+pub(crate) struct SinkDriver<C> {
+    pub(super) env: TaskEnv,
+    pub(super) task: Box<dyn SinkTask>,
+    pub(super) consumer: C,
+    /// The runtime's end of the task's context: its assignment, pauses and requests.
+    pub(super) context: SinkTaskControl,
+    pub(super) positions: Positions,
+    dlq: DeadLetterQueue,
+    errors: RecordErrors,
+    converters: TaskConverters,
+    transforms: TransformChain,
+    lane: Passthrough,
+    last_commit: Instant,
+}
+
+impl<C: SinkConsumer> SinkDriver<C> {
+    /// Sets up everything that can fail (dead letter queue, transforms, converters), then
+    /// initializes and starts the task: once `start` returned, [`stop`](Self::stop) is called on
+    /// every path.
+    pub(crate) async fn start(
+        env: &TaskEnv,
+        mut task: Box<dyn SinkTask>,
+        consumer: C,
+    ) -> Result<Self, TaskError> {
+        let dlq = env.open_dlq().await?;
+        let transforms = env.transforms()?;
+        let converters = env.converters.build()?;
+        let context = SinkTaskControl::new();
+        task.initialize(context.context());
+        task.start(&env.parsed_config()?).await?;
+        let value_format = converters.value.wire_format();
+        let lane = Passthrough::new(
+            value_format,
+            task.raw_values(&value_format),
+            !transforms.is_empty(),
+        );
+        tracing::debug!(message = "Sink value lane.", task = %env.id, lane = ?lane);
+        Ok(Self {
+            env: env.clone(),
+            task,
+            consumer,
+            context,
+            positions: Positions::default(),
+            dlq,
+            errors: env.record_errors(),
+            converters,
+            transforms,
+            lane,
+            last_commit: Instant::now(),
+        })
+    }
+
+    /// Turns of the loop until the stop signal fires or a step fails.
+    pub(crate) async fn drive(&mut self) -> Result<(), TaskError> {
+        while !self.env.stop.is_set() {
+            let Some(mut batch) = self.next_batch().await? else {
+                break;
             };
-            // Rebalances seen while receiving: records of partitions this task lost are left to
-            // their next owner.
-            let mut dropped = rebalance(
-                run,
-                &mut *task,
-                &mut dlq,
-                &consumer,
-                &group,
-                &context,
-                &mut positions,
-            )
-            .await?;
-            dropped.extend(apply_requests(run, &consumer, &context, &mut positions)?);
-            if !dropped.is_empty() {
-                raws.retain(|r| !dropped.contains(&(Arc::clone(&r.topic), r.partition)));
+            let mut dropped = self.rebalance().await?;
+            dropped.extend(self.apply_context_requests()?);
+            drop_partitions(&mut batch, &dropped);
+            self.hold_back_paused(&mut batch);
+            if !batch.is_empty() {
+                self.deliver(batch).await?;
+                // Requests made during `put` (the records they would drop are put already).
+                self.apply_context_requests()?;
             }
-            // Records of paused partitions fetched before the pause took effect wait for resume.
-            if !raws.is_empty() && context.any_paused() {
-                raws.retain(|r| {
-                    let tp = TopicPartition::new(Arc::clone(&r.topic), r.partition);
-                    if !context.is_paused(&tp) {
-                        return true;
-                    }
-                    positions.resume_at.entry(tp).or_insert(r.offset);
-                    false
-                });
-            }
-            if !raws.is_empty() {
-                let bytes: usize = raws.iter().map(|r| r.size()).sum();
-                let count = raws.len();
-                // Offsets to record once this batch is put: a batch that fails is not committed,
-                // so its records are read again after a restart.
-                let mut batch_end: Vec<(TopicPartition, i64)> = Vec::new();
-                for r in &raws {
-                    match batch_end.last_mut() {
-                        Some((tp, next))
-                            if Arc::ptr_eq(&tp.topic, &r.topic) && tp.partition == r.partition =>
-                        {
-                            *next = r.offset + 1
-                        }
-                        _ => batch_end.push((
-                            TopicPartition::new(Arc::clone(&r.topic), r.partition),
-                            r.offset + 1,
-                        )),
-                    }
-                }
-                let mut records = Vec::with_capacity(raws.len());
-                for raw in &raws {
-                    if let Some(record) =
-                        decode(&errors, &converters, &transforms, lane, &mut dlq, raw).await?
-                    {
-                        records.push(record);
-                    }
-                }
-                let put_started = Instant::now();
-                put(&errors, &mut *task, &mut dlq, &records, &raws).await?;
-                run.stats.observe_batch(count, put_started.elapsed());
-                positions.current.extend(batch_end);
-                run.stats.add(count, bytes);
-                apply_requests(run, &consumer, &context, &mut positions)?;
-            }
-            let requested = context.take_commit_request();
-            if (requested || last_commit.elapsed() >= run.flush_interval) && positions.dirty() {
-                commit(
-                    run,
-                    &mut *task,
-                    &mut dlq,
-                    &consumer,
-                    &context,
-                    &mut positions,
-                    CommitMode::Async,
-                )
-                .await?;
-                last_commit = Instant::now();
-            }
+            self.maybe_commit().await?;
         }
         Ok(())
     }
-    .await;
-    // On the way out, make what was put durable and commit it, also after a put error: records
-    // before the failing batch were accepted.
-    let committed = if positions.dirty() {
-        commit(
-            run,
-            &mut *task,
-            &mut dlq,
-            &consumer,
-            &context,
-            &mut positions,
-            CommitMode::Sync,
-        )
-        .await
-    } else {
-        dlq.flush().await
-    };
-    let owned = context.assignment();
-    let closed = if owned.is_empty() {
-        Ok(())
-    } else {
-        task.close(&owned).await
-    };
-    let stopped = task.stop().await;
-    // A revocation seen but not handled (the loop ended first): the task is done with everything.
-    if let Err(e) = group.complete_revoke(&consumer) {
-        tracing::warn!(message = "Handing revoked partitions back failed.", task = %run.id, error = %e);
-    }
-    // Closing the consumer waits for the group (a join in progress, the last rebalance): on a
-    // blocking thread, so the shard's other tasks run on meanwhile. Revocations during the close
-    // complete at once (the guard is dropped first).
-    drop(closing);
-    glommio::executor()
-        .spawn_blocking(move || drop(consumer))
-        .await;
-    result.and(committed).and(closed).and(stopped)
-}
 
-/// Applies the group's assignment changes the consumer saw: `close` for revoked partitions,
-/// `open` for assigned ones (pauses the task asked for are applied again). Returns the revoked
-/// partitions.
-#[allow(clippy::too_many_arguments)]
-async fn rebalance(
-    run: &SinkRun,
-    task: &mut dyn SinkTask,
-    dlq: &mut DeadLetterQueue,
-    consumer: &SinkConsumer,
-    group: &SinkConsumerContext,
-    context: &SinkTaskControl,
-    positions: &mut Positions,
-) -> Result<BTreeSet<(Arc<str>, i32)>, TaskError> {
-    let mut revoked_all = BTreeSet::new();
-    for event in group.take_events() {
-        match event {
-            GroupEvent::Revoked(list) => {
-                // The group waits for `complete_revoke`: commit now, while these partitions are
-                // still this task's, so their next owner starts after the last record put here.
-                let committed = if positions.dirty() {
-                    commit(
-                        run,
-                        task,
-                        dlq,
-                        consumer,
-                        context,
-                        positions,
-                        CommitMode::Sync,
-                    )
-                    .await
-                } else {
-                    Ok(())
-                };
-                let revoked = context.revoke(&list);
-                for tp in &revoked {
-                    positions.forget(tp);
-                    revoked_all.insert((Arc::clone(&tp.topic), tp.partition));
-                }
-                tracing::info!(message = "Partitions revoked.", task = %run.id, partitions = %join(&revoked));
-                let closed = if revoked.is_empty() {
-                    Ok(())
-                } else {
-                    task.close(&revoked).await
-                };
-                let handed_back = group
-                    .complete_revoke(consumer)
-                    .map_err(|e| kafka_error(run, "cannot hand revoked partitions back", e));
-                committed.and(closed).and(handed_back)?;
-            }
-            GroupEvent::Assigned(list) => {
-                let repause = context.assign(&list);
-                for tp in &list {
-                    revoked_all.remove(&(Arc::clone(&tp.topic), tp.partition));
-                }
-                tracing::info!(message = "Partitions assigned.", task = %run.id, partitions = %join(&list));
-                if !repause.is_empty() {
-                    consumer
-                        .pause(&partition_list(&repause, None)?)
-                        .map_err(|e| kafka_error(run, "cannot pause partitions", e))?;
-                }
-                task.open(&list).await?;
-            }
-        }
+    /// The consumer's next batch (maybe empty); `None` once stopped.
+    async fn next_batch(&mut self) -> Result<Option<Vec<RawRecord>>, TaskError> {
+        self.consumer.next_batch(&self.env.stop).await
     }
-    Ok(revoked_all)
-}
 
-/// Applies what the task asked for through its context: seeks (returning the partitions whose
-/// fetched records are now stale) and pause / resume.
-fn apply_requests(
-    run: &SinkRun,
-    consumer: &SinkConsumer,
-    context: &SinkTaskControl,
-    positions: &mut Positions,
-) -> Result<BTreeSet<(Arc<str>, i32)>, TaskError> {
-    let (seeks, changes) = (context.take_seeks(), context.take_pause_changes());
-    let mut stale = BTreeSet::new();
-    for (tp, offset) in seeks {
-        if !context.owns(&tp) {
-            tracing::warn!(message = "Ignoring a seek on a partition this task does not own.", task = %run.id, partition = %tp, offset);
-            continue;
+    /// Applies what the task asked for through its context: seeks (returning the partitions
+    /// whose fetched records are now stale) and pause / resume. A resumed partition whose
+    /// records were held back continues at the first of them.
+    pub(super) fn apply_context_requests(&mut self) -> Result<PartitionSet, TaskError> {
+        let (seeks, changes) = (self.context.take_seeks(), self.context.take_pause_changes());
+        let id = &self.env.id;
+        let mut stale = PartitionSet::new();
+        for (tp, offset) in seeks {
+            if !self.context.owns(&tp) {
+                tracing::warn!(message = "Ignoring a seek on a partition this task does not own.", task = %id, partition = %tp, offset);
+                continue;
+            }
+            self.consumer
+                .seek(&tp, offset)
+                .map_err(|e| kafka_error(id, &format!("cannot seek {tp} to offset {offset}"), e))?;
+            tracing::debug!(message = "Seeked.", task = %id, partition = %tp, offset);
+            stale.insert((Arc::clone(&tp.topic), tp.partition));
+            self.positions.resume_at.remove(&tp);
+            self.positions.current.insert(tp, offset);
         }
-        consumer
-            .seek(&tp.topic, tp.partition, Offset::Offset(offset), SEEK_ASYNC)
-            .map_err(|e| kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e))?;
-        tracing::debug!(message = "Seeked.", task = %run.id, partition = %tp, offset);
-        stale.insert((Arc::clone(&tp.topic), tp.partition));
-        positions.resume_at.remove(&tp);
-        positions.current.insert(tp, offset);
-    }
-    for (tp, pause) in changes {
-        if !context.owns(&tp) {
-            tracing::warn!(message = "Ignoring pause/resume of a partition this task does not own.", task = %run.id, partition = %tp);
-            continue;
-        }
-        let list = partition_list(std::slice::from_ref(&tp), None)?;
-        if pause {
-            consumer.pause(&list)
-        } else {
-            consumer.resume(&list)
-        }
-        .map_err(|e| kafka_error(run, &format!("cannot pause/resume {tp}"), e))?;
-        context.set_paused(tp.clone(), pause);
-        if !pause && let Some(offset) = positions.resume_at.remove(&tp) {
-            consumer
-                .seek(&tp.topic, tp.partition, Offset::Offset(offset), SEEK_ASYNC)
-                .map_err(|e| {
-                    kafka_error(run, &format!("cannot seek {tp} to offset {offset}"), e)
+        for (tp, pause) in changes {
+            if !self.context.owns(&tp) {
+                tracing::warn!(message = "Ignoring pause/resume of a partition this task does not own.", task = %id, partition = %tp);
+                continue;
+            }
+            let one = std::slice::from_ref(&tp);
+            if pause {
+                self.consumer.pause(one)
+            } else {
+                self.consumer.resume(one)
+            }
+            .map_err(|e| kafka_error(id, &format!("cannot pause/resume {tp}"), e))?;
+            self.context.set_paused(tp.clone(), pause);
+            if !pause && let Some(offset) = self.positions.resume_at.remove(&tp) {
+                self.consumer.seek(&tp, offset).map_err(|e| {
+                    kafka_error(id, &format!("cannot seek {tp} to offset {offset}"), e)
                 })?;
-        }
-    }
-    Ok(stale)
-}
-
-fn join(list: &[TopicPartition]) -> String {
-    list.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn partition_list(
-    list: &[TopicPartition],
-    offsets: Option<&BTreeMap<TopicPartition, i64>>,
-) -> Result<TopicPartitionList, TaskError> {
-    let mut tpl = TopicPartitionList::new();
-    for tp in list {
-        match offsets.and_then(|o| o.get(tp)) {
-            Some(offset) => tpl
-                .add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
-                .map_err(|e| {
-                    TaskError::with_source(ErrorClass::Fatal, format!("bad offset for {tp}"), e)
-                })?,
-            None => {
-                tpl.add_partition(&tp.topic, tp.partition);
             }
         }
+        Ok(stale)
     }
-    Ok(tpl)
+
+    /// Records of paused partitions fetched before the pause took effect wait for the resume:
+    /// dropped here, and the first dropped offset of each is where fetching continues.
+    fn hold_back_paused(&mut self, batch: &mut Vec<RawRecord>) {
+        if batch.is_empty() || !self.context.any_paused() {
+            return;
+        }
+        let (context, positions) = (&self.context, &mut self.positions);
+        batch.retain(|r| {
+            let tp = TopicPartition::new(Arc::clone(&r.topic), r.partition);
+            if !context.is_paused(&tp) {
+                return true;
+            }
+            positions.resume_at.entry(tp).or_insert(r.offset);
+            false
+        });
+    }
+
+    /// Decodes and transforms the batch's records (those that fail go through the record-error
+    /// operator and the dead letter queue) and puts them. Only once `put` returned do the
+    /// partitions' positions move past the batch: a batch that fails is not committed, so its
+    /// records are read again after a restart.
+    async fn deliver(&mut self, raws: Vec<RawRecord>) -> Result<(), TaskError> {
+        let bytes: usize = raws.iter().map(|r| r.size()).sum();
+        let count = raws.len();
+        let batch_end = batch_end(&raws);
+        let mut records = Vec::with_capacity(raws.len());
+        for raw in &raws {
+            if let Some(record) = decode(
+                &self.errors,
+                &self.converters,
+                &self.transforms,
+                self.lane,
+                &mut self.dlq,
+                raw,
+            )
+            .await?
+            {
+                records.push(record);
+            }
+        }
+        let put_started = Instant::now();
+        put(
+            &self.errors,
+            &mut *self.task,
+            &mut self.dlq,
+            &records,
+            &raws,
+        )
+        .await?;
+        self.env.stats.observe_batch(count, put_started.elapsed());
+        self.positions.current.extend(batch_end);
+        self.env.stats.add(count, bytes);
+        Ok(())
+    }
+
+    /// Commits when the task asked for it or the flush interval passed, if anything was put
+    /// since the last commit.
+    async fn maybe_commit(&mut self) -> Result<(), TaskError> {
+        let requested = self.context.take_commit_request();
+        if (requested || self.last_commit.elapsed() >= self.env.flush_interval)
+            && self.positions.dirty()
+        {
+            self.commit(CommitMode::Async).await?;
+            self.last_commit = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// `pre_commit`, then commits what it returned for partitions this task still owns (nothing
+    /// for a task that stores its offsets itself).
+    pub(super) async fn commit(&mut self, mode: CommitMode) -> Result<(), TaskError> {
+        let safe = self.task.pre_commit(&self.positions.current).await?;
+        // Records the DLQ took count as handled only once Kafka has them.
+        self.dlq.flush().await?;
+        let owned: BTreeMap<TopicPartition, i64> = safe
+            .into_iter()
+            .filter(|(tp, offset)| {
+                self.context.owns(tp) && self.positions.committed.get(tp) != Some(offset)
+            })
+            .collect();
+        if owned.is_empty() {
+            return Ok(());
+        }
+        if let Some((tp, _)) = owned.iter().find(|(_, offset)| **offset < 0) {
+            return Err(TaskError::new(
+                ErrorClass::Fatal,
+                format!("bad offset for {tp}"),
+            ));
+        }
+        self.consumer
+            .commit(&owned, mode)
+            .map_err(|e| kafka_error(&self.env.id, "offset commit failed", e))?;
+        self.positions.committed.extend(owned);
+        Ok(())
+    }
+
+    /// The one way out once the task started, also after an error (records before a failing
+    /// batch were accepted): makes what was put durable and commits it, closes the task's
+    /// partitions, stops the task, hands back a revocation still waiting and closes the
+    /// consumer. Returns the first error of the run and of these steps.
+    pub(crate) async fn stop(mut self, result: Result<(), TaskError>) -> Result<(), TaskError> {
+        let committed = if self.positions.dirty() {
+            self.commit(CommitMode::Sync).await
+        } else {
+            self.dlq.flush().await
+        };
+        let owned = self.context.assignment();
+        let closed = if owned.is_empty() {
+            Ok(())
+        } else {
+            self.task.close(&owned).await
+        };
+        let stopped = self.task.stop().await;
+        self.hand_back_revoked();
+        self.consumer.close().await;
+        result.and(committed).and(closed).and(stopped)
+    }
 }
 
-/// `pre_commit`, then commits what it returned for partitions this task still owns.
-#[allow(clippy::too_many_arguments)]
-async fn commit(
-    run: &SinkRun,
-    task: &mut dyn SinkTask,
-    dlq: &mut DeadLetterQueue,
-    consumer: &SinkConsumer,
-    context: &SinkTaskControl,
-    positions: &mut Positions,
-    mode: CommitMode,
-) -> Result<(), TaskError> {
-    let safe = task.pre_commit(&positions.current).await?;
-    // Records the DLQ took count as handled only once Kafka has them.
-    dlq.flush().await?;
-    let owned: BTreeMap<TopicPartition, i64> = safe
-        .into_iter()
-        .filter(|(tp, offset)| context.owns(tp) && positions.committed.get(tp) != Some(offset))
-        .collect();
-    if owned.is_empty() {
-        return Ok(());
+/// Drops the batch's records of `partitions`.
+fn drop_partitions(batch: &mut Vec<RawRecord>, partitions: &PartitionSet) {
+    if !partitions.is_empty() {
+        batch.retain(|r| !partitions.contains(&(Arc::clone(&r.topic), r.partition)));
     }
-    let list: Vec<TopicPartition> = owned.keys().cloned().collect();
-    consumer
-        .commit(&partition_list(&list, Some(&owned))?, mode)
-        .map_err(|e| kafka_error(run, "offset commit failed", e))?;
-    positions.committed.extend(owned);
-    Ok(())
 }
 
-/// librdkafka reports most consumer errors for information and recovers by itself (a subscribed
-/// topic that does not exist yet, a partition leader moving); only fatal errors end the task.
-fn consumer_error(run: &SinkRun, error: rdkafka::error::KafkaError) -> Result<(), TaskError> {
-    match error {
-        KafkaError::MessageConsumptionFatal(RDKafkaErrorCode::FencedInstanceId) => {
-            Err(kafka_error(
-                run,
-                "fenced: another consumer joined the group with this task's group.instance.id \
-                 (a second copy of the task is running); this copy stops so that no record is \
-                 consumed twice",
-                error,
-            ))
-        }
-        KafkaError::MessageConsumptionFatal(_) => Err(kafka_error(run, "consumer failed", error)),
-        KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition) => {
-            // Sinks often start before their topics exist; the consumer finds them when they do.
-            tracing::info!(message = "Waiting for a subscribed topic to exist.", task = %run.id);
-            Ok(())
-        }
-        other => {
-            tracing::warn!(message = "Consumer reported an error; continuing.", task = %run.id, error = %other);
-            Ok(())
+/// Per partition of the batch, the offset after its last record: where it continues once the
+/// batch is put.
+fn batch_end(raws: &[RawRecord]) -> Vec<(TopicPartition, i64)> {
+    let mut end: Vec<(TopicPartition, i64)> = Vec::new();
+    for r in raws {
+        match end.last_mut() {
+            Some((tp, next)) if Arc::ptr_eq(&tp.topic, &r.topic) && tp.partition == r.partition => {
+                *next = r.offset + 1
+            }
+            _ => end.push((
+                TopicPartition::new(Arc::clone(&r.topic), r.partition),
+                r.offset + 1,
+            )),
         }
     }
+    end
 }
 
 /// Delivers a batch: `put`, retried with backoff within `errors.retry.timeout` while it fails

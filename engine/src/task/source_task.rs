@@ -1,4 +1,5 @@
-//! Runs a source task on its shard: poll → transform → convert → produce → commit offsets.
+//! Runs a source task on its shard: poll → transform → convert → produce → commit offsets, as
+//! the steps of a `SourceDriver` that owns the run's state.
 //!
 //! Delivery guarantee (at-least-once): a record's source offset moves into the pending commit only
 //! once the record was handed to the producer, deliberately dropped by a transform, or tolerated
@@ -19,15 +20,15 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::{Arc, LazyLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use connect_api::data::{Schema, SchemaAndValue, Value};
 use converters::{Converter, ConverterType, JsonConverter, JsonConverterConfig};
 
-use super::convert::{RecordConverters, TaskConverters};
+use super::convert::TaskConverters;
 use super::dlq::DeadLetterQueue;
-use super::errors::{ErrorPolicy, Stage};
+use super::errors::Stage;
 use super::exactly_once::{ExactlyOnce, Transactions};
 use super::operator::{CONNECT_EXCEPTION, Handled, RecordErrors, Rejection};
 use super::retry::Backoff;
@@ -39,38 +40,42 @@ use transforms::{ConnectRecord, TransformChain};
 
 use super::headers;
 
-use super::{StopSignal, TaskId, TaskStats};
+use super::{TaskEnv, TaskId};
 
-/// Everything a source task run needs, built on the control plane.
+/// What a source task is given (see [the module docs](super)): the task's environment, and
+/// where its offsets go.
 #[derive(Clone)]
-pub struct SourceRun {
-    pub id: TaskId,
-    pub converters: RecordConverters,
-    pub errors: ErrorPolicy,
-    /// For the dead letter queue topic, when `errors.deadletterqueue.topic.name` is set.
-    pub bootstrap: String,
-    /// The task's config as the connector planned it; parsed with `spec` before `start`.
-    pub config: connect_api::config::Properties,
-    /// The connector's config spec ([`Connector::config_def`](connect_api::Connector::config_def)).
-    pub spec: Arc<connect_api::ConfigDef>,
-    pub producer_config: rdkafka::ClientConfig,
+pub struct SourceTaskSetup {
+    pub env: TaskEnv,
     pub offsets: Arc<dyn OffsetStore>,
-    pub flush_interval: Duration,
     /// Set when the worker runs sources exactly once.
     pub exactly_once: Option<ExactlyOnce>,
-    pub stop: StopSignal,
-    pub stats: Arc<TaskStats>,
 }
 
-impl std::fmt::Debug for SourceRun {
+impl std::fmt::Debug for SourceTaskSetup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SourceRun").field("id", &self.id).finish()
+        f.debug_struct("SourceTaskSetup")
+            .field("id", &self.env.id)
+            .finish()
     }
 }
 
-/// One run's state on the shard.
-struct SourceLoop<'a> {
-    run: &'a SourceRun,
+/// Runs `task` until it is exhausted or the stop signal fires; commits offsets on the way out.
+pub async fn run(task: Box<dyn SourceTask>, setup: SourceTaskSetup) -> Result<(), TaskError> {
+    let mut driver = SourceDriver::start(task, &setup).await?;
+    let result = driver.drive().await;
+    driver.stop(result).await
+}
+
+/// One run of a source task on its shard: the task and everything the run keeps, driven step by
+/// step — [`start`](Self::start), then per batch [`poll`](Self::poll),
+/// [`send_batch`](Self::send_batch) (transform, convert, produce; the offsets of handled records
+/// become pending) and [`maybe_commit`](Self::maybe_commit), and at the end
+/// [`stop`](Self::stop).
+struct SourceDriver<'a> {
+    setup: &'a SourceTaskSetup,
+    env: &'a TaskEnv,
+    task: Box<dyn SourceTask>,
     errors: RecordErrors,
     converters: TaskConverters,
     transforms: TransformChain,
@@ -81,155 +86,168 @@ struct SourceLoop<'a> {
     topics: BTreeMap<Arc<str>, Rc<str>>,
     /// Exactly once: the task's transactions and the offsets topic they write to.
     transactions: Option<(Transactions, Rc<str>)>,
+    last_commit: Instant,
 }
 
-/// Runs `task` until it is exhausted or `run.stop` fires; commits offsets on the way out.
-pub async fn run(mut task: Box<dyn SourceTask>, run: SourceRun) -> Result<(), TaskError> {
-    let producer_config = match &run.exactly_once {
-        Some(eos) => eos.producer_config(&run.producer_config),
-        None => run.producer_config.clone(),
-    };
-    let producer: ShardProducer = create_producer(&producer_config).map_err(|e| {
-        TaskError::with_source(
-            crate::kafka::error_class(&e),
-            format!("{}: cannot create producer: {e}", run.id),
-            e,
-        )
-    })?;
-    // Built here, on the shard: a chain caches derived schemas and is used by this task only.
-    let transforms = TransformChain::from_config(&run.config)
-        .map_err(|e| TaskError::with_source(ErrorClass::Config, format!("{}: {e}", run.id), e))?;
-    let dlq = DeadLetterQueue::open(
-        &run.id,
-        &run.errors,
-        &run.bootstrap,
-        &run.producer_config,
-        &run.stats,
-    )
-    .await?;
-    let converters = run.converters.build()?;
-    let context = SourceTaskContext::new(
-        run.id.connector.clone(),
-        run.offsets.offsets(&run.id.connector),
-    );
-    let sender = Sender::new(producer, 100_000);
-    let transactions = match &run.exactly_once {
-        None => None,
-        Some(eos) => {
-            let topic = run.offsets.transactional_topic().ok_or_else(|| {
-                TaskError::new(
-                    ErrorClass::Config,
+impl<'a> SourceDriver<'a> {
+    /// Sets up everything that can fail (producer, transforms, dead letter queue, converters,
+    /// transactions), then starts the task: once `start` returned, [`stop`](Self::stop) is
+    /// called on every path.
+    async fn start(
+        mut task: Box<dyn SourceTask>,
+        setup: &'a SourceTaskSetup,
+    ) -> Result<Self, TaskError> {
+        let env = &setup.env;
+        let producer_config = match &setup.exactly_once {
+            Some(eos) => eos.producer_config(&env.producer_config),
+            None => env.producer_config.clone(),
+        };
+        let producer: ShardProducer = create_producer(&producer_config).map_err(|e| {
+            TaskError::with_source(
+                crate::kafka::error_class(&e),
+                format!("{}: cannot create producer: {e}", env.id),
+                e,
+            )
+        })?;
+        let transforms = env.transforms()?;
+        let dlq = env.open_dlq().await?;
+        let converters = env.converters.build()?;
+        let context = SourceTaskContext::new(
+            env.id.connector.clone(),
+            setup.offsets.offsets(&env.id.connector),
+        );
+        let sender = Sender::new(producer, 100_000);
+        let transactions = match &setup.exactly_once {
+            None => None,
+            Some(eos) => Some(Self::init_transactions(setup, eos, &sender).await?),
+        };
+        task.start(&env.parsed_config()?, &context).await?;
+        Ok(Self {
+            setup,
+            env,
+            task,
+            errors: env.record_errors(),
+            converters,
+            transforms,
+            dlq,
+            sender,
+            pending: BTreeMap::new(),
+            topics: BTreeMap::new(),
+            transactions,
+            last_commit: Instant::now(),
+        })
+    }
+
+    /// Exactly once: the task's transactional producer, initialized, and the offsets topic its
+    /// transactions write to.
+    async fn init_transactions(
+        setup: &SourceTaskSetup,
+        eos: &ExactlyOnce,
+        sender: &Sender,
+    ) -> Result<(Transactions, Rc<str>), TaskError> {
+        let id = &setup.env.id;
+        let topic = setup.offsets.transactional_topic().ok_or_else(|| {
+            TaskError::new(
+                ErrorClass::Config,
+                format!(
+                    "{id}: exactly-once delivery needs the offsets in Kafka (offset.storage.topic)"
+                ),
+            )
+        })?;
+        let topic: Rc<str> = Rc::from(topic);
+        let transactions = Transactions::init(sender.shared_producer(), eos.boundary)
+            .await
+            .map_err(|e| {
+                TaskError::with_source(
+                    crate::kafka::error_class(&e),
                     format!(
-                        "{}: exactly-once delivery needs the offsets in Kafka (offset.storage.topic)",
-                        run.id
+                        "{id}: cannot initialize transactions for transactional.id {}: {e}",
+                        eos.transactional_id
                     ),
+                    e,
                 )
             })?;
-            let topic: Rc<str> = Rc::from(topic);
-            let transactions = Transactions::init(sender.shared_producer(), eos.boundary)
-                .await
-                .map_err(|e| {
-                    TaskError::with_source(
-                        crate::kafka::error_class(&e),
-                        format!(
-                            "{}: cannot initialize transactions for transactional.id {}: {e}",
-                            run.id, eos.transactional_id
-                        ),
-                        e,
-                    )
-                })?;
-            Some((transactions, topic))
-        }
-    };
-    let mut state = SourceLoop {
-        run: &run,
-        errors: RecordErrors {
-            id: run.id.clone(),
-            policy: run.errors.clone(),
-            stop: run.stop.clone(),
-        },
-        converters,
-        transforms,
-        dlq,
-        sender,
-        pending: BTreeMap::new(),
-        topics: BTreeMap::new(),
-        transactions,
-    };
-    task.start(
-        &super::parsed_config(&run.id, &run.spec, &run.config)?,
-        &context,
-    )
-    .await?;
-    let result = state.drive(&mut *task).await;
-    let committed = if state.transactions.is_some() {
-        // Exactly once: a clean end commits the open transaction, an error aborts it.
-        if result.is_ok() {
-            state.commit_transaction().await
-        } else {
-            state.abort_transaction().await
-        }
-    } else {
-        // Commit what Kafka has, also after an error: those records are in Kafka, and no offset
-        // of a record that failed is pending.
-        state.commit().await
-    };
-    let stopped = task.stop().await;
-    result.and(committed).and(stopped)
-}
+        Ok((transactions, topic))
+    }
 
-impl SourceLoop<'_> {
-    async fn drive(&mut self, task: &mut dyn SourceTask) -> Result<(), TaskError> {
-        let mut last_commit = Instant::now();
+    /// Until the source is exhausted, the task is stopped or a step fails.
+    async fn drive(&mut self) -> Result<(), TaskError> {
         loop {
-            let polled = Instant::now();
-            let Some(batch) = self.poll(task).await? else {
+            let Some(batch) = self.poll().await? else {
                 return Ok(());
             };
-            if !batch.is_empty() {
-                self.run.stats.observe_batch(batch.len(), polled.elapsed());
-            }
             self.send_batch(batch).await?;
             // A source that always has records never waits: once per batch the shard's other
             // tasks get their turn.
             glommio::executor().yield_now().await;
-            if let Some((transactions, _)) = &self.transactions {
-                // Offsets of records a transform dropped need a transaction of their own.
-                let offsets_only = !transactions.is_open() && !self.pending.is_empty();
-                if transactions.due() || offsets_only {
-                    self.commit_transaction().await?;
-                    task.commit().await?;
-                }
-                continue;
-            }
-            if last_commit.elapsed() >= self.run.flush_interval {
-                self.commit().await?;
-                task.commit().await?;
-                last_commit = Instant::now();
-            }
+            self.maybe_commit().await?;
         }
+    }
+
+    /// Exactly once: commits the transaction when its boundary is reached (or when only
+    /// offsets are pending: records a transform dropped need a transaction of their own).
+    /// Otherwise commits the offsets every flush interval. Tells the task after each commit.
+    async fn maybe_commit(&mut self) -> Result<(), TaskError> {
+        if let Some((transactions, _)) = &self.transactions {
+            let offsets_only = !transactions.is_open() && !self.pending.is_empty();
+            if transactions.due() || offsets_only {
+                self.commit_transaction().await?;
+                self.task.commit().await?;
+            }
+            return Ok(());
+        }
+        if self.last_commit.elapsed() >= self.env.flush_interval {
+            self.commit().await?;
+            self.task.commit().await?;
+            self.last_commit = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// The one exit after `start`: commits what Kafka has (exactly once: commits the open
+    /// transaction after a clean end, aborts it after an error), then stops the task.
+    async fn stop(mut self, result: Result<(), TaskError>) -> Result<(), TaskError> {
+        let committed = if self.transactions.is_some() {
+            if result.is_ok() {
+                self.commit_transaction().await
+            } else {
+                self.abort_transaction().await
+            }
+        } else {
+            // Commit what Kafka has, also after an error: those records are in Kafka, and no
+            // offset of a record that failed is pending.
+            self.commit().await
+        };
+        let stopped = self.task.stop().await;
+        result.and(committed).and(stopped)
     }
 
     /// The next batch; `None` when the source is exhausted or the task is stopped (a `poll` that
     /// waits is interrupted by the stop). A retriable error from `poll` calls it again with
     /// backoff within `errors.retry.timeout`, without restarting the task.
-    async fn poll(
-        &mut self,
-        task: &mut dyn SourceTask,
-    ) -> Result<Option<Vec<SourceRecord>>, TaskError> {
-        let stop = &self.run.stop;
-        let mut backoff = Backoff::new(&self.run.errors);
+    async fn poll(&mut self) -> Result<Option<Vec<SourceRecord>>, TaskError> {
+        let polled = Instant::now();
+        let batch = self.poll_retrying().await?;
+        if let Some(batch) = batch.as_ref().filter(|b| !b.is_empty()) {
+            self.env.stats.observe_batch(batch.len(), polled.elapsed());
+        }
+        Ok(batch)
+    }
+
+    async fn poll_retrying(&mut self) -> Result<Option<Vec<SourceRecord>>, TaskError> {
+        let stop = &self.env.stop;
+        let mut backoff = Backoff::new(&self.env.errors);
         loop {
             if stop.is_set() {
                 return Ok(None);
             }
-            match stop.or(task.poll()).await {
+            match stop.or(self.task.poll()).await {
                 None => return Ok(None),
                 Some(Err(e)) if e.class == ErrorClass::Retriable => {
                     let Some(delay) = backoff.next_delay() else {
                         return Err(e);
                     };
-                    tracing::warn!(message = "poll failed; retrying.", task = %self.run.id, error = %e, retry_in = ?delay);
+                    tracing::warn!(message = "poll failed; retrying.", task = %self.env.id, error = %e, retry_in = ?delay);
                     if !stop.sleep(delay).await {
                         return Ok(None);
                     }
@@ -239,6 +257,8 @@ impl SourceLoop<'_> {
         }
     }
 
+    /// Transforms, converts and sends each record of a batch; the source offset of each record
+    /// handled becomes pending.
     async fn send_batch(&mut self, batch: Vec<SourceRecord>) -> Result<(), TaskError> {
         let mut bytes = 0;
         let mut sent = 0;
@@ -260,7 +280,7 @@ impl SourceLoop<'_> {
                         .as_ref()
                         .is_some_and(|(p, _)| Arc::ptr_eq(p, &partition));
                     if !same {
-                        let key = OffsetKey::new(&self.run.id.connector, &partition);
+                        let key = OffsetKey::new(&self.env.id.connector, &partition);
                         last_key = Some((Arc::clone(&partition), key));
                     }
                     if let Some((_, key)) = &last_key {
@@ -276,14 +296,14 @@ impl SourceLoop<'_> {
             Ok(())
         }
         .await;
-        self.run.stats.add(sent, bytes);
+        self.env.stats.add(sent, bytes);
         result
     }
 
     /// Transforms, converts and sends one record. `Some(bytes)` when sent, `None` when dropped
     /// by a transform or tolerated; an error leaves the record unhandled.
     async fn handle(&mut self, record: SourceRecord) -> Result<Option<usize>, TaskError> {
-        let run = self.run;
+        let env = self.env;
         // The DLQ wants the record as it was before a transform failed on it.
         let original =
             (self.dlq.is_enabled() && !self.transforms.is_empty()).then(|| record.clone());
@@ -305,7 +325,7 @@ impl SourceLoop<'_> {
         if let Some((transactions, _)) = &mut self.transactions {
             transactions
                 .begin()
-                .map_err(|e| transaction_error(&run.id, "cannot begin a transaction", e))?;
+                .map_err(|e| transaction_error(&env.id, "cannot begin a transaction", e))?;
         }
         let topic = self
             .topics
@@ -327,11 +347,11 @@ impl SourceLoop<'_> {
                 let class = send_error_class(&e);
                 let message = format!(
                     "{}: cannot produce a record to topic {}: {e}",
-                    run.id, record.topic
+                    env.id, record.topic
                 );
                 // Kafka Connect (KIP-779) tolerates a record the producer refuses under
                 // errors.tolerance=all; one it may take later (retriable) is never skipped.
-                if run.errors.tolerate_all && class != ErrorClass::Retriable {
+                if env.errors.tolerate_all && class != ErrorClass::Retriable {
                     let why = Rejection {
                         stage: Stage::TaskPoll,
                         class_name: "producer".to_owned(),
@@ -377,7 +397,7 @@ impl SourceLoop<'_> {
         let result = async {
             if let Some((transactions, _)) = self.transactions.as_mut() {
                 transactions.begin().map_err(|e| {
-                    transaction_error(&self.run.id, "cannot begin a transaction", e)
+                    transaction_error(&self.env.id, "cannot begin a transaction", e)
                 })?;
             }
             for (key, offset) in &self.pending {
@@ -393,7 +413,7 @@ impl SourceLoop<'_> {
                     .map_err(|e| {
                         TaskError::with_source(
                             send_error_class(&e),
-                            format!("{}: cannot write offsets to {topic}: {e}", self.run.id),
+                            format!("{}: cannot write offsets to {topic}: {e}", self.env.id),
                             e,
                         )
                     })?;
@@ -401,14 +421,14 @@ impl SourceLoop<'_> {
             // Records the DLQ took count as handled only once Kafka has them.
             self.dlq.flush().await?;
             self.sender.flush().await.map_err(|e| {
-                TaskError::with_source(send_error_class(&e), format!("{}: {e}", self.run.id), e)
+                TaskError::with_source(send_error_class(&e), format!("{}: {e}", self.env.id), e)
             })?;
             let Some((transactions, _)) = self.transactions.as_mut() else {
                 return Ok(());
             };
             let committed = transactions.commit().await;
             committed
-                .map_err(|e| transaction_error(&self.run.id, "cannot commit the transaction", e))
+                .map_err(|e| transaction_error(&self.env.id, "cannot commit the transaction", e))
         }
         .await;
         match result {
@@ -417,12 +437,12 @@ impl SourceLoop<'_> {
                     .into_iter()
                     .map(|(k, v)| (k, Some(v)))
                     .collect();
-                self.run.offsets.committed_in_transaction(updates);
+                self.setup.offsets.committed_in_transaction(updates);
                 Ok(())
             }
             Err(e) => {
                 if let Err(abort) = self.abort_transaction().await {
-                    tracing::warn!(message = "Aborting the transaction failed.", task = %self.run.id, error = %abort);
+                    tracing::warn!(message = "Aborting the transaction failed.", task = %self.env.id, error = %abort);
                 }
                 Err(e)
             }
@@ -437,15 +457,15 @@ impl SourceLoop<'_> {
             return Ok(());
         };
         let aborted = transactions.abort().await;
-        aborted.map_err(|e| transaction_error(&self.run.id, "cannot abort the transaction", e))
+        aborted.map_err(|e| transaction_error(&self.env.id, "cannot abort the transaction", e))
     }
 
     async fn commit(&mut self) -> Result<(), TaskError> {
-        let run = self.run;
+        let env = self.env;
         // Skipped records' offsets commit too, so their DLQ copies must be in Kafka first.
         self.dlq.flush().await?;
         self.sender.flush().await.map_err(|e| {
-            TaskError::with_source(send_error_class(&e), format!("{}: {e}", run.id), e)
+            TaskError::with_source(send_error_class(&e), format!("{}: {e}", env.id), e)
         })?;
         if self.pending.is_empty() {
             return Ok(());
@@ -456,14 +476,14 @@ impl SourceLoop<'_> {
             .collect();
         // The store writes a file and fsyncs it, or produces and flushes: on a blocking thread,
         // never on the shard.
-        let store = Arc::clone(&run.offsets);
+        let store = Arc::clone(&self.setup.offsets);
         let committed = glommio::executor()
             .spawn_blocking(move || store.commit(updates))
             .await;
         committed.map_err(|e| {
             TaskError::with_source(
                 ErrorClass::Retriable,
-                format!("{}: cannot commit offsets: {e}", run.id),
+                format!("{}: cannot commit offsets: {e}", env.id),
                 e,
             )
         })
