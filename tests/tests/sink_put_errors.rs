@@ -1,24 +1,29 @@
 //! What a sink task's `put` error class makes the runtime do, against the real broker: a
 //! retriable error calls `put` again with the same records (no restart, nothing lost or put
 //! twice); bad data under `errors.tolerance=all` is found record by record and dead-lettered.
+//! The task runs in a standalone worker, registered as a connector plugin of its own.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connect_api::config::Properties;
-use connect_api::{ErrorClass, SinkRecord, SinkTask, TaskError};
-use engine::kafka;
-use engine::runtime::{ShardConfig, ShardPool};
-use engine::task::errors::ErrorPolicy;
-use engine::task::sink_task::{self, SinkTaskSetup, Subscription};
-use engine::task::{StopSignal, TaskEnv, TaskId, TaskStats};
-use integration_tests::{bootstrap, consume_n, produce_all, unique};
+use connect_api::config::{ConfigDef, Properties};
+use connect_api::{Connector, ErrorClass, SinkConnector, SinkRecord, SinkTask, TaskError};
+use engine::modes::standalone::Standalone;
+use engine::plugins::Plugins;
+use integration_tests::{bootstrap, consume_n, produce_all, props, temp_dir, unique, wait_until};
 
 const RECORDS: usize = 100;
 const BAD: [usize; 2] = [30, 70];
 
-#[derive(Debug, Default)]
+/// What the task saw; tasks are made by the worker, so the log is a static (one test here).
+static LOG: Mutex<Log> = Mutex::new(Log {
+    accepted: Vec::new(),
+    retriable: 0,
+    calls: 0,
+});
+
+#[derive(Debug)]
 struct Log {
     /// Values accepted by `put`, in order.
     accepted: Vec<String>,
@@ -29,9 +34,27 @@ struct Log {
 
 /// Fails its first two `put` calls as retriable; refuses a batch holding a "bad" record as bad
 /// data; accepts everything else.
-struct FlakyTask {
-    log: Arc<Mutex<Log>>,
-    stop: StopSignal,
+#[derive(Default)]
+struct FlakyTask;
+
+/// Runs one [`FlakyTask`].
+#[derive(Default)]
+struct FlakySink;
+
+impl Connector for FlakySink {
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::default()
+    }
+
+    fn task_configs(&self, _config: &Properties, _max_tasks: usize) -> Vec<Properties> {
+        vec![Properties::new()]
+    }
+}
+
+impl SinkConnector for FlakySink {
+    type Task = FlakyTask;
+    const CLASS: &'static str = "test.FlakySink";
+    const VERSION: &'static str = "0";
 }
 
 #[async_trait(?Send)]
@@ -41,7 +64,7 @@ impl SinkTask for FlakyTask {
     }
 
     async fn put(&mut self, records: &[SinkRecord]) -> Result<(), TaskError> {
-        let mut log = self.log.lock().unwrap();
+        let mut log = LOG.lock().unwrap();
         log.calls += 1;
         if log.retriable < 2 && !records.is_empty() {
             log.retriable += 1;
@@ -61,9 +84,6 @@ impl SinkTask for FlakyTask {
             ));
         }
         log.accepted.extend(values);
-        if log.accepted.len() >= RECORDS - BAD.len() {
-            self.stop.set();
-        }
         Ok(())
     }
 
@@ -89,75 +109,44 @@ fn retriable_puts_are_retried_in_place_and_bad_records_are_dead_lettered() {
     let records: Vec<_> = values.iter().map(|v| (None, Some(v.as_bytes()))).collect();
     produce_all(&topic, &records);
 
-    let stop = StopSignal::default();
-    let log = Arc::new(Mutex::new(Log::default()));
+    let dir = temp_dir("put-errors");
     let string = "org.apache.kafka.connect.storage.StringConverter";
-    let mut converter_props = Properties::new();
-    converter_props.insert("key.converter".into(), string.into());
-    converter_props.insert("value.converter".into(), string.into());
-    let converters = engine::task::convert::build(&converter_props, &Properties::new()).unwrap();
-    let stats = Arc::new(TaskStats::default());
-    let run = SinkTaskSetup {
-        env: TaskEnv {
-            id: TaskId {
-                connector: "put-errors".to_owned(),
-                task: 0,
-            },
-            converters,
-            errors: ErrorPolicy {
-                tolerate_all: true,
-                retry_timeout: Some(Duration::from_secs(30)),
-                retry_delay_max: Duration::from_millis(300),
-                log: false,
-                log_messages: false,
-                dlq_topic: Some(dlq.clone()),
-                dlq_replication_factor: 1,
-                dlq_context_headers: true,
-            },
-            producer_config: kafka::producer_config(&bootstrap()),
-            bootstrap: bootstrap(),
-            config: Properties::new(),
-            spec: Arc::new(connect_api::ConfigDef::default()),
-            flush_interval: Duration::from_secs(3600),
-            stop: stop.clone(),
-            stats: Arc::clone(&stats),
-        },
-        consumer_config: kafka::consumer_config(&bootstrap(), &unique("connect-put-errors")),
-        subscription: Subscription::Topics(vec![topic.clone()]),
-    };
-    let pool = ShardPool::start(&ShardConfig {
-        shards: 1,
-        ..ShardConfig::default()
-    })
-    .unwrap();
-    let watchdog = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let start = std::time::Instant::now();
-            while !stop.is_set() && start.elapsed() < Duration::from_secs(90) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            stop.set();
-        })
-    };
-    let (task_log, task_stop) = (Arc::clone(&log), stop.clone());
-    let result = pool
-        .run_on(0, move || {
-            sink_task::run(
-                Box::new(FlakyTask {
-                    log: task_log,
-                    stop: task_stop,
-                }),
-                run,
-            )
-        })
-        .unwrap();
-    watchdog.join().unwrap();
-    pool.shutdown();
-    // A retriable put never ended the run: it returned cleanly.
-    result.unwrap();
+    let worker = props(&[
+        ("bootstrap.servers", &bootstrap()),
+        ("key.converter", string),
+        ("value.converter", string),
+        (
+            "offset.storage.file.filename",
+            dir.join("offsets.json").to_str().unwrap(),
+        ),
+        ("offset.flush.interval.ms", "3600000"),
+        ("wharf.shards", "1"),
+    ]);
+    let connector = props(&[
+        ("name", &unique("put-errors")),
+        ("connector.class", "test.FlakySink"),
+        ("topics", &topic),
+        ("errors.tolerance", "all"),
+        ("errors.retry.timeout", "30000"),
+        ("errors.retry.delay.max.ms", "300"),
+        ("errors.deadletterqueue.topic.name", &dlq),
+        ("errors.deadletterqueue.topic.replication.factor", "1"),
+        ("errors.deadletterqueue.context.headers.enable", "true"),
+    ]);
+    let plugins = Arc::new(Plugins::builtin().with_sink::<FlakySink>());
+    let worker = Standalone::start_with(plugins, &worker, &[connector]).unwrap();
+    wait_until("every good record is put", Duration::from_secs(90), || {
+        LOG.lock().unwrap().accepted.len() >= RECORDS - BAD.len()
+    });
+    let stats = Arc::clone(&worker.tasks()[0].1);
+    // A retriable put never ended the run: it was not restarted and stops cleanly.
+    assert_eq!(stats.restarts(), 0);
+    for (id, result) in worker.stop() {
+        result.unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 
-    let log = log.lock().unwrap();
+    let log = LOG.lock().unwrap();
     assert_eq!(log.retriable, 2);
     let expected: Vec<String> = values.iter().filter(|v| *v != "bad").cloned().collect();
     assert_eq!(
