@@ -20,10 +20,10 @@ pub enum ErrorClass {
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct TaskError {
-    pub class: ErrorClass,
-    pub message: String,
+    class: ErrorClass,
+    message: String,
     #[source]
-    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl TaskError {
@@ -45,5 +45,34 @@ impl TaskError {
             message: message.into(),
             source: Some(Box::new(source)),
         }
+    }
+
+    /// [`with_source`](Self::with_source) for a source that is already boxed.
+    pub fn with_boxed_source(
+        class: ErrorClass,
+        message: impl Into<String>,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    ) -> Self {
+        Self {
+            class,
+            message: message.into(),
+            source: Some(source),
+        }
+    }
+
+    /// How the runtime reacts to it.
+    pub fn class(&self) -> ErrorClass {
+        self.class
+    }
+
+    /// What went wrong, and where.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The same error, with the message `message` (for example with context added).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
     }
 }

@@ -429,7 +429,7 @@ mod pairing {
     fn a_failing_commit_hook_still_commits_offsets_and_stops_the_task() {
         let calls = Arc::new(Calls::default());
         let (result, stored) = run_once(Properties::new(), &calls);
-        assert!(result.unwrap_err().message.contains("commit hook failed"));
+        assert!(result.unwrap_err().message().contains("commit hook failed"));
         assert_eq!(calls.started.load(Ordering::SeqCst), 1);
         assert_eq!(
             calls.stopped.load(Ordering::SeqCst),
@@ -449,7 +449,7 @@ mod pairing {
         config.insert("transforms".into(), "bad".into());
         config.insert("transforms.bad.type".into(), "NoSuchTransform".into());
         let (result, _) = run_once(config, &calls);
-        assert_eq!(result.unwrap_err().class, ErrorClass::Config);
+        assert_eq!(result.unwrap_err().class(), ErrorClass::Config);
         assert_eq!(calls.started.load(Ordering::SeqCst), 0);
         assert_eq!(calls.stopped.load(Ordering::SeqCst), 0);
     }

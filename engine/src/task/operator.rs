@@ -168,11 +168,11 @@ impl RecordErrors {
         } else {
             message
         };
-        Err(TaskError {
-            class: failure.class,
+        Err(TaskError::with_boxed_source(
+            failure.class,
             message,
-            source: Some(failure.error),
-        })
+            failure.error,
+        ))
     }
 
     /// Logs a tolerated record (as `errors.log.*` say) and writes it to the dead letter queue;
@@ -275,7 +275,7 @@ mod tests {
                 .await;
             (
                 matches!(t, Ok(Handled::Tolerated(_))),
-                f.err().map(|e| e.class),
+                f.err().map(|e| e.class()),
             )
         });
         assert!(tolerated);
@@ -298,7 +298,10 @@ mod tests {
                     },
                 )
                 .await;
-            (calls, outcome.err().map(|e| (e.class, e.message)))
+            (
+                calls,
+                outcome.err().map(|e| (e.class(), e.message().to_owned())),
+            )
         });
         assert!(calls >= 2, "retried {calls} times");
         let (class, message) = outcome.expect("must fail, never be tolerated");

@@ -455,14 +455,14 @@ async fn put(
     raws: &[RawRecord],
 ) -> Result<(), TaskError> {
     match put_retrying(errors, task, records).await {
-        Err(e) if e.class == ErrorClass::BadData && errors.policy.tolerate_all => {
+        Err(e) if e.class() == ErrorClass::BadData && errors.policy.tolerate_all => {
             tracing::warn!(message = "put refused a batch as bad data; putting its records one by one.", task = %errors.id, error = %e);
         }
         other => return other,
     }
     for record in records {
         match put_retrying(errors, task, std::slice::from_ref(record)).await {
-            Err(e) if e.class == ErrorClass::BadData => {
+            Err(e) if e.class() == ErrorClass::BadData => {
                 let raw = raws.iter().find(|r| {
                     r.offset == record.offset
                         && r.partition == record.partition
@@ -496,7 +496,7 @@ async fn put_retrying(
     let mut backoff = Backoff::new(&errors.policy);
     loop {
         match task.put(records).await {
-            Err(e) if e.class == ErrorClass::Retriable => match backoff.next_delay() {
+            Err(e) if e.class() == ErrorClass::Retriable => match backoff.next_delay() {
                 Some(delay) if !errors.stop.is_set() => {
                     tracing::warn!(message = "put failed; retrying the same batch.", task = %errors.id, error = %e, retry_in = ?delay);
                     if !errors.stop.sleep(delay).await {

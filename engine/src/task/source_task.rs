@@ -243,7 +243,7 @@ impl<'a> SourceDriver<'a> {
             }
             match stop.or(self.task.poll()).await {
                 None => return Ok(None),
-                Some(Err(e)) if e.class == ErrorClass::Retriable => {
+                Some(Err(e)) if e.class() == ErrorClass::Retriable => {
                     let Some(delay) = backoff.next_delay() else {
                         return Err(e);
                     };

@@ -137,10 +137,10 @@ where
             Err(error) => error,
         };
         stats.set_failure(Some(trace(&error)));
-        tracing::error!(message = "Task failed.", task = %id, %error, class = ?error.class);
+        tracing::error!(message = "Task failed.", task = %id, %error, class = ?error.class());
         // A config error or a fatal one (a record too large for Kafka, refused authorization)
         // fails the same way again: report it once instead of restarting forever.
-        let hopeless = matches!(error.class, ErrorClass::Config | ErrorClass::Fatal);
+        let hopeless = matches!(error.class(), ErrorClass::Config | ErrorClass::Fatal);
         if !policy.enabled || hopeless || stop.is_set() {
             return Err(error);
         }
@@ -156,7 +156,7 @@ where
 
 /// The error and its causes, one per line, as a status `trace`.
 pub fn trace(error: &TaskError) -> String {
-    let mut text = format!("{:?}: {error}", error.class);
+    let mut text = format!("{:?}: {error}", error.class());
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         text.push_str("\nCaused by: ");

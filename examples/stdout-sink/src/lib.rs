@@ -608,7 +608,7 @@ mod tests {
         bad.insert(FORMAT.to_owned(), "xml".to_owned());
         let bad = ConfigDef::default().parse("test", &bad).unwrap();
         assert_eq!(
-            ready(task.start(&bad)).unwrap_err().class,
+            ready(task.start(&bad)).unwrap_err().class(),
             ErrorClass::Config
         );
         let mut missing_dir = unchecked;
@@ -618,12 +618,12 @@ mod tests {
         );
         let missing_dir = ConfigDef::default().parse("test", &missing_dir).unwrap();
         assert_eq!(
-            ready(task.start(&missing_dir)).unwrap_err().class,
+            ready(task.start(&missing_dir)).unwrap_err().class(),
             ErrorClass::Retriable
         );
         let mut unstarted = StdoutSinkTask::default();
         assert_eq!(
-            ready(unstarted.put(&[])).unwrap_err().class,
+            ready(unstarted.put(&[])).unwrap_err().class(),
             ErrorClass::Fatal
         );
     }
