@@ -58,51 +58,8 @@ pub fn wharf_bin() -> std::path::PathBuf {
 }
 
 fn build_wharf() -> Result<std::path::PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("test executable path: {e}"))?;
-    // <target>/<profile>/deps/<test> → <target>/<profile>
-    let profile_dir = exe
-        .parent()
-        .and_then(std::path::Path::parent)
-        .ok_or_else(|| format!("{} is not in a cargo target folder", exe.display()))?;
-    let target_dir = profile_dir
-        .parent()
-        .ok_or_else(|| format!("{} has no parent", profile_dir.display()))?;
-    let profile = profile_dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| if n == "debug" { "dev" } else { n })
-        .unwrap_or("dev")
-        .to_owned();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-    let status = std::process::Command::new(&cargo)
-        .args([
-            "build",
-            "--locked",
-            "-p",
-            "engine",
-            "--bin",
-            "wharf",
-            "--profile",
-        ])
-        .arg(&profile)
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(target_dir)
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", std::path::Path::new(&cargo).display()))?;
-    if !status.success() {
-        return Err(format!(
-            "building the wharf binary failed ({status}); set WHARF_BIN to use a built one"
-        ));
-    }
-    let bin = profile_dir.join("wharf");
-    if bin.exists() {
-        Ok(bin)
-    } else {
-        Err(format!("{} not found after building it", bin.display()))
-    }
+    build_bin("engine", "wharf")
+        .map_err(|why| format!("{why}; set WHARF_BIN to use a built wharf binary"))
 }
 
 /// Binary `bin` of workspace package `package` (an example connector's worker, say), built the
