@@ -13,6 +13,7 @@
 //!
 //! The Java behaviour was read from apache/kafka at commit `1eb7644349cb`; each module notes what it checked.
 
+pub mod assignor;
 pub mod config_topic;
 mod json;
 pub mod protocol;
