@@ -17,4 +17,5 @@ pub mod assignor;
 pub mod config_topic;
 mod json;
 pub mod protocol;
+pub mod status_topic;
 pub mod wire;
