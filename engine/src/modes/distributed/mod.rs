@@ -1,0 +1,13 @@
+//! Distributed mode: workers that coordinate only through Kafka, as Kafka Connect's
+//! `connect-distributed.sh` workers do — one `connect` consumer group and three compacted
+//! topics (configs, offsets, status), in Kafka Connect's formats (`connect-protocol`).
+//!
+//! - [`member`]: this worker's membership of the group (JoinGroup / SyncGroup / Heartbeat /
+//!   LeaveGroup through the group coordinator), the leader's assignment round.
+//! - [`log`]: a compacted topic read to its end and written to (Kafka Connect's `KafkaBasedLog`).
+//! - [`config_store`] / [`status_store`]: the config and status topics on top of it.
+
+pub mod config_store;
+pub mod log;
+pub mod member;
+pub mod status_store;
