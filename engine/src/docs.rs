@@ -37,6 +37,11 @@ pub fn plugin_reference(plugins: &Plugins) -> String {
          do not edit by hand.\n\n## Worker (`worker.properties`)\n\n",
     );
     table(&mut out, worker_config::worker_def().keys());
+    out.push_str(
+        "## Distributed worker (`wharf distributed worker.properties`)\n\nOn top of the keys above \
+         (except `offset.storage.file.filename`):\n\n",
+    );
+    table(&mut out, crate::keys::distributed::distributed_def().keys());
     for plugin in plugins.connectors() {
         let _ = write!(
             out,

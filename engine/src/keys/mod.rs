@@ -3,4 +3,5 @@
 //! above parse and act on them.
 
 pub mod connector;
+pub mod distributed;
 pub mod worker;
