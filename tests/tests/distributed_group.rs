@@ -2,7 +2,7 @@
 //! `connect` group share 2 connectors × 3 tasks exactly once; when one leaves the others take
 //! its work; a worker joining later gets its share through a revocation round that moves only
 //! what must move. The broker sees protocol type `connect` and subprotocol `sessioned`, the
-//! bytes Java Kafka Connect workers write.
+//! bytes Java Kafka Connect workers write. One `eager` worker takes a group down to `default`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use engine::kafka::wire::{self, Connection};
 use engine::modes::distributed::member::{
-    Assigned, Assignment, ConfiguredWork, ConnectorTaskId, GroupMember, MemberConfig, MemberEvent,
-    MemberState,
+    Assigned, Assignment, ConfiguredWork, ConnectProtocolCompatibility, ConnectorTaskId,
+    GroupMember, MemberConfig, MemberEvent, MemberState,
 };
 use integration_tests::{bootstrap, init_logs, unique};
 
@@ -66,7 +66,12 @@ struct Worker {
 
 impl Worker {
     fn start(group: &str, name: &str) -> Self {
+        Self::start_with(group, name, ConnectProtocolCompatibility::Sessioned)
+    }
+
+    fn start_with(group: &str, name: &str, protocol: ConnectProtocolCompatibility) -> Self {
         let mut config = MemberConfig::new(bootstrap(), group, format!("http://{name}:8083/"));
+        config.protocol = protocol;
         config.heartbeat_interval = Duration::from_millis(500);
         config.scheduled_rebalance_max_delay_ms = 0;
         let member = GroupMember::start(config, Arc::new(work())).expect("member starts");
@@ -300,6 +305,44 @@ fn workers_share_connectors_and_tasks_through_the_connect_group() {
     assert_eq!(described.protocol, "sessioned", "{described:?}");
 
     for mut w in [x, y, z] {
+        w.member.leave("test: done").expect("LeaveGroup");
+    }
+}
+
+#[test]
+fn one_eager_worker_takes_the_group_to_the_default_protocol() {
+    init_logs();
+    let group = unique("wharf-distributed-eager");
+    let mut a = Worker::start(&group, "w1");
+    let mut b = Worker::start(&group, "w2");
+    let mut c = Worker::start_with(&group, "w3", ConnectProtocolCompatibility::Eager);
+    let took = wait_settled("a mixed group", &mut [&mut a, &mut b, &mut c]);
+    eprintln!("the mixed group settled after {took:?}");
+    for w in [&a, &b, &c] {
+        let assigned = w.last.as_ref().expect("assigned");
+        assert_eq!(
+            assigned.protocol,
+            ConnectProtocolCompatibility::Eager,
+            "{}",
+            w.describe()
+        );
+        assert_eq!(assigned.assignment.version, 0, "{}", w.describe());
+    }
+    let described = describe(&group);
+    assert_eq!(described.protocol_type, "connect", "{described:?}");
+    assert_eq!(described.protocol, "default", "{described:?}");
+    for m in &described.members {
+        assert_eq!(&m.metadata[..2], &[0, 0], "V0 metadata of {}", m.member_id);
+    }
+
+    // Under eager every rebalance hands out full assignments: a leave still ends with every
+    // item exactly once.
+    c.member.leave("test: leaving").expect("LeaveGroup");
+    wait_settled(
+        "two workers after the eager one left",
+        &mut [&mut a, &mut b],
+    );
+    for mut w in [a, b] {
         w.member.leave("test: done").expect("LeaveGroup");
     }
 }

@@ -287,7 +287,8 @@ impl Connection {
 
     /// JoinGroup as a dynamic member (`group_instance_id` null). `member_id` is the member's id,
     /// empty for a new member; when the broker answers MEMBER_ID_REQUIRED (v4+) it is set to the id
-    /// the broker chose and the join is sent again, once, as `AbstractCoordinator` does. On
+    /// the broker chose, `on_member_id` is told (so the id can be left with LeaveGroup while the
+    /// second join waits), and the join is sent again, once, as `AbstractCoordinator` does. On
     /// success `member_id` is the id the broker answered with.
     ///
     /// The broker answers only when every member has joined (or the rebalance timeout expired),
@@ -296,6 +297,7 @@ impl Connection {
         &mut self,
         join: &JoinGroup<'_>,
         member_id: &mut String,
+        mut on_member_id: impl FnMut(&str),
     ) -> Result<Joined, WireError> {
         let version = self.version_of::<JoinGroupRequest>()?;
         let protocols: Vec<JoinGroupRequestProtocol> = join
@@ -342,6 +344,7 @@ impl Connection {
                 }
                 codes::MEMBER_ID_REQUIRED if attempt == 0 && !response.member_id.is_empty() => {
                     *member_id = response.member_id.to_string();
+                    on_member_id(member_id);
                 }
                 code => return Err(kafka_error(ApiKey::JoinGroup, code, None)),
             }

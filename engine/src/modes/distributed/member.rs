@@ -442,7 +442,9 @@ impl GroupMember {
 
     /// Leaves the group (LeaveGroup), so the others take over this worker's work at once, and
     /// stops the membership thread. Stop the worker's work first: the leader may hand it out as
-    /// soon as the coordinator has the LeaveGroup.
+    /// soon as the coordinator has the LeaveGroup. A join in flight is answered by the broker
+    /// once the member has left, so this returns promptly; the thread sends LeaveGroup again on
+    /// its way out for an id it learned meanwhile.
     pub fn leave(&mut self, reason: &str) -> Result<(), WireError> {
         if self.stopping.swap(true, Ordering::SeqCst) {
             return Ok(());
@@ -546,7 +548,33 @@ impl Core {
             };
         }
         self.stop_heartbeat();
+        self.leave_group();
         lock(&self.shared).state = MemberState::Stopped;
+    }
+
+    /// On the way out: LeaveGroup for the member id this thread knows, which may be newer than
+    /// the one [`GroupMember::leave`] saw (a join was under way). Leaving twice is harmless.
+    fn leave_group(&mut self) {
+        if self.member_id.is_empty() {
+            return;
+        }
+        let Some(conn) = self.coordinator.as_mut() else {
+            return;
+        };
+        let left = conn
+            .set_timeout(self.config.request_timeout)
+            .and_then(|()| {
+                conn.leave_group(
+                    &self.config.group_id,
+                    &self.member_id,
+                    None,
+                    "the worker is stopping",
+                )
+            });
+        if let Err(e) = left {
+            tracing::info!(message = "LeaveGroup on the way out failed.", group = %self.config.group_id, member = %self.member_id, error = %e);
+        }
+        self.reset_member();
     }
 
     fn set_state(&self, state: MemberState) {
@@ -688,11 +716,14 @@ impl Core {
         let Some(conn) = self.coordinator.as_mut() else {
             return Step::Join(reason.to_owned());
         };
-        let joined = conn
-            .set_timeout(join_timeout)
-            .and_then(|()| conn.join_group(&request, &mut self.member_id));
-        // The id the broker chose counts even when the second join failed: a pending member
-        // left behind would hold up the rebalance until its session expired.
+        // The id the broker chose is published before the second join: a pending member nobody
+        // leaves would hold up the rebalance until its session expired.
+        let shared = &self.shared;
+        let joined = conn.set_timeout(join_timeout).and_then(|()| {
+            conn.join_group(&request, &mut self.member_id, |id| {
+                lock(shared).member_id = id.to_owned();
+            })
+        });
         self.set_state(MemberState::Joining);
         let joined = match joined {
             Ok(j) => j,
