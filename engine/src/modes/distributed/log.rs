@@ -86,6 +86,12 @@ pub enum LogError {
         #[source]
         source: KafkaError,
     },
+    #[error("topic '{topic}': ListOffsets gave partition {partition} no offset ({answer})")]
+    NoOffset {
+        topic: String,
+        partition: i32,
+        answer: String,
+    },
     #[error("topic '{topic}': {what} timed out")]
     Timeout { topic: String, what: &'static str },
 }
@@ -178,6 +184,10 @@ impl Receipt {
 /// Where reading stands: the next offset of every partition.
 struct Reader {
     consumer: BaseConsumer,
+    /// Asks for the start and end offsets on a connection of its own: on the reading
+    /// consumer's, the broker would answer only after its pending long-poll fetch
+    /// (`fetch.wait.max.ms`), as Java asks its Admin client.
+    lister: BaseConsumer,
     /// The next offset to read per partition, as far as known.
     next: BTreeMap<i32, i64>,
 }
@@ -269,6 +279,7 @@ impl KafkaLog {
                 },
             );
         let consumer: BaseConsumer = consumer_config.create().map_err(client)?;
+        let lister: BaseConsumer = consumer_config.create().map_err(client)?;
         let ids = partition_ids(&consumer, topic)?;
         if setup.single_partition && ids.len() > 1 {
             return Err(LogError::TooManyPartitions {
@@ -307,6 +318,7 @@ impl KafkaLog {
             partitions: ids,
             reader: Mutex::new(Reader {
                 consumer,
+                lister,
                 next: BTreeMap::new(),
             }),
             producer,
@@ -330,23 +342,23 @@ impl KafkaLog {
         mut on_record: impl FnMut(LogRecord<'_>),
     ) -> Result<usize, LogError> {
         let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        let Reader { consumer, next } = &mut *reader;
+        let Reader {
+            consumer,
+            lister,
+            next,
+        } = &mut *reader;
         let kafka = |what, source| LogError::Kafka {
             topic: self.topic.clone(),
             what,
             source,
         };
         // The end offsets, and the start offsets: nothing is left to read below a partition's
-        // start, so a partition whose records are all gone counts as read.
-        let mut ends = BTreeMap::new();
-        for &p in &self.partitions {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let (low, high) = consumer
-                .fetch_watermarks(&self.topic, p, left.max(Duration::from_millis(1)))
-                .map_err(|e| kafka("cannot read its end offsets", e))?;
+        // start, so a partition whose records are all gone counts as read. One ListOffsets
+        // request each, with the consumer's isolation level, as Java's `TopicAdmin.endOffsets`.
+        let ends = self.list_offsets(lister, Offset::End, deadline)?;
+        for (p, low) in self.list_offsets(lister, Offset::Beginning, deadline)? {
             let at = next.entry(p).or_insert(low);
             *at = (*at).max(low);
-            ends.insert(p, high);
         }
         let behind = |next: &BTreeMap<i32, i64>| {
             ends.iter()
@@ -381,6 +393,58 @@ impl KafkaLog {
             }
         }
         Ok(count)
+    }
+
+    /// The offsets ListOffsets reports for every partition at `which` (`Offset::End`: the high
+    /// watermark, or the last stable offset when reading committed; `Offset::Beginning`: the log
+    /// start).
+    fn list_offsets(
+        &self,
+        lister: &BaseConsumer,
+        which: Offset,
+        deadline: Instant,
+    ) -> Result<BTreeMap<i32, i64>, LogError> {
+        let mut request = TopicPartitionList::new();
+        for &p in &self.partitions {
+            request
+                .add_partition_offset(&self.topic, p, which)
+                .map_err(|source| LogError::Kafka {
+                    topic: self.topic.clone(),
+                    what: "cannot list its offsets",
+                    source,
+                })?;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let answer = lister
+            .offsets_for_times(request, left.max(Duration::from_millis(1)))
+            .map_err(|source| LogError::Kafka {
+                topic: self.topic.clone(),
+                what: "cannot list its offsets",
+                source,
+            })?;
+        let mut offsets = BTreeMap::new();
+        for element in answer.elements_for_topic(&self.topic) {
+            if let Err(source) = element.error() {
+                return Err(LogError::Kafka {
+                    topic: self.topic.clone(),
+                    what: "cannot list its offsets",
+                    source,
+                });
+            }
+            match element.offset() {
+                Offset::Offset(at) => {
+                    offsets.insert(element.partition(), at);
+                }
+                other => {
+                    return Err(LogError::NoOffset {
+                        topic: self.topic.clone(),
+                        partition: element.partition(),
+                        answer: format!("{other:?}"),
+                    });
+                }
+            }
+        }
+        Ok(offsets)
     }
 
     /// Queues a record (`value` `None`: a tombstone) on the partition Java would pick for its key.
