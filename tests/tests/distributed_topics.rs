@@ -528,3 +528,99 @@ fn statuses_follow_put_safe_and_the_read_side_rules() {
         ]
     );
 }
+
+/// Runs `tests/java/ConfigTopicCompat.java` (Kafka Connect's own `KafkaConfigBackingStore`):
+/// its description of the topic's state.
+fn java_config_store(mode: &str, topic: &str) -> String {
+    let harness = integration_tests::java::compile(
+        "ConfigTopicCompat.java",
+        &[
+            "connect-runtime-4.3.1.jar",
+            "connect-json-4.3.1.jar",
+            "kafka-clients-4.3.1.jar",
+        ],
+    );
+    let out = std::process::Command::new(&harness.java)
+        .args(["-cp", &harness.classpath, "ConfigTopicCompat", mode])
+        .arg(bootstrap())
+        .arg(topic)
+        .output()
+        .expect("java runs");
+    assert!(
+        out.status.success(),
+        "ConfigTopicCompat {mode} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The same writes through wharf's store and through Kafka Connect's put the same bytes on the
+/// topic, and Kafka Connect reads wharf's topic to the same state and config offset.
+#[test]
+fn the_config_topic_is_byte_identical_to_kafka_connects() {
+    let ours = unique("wharf-configs-ours");
+    let store = open_config(&ours);
+    store
+        .put_connector_config(
+            "src",
+            &props(&[
+                ("connector.class", "FileStreamSource"),
+                ("tasks.max", "2"),
+                ("file", "/tmp/a \"quoted\" \u{fc}\u{2028}.txt"),
+            ]),
+            Some(TargetState::Paused),
+        )
+        .unwrap();
+    store
+        .put_task_configs(
+            "src",
+            &[
+                props(&[("task.class", "T"), ("part", "0")]),
+                props(&[("task.class", "T"), ("part", "1")]),
+            ],
+        )
+        .unwrap();
+    store.put_target_state("src", TargetState::Stopped).unwrap();
+    store
+        .put_session_key(&SessionKey {
+            key: vec![1, 2, 3, 250, 251],
+            algorithm: "HmacSHA256".into(),
+            creation_timestamp: 1_700_000_000_000,
+        })
+        .unwrap();
+    store.put_task_count_record("src", 2).unwrap();
+    store.put_restart_request("src", true, false).unwrap();
+    store
+        .put_connector_config("gone", &props(&[("connector.class", "X")]), None)
+        .unwrap();
+    store.delete_connector("gone").unwrap();
+    store.read_to_end().unwrap();
+
+    let theirs = unique("wharf-configs-java");
+    let java_wrote = java_config_store("write", &theirs);
+
+    let bytes = |topic: &str| {
+        consume_raw(topic, 1)
+            .into_iter()
+            .map(|(_, k, v)| {
+                (
+                    String::from_utf8_lossy(&k).into_owned(),
+                    v.map(|v| String::from_utf8_lossy(&v).into_owned()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let ours_raw = bytes(&ours);
+    assert_eq!(ours_raw.len(), 12);
+    assert_eq!(ours_raw, bytes(&theirs));
+
+    // Kafka Connect reading wharf's topic sees what it sees in its own, at wharf's offset.
+    let java_read = java_config_store("read", &ours);
+    assert_eq!(java_read, java_wrote);
+    assert_eq!(
+        java_read.lines().next(),
+        Some(format!("offset {}", store.offset()).as_str())
+    );
+    // And wharf reading Kafka Connect's topic sees what it sees in its own.
+    assert_eq!(open_config(&theirs).snapshot(), store.snapshot());
+}
