@@ -234,6 +234,7 @@ macro_rules! shared_primitives {
         impl Schema {
             $(
                 #[doc = concat!("The shared required `", stringify!($ty), "` schema.")]
+                #[inline]
                 pub fn $required() -> SchemaRef {
                     static SCHEMA: LazyLock<SchemaRef> =
                         LazyLock::new(|| Arc::new(Schema::primitive(Type::$ty, false)));
@@ -241,6 +242,7 @@ macro_rules! shared_primitives {
                 }
 
                 #[doc = concat!("The shared optional `", stringify!($ty), "` schema.")]
+                #[inline]
                 pub fn $optional() -> SchemaRef {
                     static SCHEMA: LazyLock<SchemaRef> =
                         LazyLock::new(|| Arc::new(Schema::primitive(Type::$ty, true)));

@@ -27,6 +27,7 @@ impl Str {
     }
 
     /// Checks that `bytes` are UTF-8 and wraps them without copying.
+    #[inline]
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Utf8Error> {
         std::str::from_utf8(&bytes)?;
         Ok(Self(bytes))
@@ -34,6 +35,7 @@ impl Str {
 
     /// Shares `slice` when it lies inside `bytes` (a `&str` borrowed from the same buffer),
     /// copies it otherwise.
+    #[inline]
     pub fn from_checked_slice(bytes: &Bytes, slice: &str) -> Self {
         let base = bytes.as_ptr() as usize;
         let start = slice.as_ptr() as usize;
@@ -46,6 +48,7 @@ impl Str {
     }
 
     /// The text.
+    #[inline]
     pub fn as_str(&self) -> &str {
         // SAFETY: every constructor either validates the bytes (`from_utf8`) or takes them from a
         // `&str`/`String` (`from_static`, `from_checked_slice`, the `From` impls), and the bytes
@@ -54,11 +57,13 @@ impl Str {
     }
 
     /// The UTF-8 bytes, shared.
+    #[inline]
     pub fn as_bytes(&self) -> &Bytes {
         &self.0
     }
 
     /// Gives up the string, keeping its bytes.
+    #[inline]
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
@@ -67,6 +72,7 @@ impl Str {
 impl Deref for Str {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }

@@ -145,6 +145,7 @@ pub struct SchemaAndValue {
 
 impl SchemaAndValue {
     /// A schema and a value.
+    #[inline]
     pub fn new(schema: Option<SchemaRef>, value: Value) -> Self {
         Self { schema, value }
     }
