@@ -99,6 +99,12 @@ impl ConfigStore {
         std::mem::take(&mut self.inner().updates)
     }
 
+    /// Reads the topic to its end within `timeout` (`worker.sync.timeout.ms`), keeping what
+    /// changed for the next [`Self::take_updates`].
+    pub fn read_within(&self, timeout: std::time::Duration) -> Result<(), LogError> {
+        self.read_until(Instant::now() + timeout)
+    }
+
     fn read_until(&self, deadline: Instant) -> Result<(), LogError> {
         let mut inner = self.inner();
         let Inner { state, updates } = &mut *inner;

@@ -351,6 +351,8 @@ struct Shared {
     member_id: String,
     generation: i32,
     coordinator: Option<String>,
+    /// Set by [`GroupMember::abandon`]: the thread ends without LeaveGroup.
+    abandoned: bool,
 }
 
 /// This worker's membership of the Connect group. Starts joining at once; see the module docs.
@@ -387,6 +389,7 @@ impl GroupMember {
             member_id: String::new(),
             generation: -1,
             coordinator: None,
+            abandoned: false,
         }));
         let stopping = Arc::new(AtomicBool::new(false));
         let core = Core {
@@ -478,6 +481,21 @@ impl GroupMember {
     }
 }
 
+impl GroupMember {
+    /// Stops the membership thread **without** LeaveGroup, as a crashed worker would: the
+    /// coordinator notices only when the session times out (`session.timeout.ms`). For tests
+    /// and failure drills.
+    pub fn abandon(mut self) {
+        lock(&self.shared).abandoned = true;
+        self.stopping.store(true, Ordering::SeqCst);
+        let _ = self.commands.send(Command::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        lock(&self.shared).state = MemberState::Stopped;
+    }
+}
+
 impl Drop for GroupMember {
     fn drop(&mut self) {
         if let Err(e) = self.leave("the worker is stopping") {
@@ -548,7 +566,10 @@ impl Core {
             };
         }
         self.stop_heartbeat();
-        self.leave_group();
+        let abandoned = lock(&self.shared).abandoned;
+        if !abandoned {
+            self.leave_group();
+        }
         lock(&self.shared).state = MemberState::Stopped;
     }
 

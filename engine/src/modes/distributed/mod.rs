@@ -6,8 +6,11 @@
 //!   LeaveGroup through the group coordinator), the leader's assignment round.
 //! - [`log`]: a compacted topic read to its end and written to (Kafka Connect's `KafkaBasedLog`).
 //! - [`config_store`] / [`status_store`]: the config and status topics on top of it.
+//! - [`worker`]: a distributed worker made of them ([`worker::DistributedWorker`]): the topics,
+//!   the shards, the membership and the control thread that starts and stops tasks.
 
 pub mod config_store;
 pub mod log;
 pub mod member;
 pub mod status_store;
+pub mod worker;

@@ -1,0 +1,1095 @@
+//! A distributed worker: the parts of this module put together as Kafka Connect's
+//! `DistributedHerder` does — the offsets, config and status topics, the shards that run tasks,
+//! and this worker's [`GroupMember`], driven by one control thread.
+//!
+//! # The control thread ("tick" loop)
+//!
+//! - **Assigned**: when the assignment failed (CONFIG_MISMATCH) or its config offset is ahead of
+//!   what this worker has read, the config topic is read to its end within
+//!   `worker.sync.timeout.ms`; if it is still behind (or the assignment failed), the worker asks
+//!   for a rejoin and starts nothing new. If this worker's offset is ahead, it starts its work and
+//!   asks for a rejoin. Revoked tasks were already stopped (flushed and committed) by
+//!   [`GroupWork::on_revoked`] on the membership thread, before its rejoin.
+//! - **Reconcile** (after each assignment, each config update read, and every 5 s): the tasks
+//!   assigned here whose connector is STARTED and has task configs are started through
+//!   [`spawn`] (the connector config validated first with [`connector_config::validate`]; a
+//!   task of an invalid connector gets a FAILED status with the reason); tasks no longer
+//!   assigned, of a PAUSED / STOPPED connector, or whose task config changed are stopped.
+//!   Statuses go to the status topic with the worker id (`host:port` of the advertised URL) and
+//!   the generation: RUNNING, FAILED, PAUSED, UNASSIGNED (`putSafe`, when a task stops here).
+//! - **Config updates** (the config topic is read every 500 ms): a new or removed connector, or
+//!   committed task configs, make the worker ask for a rejoin; a target state change is acted on
+//!   by the reconcile.
+//!
+//! # Task configs: who writes them
+//!
+//! Kafka Connect has the worker running a connector compute its task configs and send them to
+//! the leader (REST `POST /connectors/<c>/tasks`), which writes them. wharf has no connector
+//! instance to run and no forwarding yet, so the rule here is: **the leader computes and writes
+//! the task configs of every connector in the snapshot** (not STOPPED, config valid) whose
+//! config differs from the one its current task configs were made from, or that has none or an
+//! inconsistent set (`Connector::task_configs(props, tasks.max)`, then `put_task_configs`). In a
+//! group of wharf workers that is correct wherever the connector item is assigned. A follower
+//! that owns such a connector only logs that forwarding to a leader is not there yet (a Java
+//! leader would not write them for it).
+//!
+//! # Writes
+//!
+//! [`DistributedWorker::put_connector`], [`delete_connector`](DistributedWorker::delete_connector)
+//! and [`set_target`](DistributedWorker::set_target) write to the config topic directly from
+//! whichever worker is called. Kafka Connect requires the leader for connector configs and
+//! deletes (followers forward over REST); with no forwarding yet, any wharf worker writes them.
+//!
+//! # Offsets
+//!
+//! Source offsets live in `offset.storage.topic` ([`TopicOffsetStore`], Kafka Connect's format).
+//! Its in-memory view only moves with this worker's commits, so before starting source tasks the
+//! worker reads the topic again: a task that moves here resumes from what its last owner
+//! committed.
+//!
+//! Not here yet: the REST server (the REST layer is moving to a cluster abstraction), restart
+//! requests, session keys, exactly-once source fencing, the leader's transactional writes, the
+//! unsync backoff (`worker.unsync.backoff.ms`), task failure statuses from a running task's
+//! supervisor giving up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use connect_api::ConnectorType;
+use connect_api::config::{Config, ConfigErrors, Properties};
+
+use super::config_store::{self, ClusterConfigState, ConfigStore, ConfigUpdate, TargetState};
+use super::log::{ClientSettings, LogError};
+use super::member::{
+    Assigned, ConfiguredWork, ConnectorTaskId, GroupMember, GroupWork, MemberConfig, MemberEvent,
+};
+use super::status_store::{State, Status, StatusStore};
+use crate::herder::connector_config::{self, ConnectorConfig, TASKS_MAX};
+use crate::herder::{RunningTask, WorkerContext};
+use crate::kafka;
+use crate::keys::distributed as keys;
+use crate::keys::worker as worker_keys;
+use crate::keys::worker::{
+    BOOTSTRAP_SERVERS, BUFFER_MAX_BYTES, LISTENERS, OFFSET_FLUSH_INTERVAL_MS, OFFSET_PARTITIONS,
+    OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
+};
+use crate::offsets::{JsonMap, OffsetError, OffsetKey, OffsetStore, TopicOffsetStore};
+use crate::plugins::{Plugins, TaskFactory};
+use crate::runtime::{ShardConfig, ShardError, ShardPool, available_cores};
+use crate::task::sink_task::{self, SinkTaskSetup, Subscription};
+use crate::task::source_task::{self, SourceTaskSetup};
+use crate::task::supervisor::supervise;
+use crate::task::{StopSignal, TaskEnv, TaskId, TaskStats};
+
+/// A task's outcome (as the herder's `TaskResult`).
+type TaskResult =
+    Pin<Box<dyn Future<Output = Result<Result<(), connect_api::TaskError>, ShardError>> + Send>>;
+
+/// How often the control thread reads the config topic.
+const CONFIG_POLL: Duration = Duration::from_millis(500);
+/// How often it reconciles even without news (retries of failed starts and writes).
+const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+
+/// Why the worker could not start, or an API call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DistributedError {
+    #[error(transparent)]
+    Config(#[from] ConfigErrors),
+    #[error("{key}: {message}")]
+    Key { key: &'static str, message: String },
+    #[error(transparent)]
+    Offsets(#[from] OffsetError),
+    #[error(transparent)]
+    Topic(#[from] LogError),
+    #[error(transparent)]
+    Shard(#[from] ShardError),
+    #[error("cannot start the group membership: {0}")]
+    Member(std::io::Error),
+    #[error("Connector {0} not found")]
+    NotFound(String),
+    #[error("connector config has no name")]
+    NoName,
+}
+
+/// A connector's statuses as the status topic has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorStatus {
+    pub connector: Option<Status>,
+    pub tasks: BTreeMap<i32, Status>,
+}
+
+/// The offsets topic store, re-read when a source task is about to start here.
+struct ReloadableOffsets {
+    bootstrap: String,
+    topic: String,
+    partitions: i32,
+    replication: i32,
+    inner: RwLock<Arc<TopicOffsetStore>>,
+}
+
+impl ReloadableOffsets {
+    fn current(&self) -> Arc<TopicOffsetStore> {
+        Arc::clone(&self.inner.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn reload(&self) -> Result<(), OffsetError> {
+        let fresh = TopicOffsetStore::open(
+            &self.bootstrap,
+            &self.topic,
+            self.partitions,
+            self.replication,
+        )?;
+        *self.inner.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+        Ok(())
+    }
+}
+
+impl OffsetStore for ReloadableOffsets {
+    fn offsets(&self, connector: &str) -> BTreeMap<OffsetKey, JsonMap> {
+        self.current().offsets(connector)
+    }
+
+    fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError> {
+        self.current().commit(updates)
+    }
+
+    fn transactional_topic(&self) -> Option<&str> {
+        Some(&self.topic)
+    }
+
+    fn committed_in_transaction(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) {
+        self.current().committed_in_transaction(updates);
+    }
+}
+
+/// What the control thread, the membership thread and the API share.
+struct Shared {
+    plugins: Arc<Plugins>,
+    worker_props: Properties,
+    worker_id: String,
+    url: String,
+    config: ConfigStore,
+    status: StatusStore,
+    offsets: Arc<ReloadableOffsets>,
+    pool: ShardPool,
+    ctx: WorkerContext,
+    work: Mutex<Work>,
+}
+
+/// This worker's assignment and what runs of it.
+#[derive(Default)]
+struct Work {
+    generation: i32,
+    leader: bool,
+    /// The assignment was read up to its config offset: new work may start.
+    synced: bool,
+    connectors: BTreeSet<String>,
+    tasks: BTreeSet<ConnectorTaskId>,
+    running: BTreeMap<ConnectorTaskId, RunningTask>,
+    next_shard: usize,
+    /// Last connector status written, with its generation.
+    connector_written: BTreeMap<String, (State, i32)>,
+    /// Tasks last reported FAILED / PAUSED, with the generation.
+    task_written: BTreeMap<ConnectorTaskId, (State, i32)>,
+    /// Connectors whose missing task configs were already logged (follower).
+    warned: BTreeSet<String>,
+}
+
+fn lock(m: &Mutex<Work>) -> MutexGuard<'_, Work> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Config-topic properties (optional values) as a connector config.
+fn to_props(p: &config_store::config_topic::Properties) -> Properties {
+    p.iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
+        .collect()
+}
+
+fn target(snap: &ClusterConfigState, connector: &str) -> TargetState {
+    snap.target_state(connector).unwrap_or(TargetState::Started)
+}
+
+/// Whether the connector's task configs must be (re)computed: none committed, an inconsistent
+/// set, or made from another connector config than the current one.
+fn needs_task_configs(snap: &ClusterConfigState, connector: &str) -> bool {
+    snap.inconsistent_connectors().contains(connector)
+        || snap.applied_connector_config(connector) != snap.connector_config(connector)
+}
+
+impl Shared {
+    fn status(&self, state: State, trace: Option<String>, generation: i32) -> Status {
+        Status {
+            state,
+            trace,
+            worker_id: self.worker_id.clone(),
+            generation,
+        }
+    }
+
+    fn validate(&self, props: &Properties) -> Result<ConnectorConfig, String> {
+        connector_config::validate(&self.plugins, props, &self.worker_props)
+            .map_err(|e| e.to_string())
+    }
+
+    fn put_task_status(&self, id: &ConnectorTaskId, status: &Status, safe: bool) {
+        let result = if safe {
+            self.status.put_task_safe(id, status).map(|_| ())
+        } else {
+            self.status.put_task(id, status)
+        };
+        if let Err(e) = result {
+            tracing::warn!(message = "Could not write a task status.", task = %id, state = ?status.state, error = %e);
+        }
+    }
+
+    /// Stops these tasks (all at once; each flushes and commits) and records them UNASSIGNED.
+    fn stop_tasks(&self, work: &mut Work, ids: &[ConnectorTaskId], report: bool) {
+        let tasks: Vec<(ConnectorTaskId, RunningTask)> = ids
+            .iter()
+            .filter_map(|id| work.running.remove(id).map(|t| (id.clone(), t)))
+            .collect();
+        if tasks.is_empty() {
+            return;
+        }
+        std::thread::scope(|s| {
+            for (id, task) in tasks {
+                s.spawn(move || match task.stop() {
+                    (_, Ok(())) => tracing::info!(message = "Stopped task.", task = %id),
+                    (_, Err(e)) => {
+                        tracing::warn!(message = "Task ended with an error.", task = %id, error = %e)
+                    }
+                });
+            }
+        });
+        if report {
+            let status = self.status(State::Unassigned, None, work.generation);
+            for id in ids {
+                self.put_task_status(id, &status, true);
+            }
+        }
+    }
+
+    /// Brings what runs here in line with the assignment and the config snapshot; the leader
+    /// also writes missing task configs. See the module docs.
+    fn reconcile(&self, work: &mut Work) {
+        let snap = self.config.snapshot();
+        let generation = work.generation;
+        let mut validated: BTreeMap<String, Result<ConnectorConfig, String>> = BTreeMap::new();
+        let mut validate = |c: &str| {
+            validated
+                .entry(c.to_owned())
+                .or_insert_with(|| match snap.connector_config(c) {
+                    Some(props) => self.validate(&to_props(props)),
+                    None => Err(format!("Connector {c} not found")),
+                })
+                .clone()
+        };
+
+        // Which assigned tasks should run, with their configs.
+        let mut desired: BTreeMap<ConnectorTaskId, (ConnectorConfig, Properties)> = BTreeMap::new();
+        let mut report: Vec<(ConnectorTaskId, State, Option<String>)> = Vec::new();
+        for id in &work.tasks {
+            if !snap.contains(&id.connector) {
+                continue;
+            }
+            match target(&snap, &id.connector) {
+                TargetState::Started => {}
+                TargetState::Paused => {
+                    report.push((id.clone(), State::Paused, None));
+                    continue;
+                }
+                _ => continue,
+            }
+            let Some(task_props) = snap.task_config(id) else {
+                continue;
+            };
+            match validate(&id.connector) {
+                Ok(c) => {
+                    desired.insert(id.clone(), (c, to_props(task_props)));
+                }
+                Err(why) => report.push((id.clone(), State::Failed, Some(why))),
+            }
+        }
+        let stop: Vec<ConnectorTaskId> = work
+            .running
+            .iter()
+            .filter(|(id, t)| desired.get(*id).is_none_or(|(_, p)| *p != t.config))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let unassigned: Vec<ConnectorTaskId> = stop
+            .iter()
+            .filter(|id| !work.tasks.contains(*id))
+            .cloned()
+            .collect();
+        self.stop_tasks(work, &stop, false);
+        if !unassigned.is_empty() {
+            let status = self.status(State::Unassigned, None, generation);
+            for id in &unassigned {
+                self.put_task_status(id, &status, true);
+            }
+        }
+
+        // Start what should run and does not (only once synced to the assignment).
+        let to_start: Vec<_> = if work.synced {
+            desired
+                .into_iter()
+                .filter(|(id, _)| !work.running.contains_key(id))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if to_start
+            .iter()
+            .any(|(_, (c, _))| c.plugin.kind == ConnectorType::Source)
+            && let Err(e) = self.offsets.reload()
+        {
+            tracing::warn!(message = "Could not re-read the offsets topic; source tasks start from the offsets read earlier.", error = %e);
+        }
+        for (id, (c, task_props)) in to_start {
+            let shard = work.next_shard % self.pool.len().max(1);
+            work.next_shard = work.next_shard.wrapping_add(1);
+            let n = usize::try_from(id.task).unwrap_or(0);
+            match spawn(&self.pool, shard, &self.ctx, &c, n, task_props) {
+                Ok(task) => {
+                    work.running.insert(id.clone(), task);
+                    work.task_written.remove(&id);
+                    self.put_task_status(
+                        &id,
+                        &self.status(State::Running, None, generation),
+                        false,
+                    );
+                }
+                Err(e) => report.push((id, State::Failed, Some(e.to_string()))),
+            }
+        }
+        for (id, state, trace) in report {
+            if work.task_written.get(&id) == Some(&(state, generation)) {
+                continue;
+            }
+            let safe = state == State::Failed;
+            self.put_task_status(&id, &self.status(state, trace, generation), safe);
+            work.task_written.insert(id, (state, generation));
+        }
+
+        // The connectors assigned here.
+        for c in work.connectors.clone() {
+            if !snap.contains(&c) {
+                continue;
+            }
+            let (state, trace) = match target(&snap, &c) {
+                TargetState::Paused => (State::Paused, None),
+                TargetState::Stopped => (State::Stopped, None),
+                _ => match validate(&c) {
+                    Ok(_) => (State::Running, None),
+                    Err(why) => (State::Failed, Some(why)),
+                },
+            };
+            if work.connector_written.get(&c) != Some(&(state, generation)) {
+                let status = self.status(state, trace, generation);
+                let written = if state == State::Failed {
+                    self.status.put_connector_safe(&c, &status).map(|_| ())
+                } else {
+                    self.status.put_connector(&c, &status)
+                };
+                match written {
+                    Ok(()) => {
+                        work.connector_written
+                            .insert(c.clone(), (state, generation));
+                    }
+                    Err(e) => {
+                        tracing::warn!(message = "Could not write a connector status.", connector = %c, error = %e)
+                    }
+                }
+            }
+            if !work.leader
+                && state == State::Running
+                && needs_task_configs(&snap, &c)
+                && work.warned.insert(c.clone())
+            {
+                tracing::info!(
+                    message = "Waiting for the leader to write this connector's task configs (a wharf leader writes them; forwarding them to a Java leader over REST is not there yet).",
+                    connector = %c
+                );
+            }
+        }
+
+        // The leader writes every connector's missing task configs.
+        if work.leader {
+            for c in snap.connectors() {
+                if target(&snap, c) == TargetState::Stopped || !needs_task_configs(&snap, c) {
+                    continue;
+                }
+                let Ok(cc) = validate(c) else {
+                    continue;
+                };
+                let max = cc
+                    .config
+                    .int(TASKS_MAX)
+                    .and_then(|n| usize::try_from(n).ok())
+                    .unwrap_or(1);
+                let configs = (cc.plugin.connector)().task_configs(&cc.props, max);
+                match self.config.put_task_configs(c, &configs) {
+                    Ok(()) => {
+                        tracing::info!(message = "Wrote task configs.", connector = %c, tasks = configs.len())
+                    }
+                    Err(e) => {
+                        tracing::warn!(message = "Could not write task configs.", connector = %c, error = %e)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The membership's view of this worker.
+struct MemberWork(Arc<Shared>);
+
+impl GroupWork for MemberWork {
+    fn configured_work(&self) -> ConfiguredWork {
+        configured(&self.0.config.snapshot())
+    }
+
+    fn fresh_configured_work(&self) -> Option<ConfiguredWork> {
+        self.0.config.read_within(Duration::from_secs(30)).ok()?;
+        Some(self.configured_work())
+    }
+
+    fn on_revoked(&self, connectors: &[String], tasks: &[ConnectorTaskId]) {
+        let mut work = lock(&self.0.work);
+        for c in connectors {
+            work.connectors.remove(c);
+            work.connector_written.remove(c);
+        }
+        for t in tasks {
+            work.tasks.remove(t);
+        }
+        tracing::info!(
+            message = "Revoked.",
+            connectors = connectors.len(),
+            tasks = tasks.len()
+        );
+        self.0.stop_tasks(&mut work, tasks, true);
+    }
+}
+
+fn configured(snap: &ClusterConfigState) -> ConfiguredWork {
+    ConfiguredWork {
+        offset: snap.offset(),
+        connectors: snap
+            .connectors()
+            .map(|c| (c.to_owned(), snap.tasks(c)))
+            .collect(),
+    }
+}
+
+enum Command {
+    Shutdown,
+    Crash,
+}
+
+/// A running distributed worker; see the module docs.
+pub struct DistributedWorker {
+    shared: Arc<Shared>,
+    commands: Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for DistributedWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DistributedWorker")
+            .field("url", &self.shared.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The advertised REST URL (`rest.advertised.listener`, `rest.advertised.host.name`,
+/// `rest.advertised.port`, else the first of `listeners`; an empty host is this host's name),
+/// e.g. `http://127.0.0.1:8083/`.
+pub fn advertised_url(config: &Config) -> Result<String, DistributedError> {
+    let listeners = config.list(LISTENERS);
+    let first = listeners
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "http://:8083".to_owned());
+    let bad = |message: String| DistributedError::Key {
+        key: LISTENERS,
+        message,
+    };
+    let (scheme, rest) = first
+        .split_once("://")
+        .ok_or_else(|| bad(format!("{first} has no scheme (http://host:port)")))?;
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| bad(format!("{first} has no port")))?;
+    let scheme = config
+        .non_empty(keys::REST_ADVERTISED_LISTENER)
+        .unwrap_or(scheme)
+        .to_ascii_lowercase();
+    let host = match config.non_empty(keys::REST_ADVERTISED_HOST_NAME) {
+        Some(h) => h.to_owned(),
+        None if !host.is_empty() => host.to_owned(),
+        None => std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned()),
+    };
+    let port = match config.non_empty(keys::REST_ADVERTISED_PORT) {
+        Some(p) => p.to_owned(),
+        None => port.to_owned(),
+    };
+    port.parse::<u16>().map_err(|_| DistributedError::Key {
+        key: keys::REST_ADVERTISED_PORT,
+        message: format!("bad port {port}"),
+    })?;
+    Ok(format!("{scheme}://{host}:{port}/"))
+}
+
+/// `host:port` of a URL (the worker id in statuses).
+fn worker_id(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.trim_end_matches('/').to_owned()
+}
+
+impl DistributedWorker {
+    /// Opens the three topics, starts the shards, joins the group and starts the control
+    /// thread. Errors name the key or topic at fault.
+    pub fn start(
+        plugins: Arc<Plugins>,
+        worker_props: &Properties,
+    ) -> Result<Self, DistributedError> {
+        let config = keys::parse(worker_props)?;
+        let bootstrap = config.list(BOOTSTRAP_SERVERS).join(",");
+        let url = advertised_url(&config)?;
+        let member_config = MemberConfig::from_props(worker_props, bootstrap.clone(), url.clone())
+            .map_err(|message| DistributedError::Key {
+                key: keys::GROUP_ID,
+                message,
+            })?;
+        let group = member_config.group_id.clone();
+        let need = |key: &'static str| {
+            config
+                .non_empty(key)
+                .map(str::to_owned)
+                .ok_or(DistributedError::Key {
+                    key,
+                    message: "is required".to_owned(),
+                })
+        };
+        let offsets_topic = need(OFFSET_TOPIC)?;
+        let offsets_partitions = config.int(OFFSET_PARTITIONS).unwrap_or(25);
+        let offsets_replication = config.int(OFFSET_REPLICATION).unwrap_or(3);
+        let offsets = Arc::new(ReloadableOffsets {
+            inner: RwLock::new(Arc::new(TopicOffsetStore::open(
+                &bootstrap,
+                &offsets_topic,
+                offsets_partitions,
+                offsets_replication,
+            )?)),
+            bootstrap: bootstrap.clone(),
+            topic: offsets_topic,
+            partitions: offsets_partitions,
+            replication: offsets_replication,
+        });
+        let settings = |suffix: &str| ClientSettings {
+            client_id: Some(format!("connect-{group}-{suffix}")),
+            ..ClientSettings::default()
+        };
+        let config_store = ConfigStore::open(
+            &bootstrap,
+            &need(keys::CONFIG_TOPIC)?,
+            config.int(keys::CONFIG_REPLICATION).unwrap_or(3),
+            &settings("configs"),
+        )?;
+        let status_store = StatusStore::open(
+            &bootstrap,
+            &need(keys::STATUS_TOPIC)?,
+            config.int(keys::STATUS_PARTITIONS).unwrap_or(5),
+            config.int(keys::STATUS_REPLICATION).unwrap_or(3),
+            &settings("statuses"),
+        )?;
+        let shards = match config.int(SHARDS).unwrap_or(0) {
+            n if n > 0 => usize::try_from(n).unwrap_or(1),
+            _ => available_cores(),
+        };
+        let pool = ShardPool::start(&ShardConfig {
+            shards,
+            ..ShardConfig::default()
+        })?;
+        let flush_ms = config.long(OFFSET_FLUSH_INTERVAL_MS).unwrap_or(60_000);
+        let ctx = WorkerContext {
+            plugins: Arc::clone(&plugins),
+            worker_props: worker_props.clone(),
+            bootstrap,
+            offsets: Arc::clone(&offsets) as Arc<dyn OffsetStore>,
+            flush_interval: Duration::from_millis(u64::try_from(flush_ms).unwrap_or(60_000)),
+            buffer_max_bytes: config
+                .long(BUFFER_MAX_BYTES)
+                .map_or(32 << 20, i64::unsigned_abs),
+        };
+        let sync_timeout = Duration::from_millis(
+            u64::try_from(config.int(keys::WORKER_SYNC_TIMEOUT_MS).unwrap_or(3000)).unwrap_or(3000),
+        );
+        let shared = Arc::new(Shared {
+            plugins,
+            worker_props: worker_props.clone(),
+            worker_id: worker_id(&url),
+            url,
+            config: config_store,
+            status: status_store,
+            offsets,
+            pool,
+            ctx,
+            work: Mutex::new(Work::default()),
+        });
+        let member = GroupMember::start(member_config, Arc::new(MemberWork(Arc::clone(&shared))))
+            .map_err(DistributedError::Member)?;
+        let (commands, command_rx) = mpsc::channel();
+        let control = Control {
+            shared: Arc::clone(&shared),
+            member: Some(member),
+            commands: command_rx,
+            sync_timeout,
+            known: shared
+                .config
+                .snapshot()
+                .connectors()
+                .map(str::to_owned)
+                .collect(),
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("distributed-{}", shared.worker_id))
+            .spawn(move || control.run())
+            .map_err(DistributedError::Member)?;
+        tracing::info!(message = "Distributed worker started.", url = %shared.url, group = %group);
+        Ok(Self {
+            shared,
+            commands,
+            thread: Some(thread),
+        })
+    }
+
+    /// The advertised REST URL.
+    pub fn url(&self) -> &str {
+        &self.shared.url
+    }
+
+    /// `host:port`, as statuses name this worker.
+    pub fn worker_id(&self) -> &str {
+        &self.shared.worker_id
+    }
+
+    /// Whether this worker led the last rebalance it took part in.
+    pub fn is_leader(&self) -> bool {
+        lock(&self.shared.work).leader
+    }
+
+    /// The group generation of the last assignment.
+    pub fn generation(&self) -> i32 {
+        lock(&self.shared.work).generation
+    }
+
+    /// Validates a connector config, then writes it (with target state STARTED when the
+    /// connector is new) to the config topic.
+    pub fn put_connector(&self, props: &Properties) -> Result<(), DistributedError> {
+        let name = props
+            .get(connector_config::NAME)
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .ok_or(DistributedError::NoName)?;
+        connector_config::validate(&self.shared.plugins, props, &self.shared.worker_props)?;
+        let new = !self.shared.config.snapshot().contains(&name);
+        self.shared.config.put_connector_config(
+            &name,
+            props,
+            new.then_some(TargetState::Started),
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a connector (tombstones for its config and target state).
+    pub fn delete_connector(&self, name: &str) -> Result<(), DistributedError> {
+        if !self.shared.config.snapshot().contains(name) {
+            return Err(DistributedError::NotFound(name.to_owned()));
+        }
+        Ok(self.shared.config.delete_connector(name)?)
+    }
+
+    /// Writes a connector's target state (pause: PAUSED, resume: STARTED, stop: STOPPED).
+    pub fn set_target(&self, name: &str, state: TargetState) -> Result<(), DistributedError> {
+        if !self.shared.config.snapshot().contains(name) {
+            return Err(DistributedError::NotFound(name.to_owned()));
+        }
+        Ok(self.shared.config.put_target_state(name, state)?)
+    }
+
+    /// The connectors of this worker's config snapshot.
+    pub fn connectors(&self) -> Vec<String> {
+        self.shared
+            .config
+            .snapshot()
+            .connectors()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// A connector's config in this worker's snapshot.
+    pub fn connector_config(&self, name: &str) -> Option<Properties> {
+        self.shared
+            .config
+            .snapshot()
+            .connector_config(name)
+            .map(to_props)
+    }
+
+    /// A connector's committed task configs in this worker's snapshot (empty if none).
+    pub fn task_configs(&self, name: &str) -> Vec<Properties> {
+        let snap = self.shared.config.snapshot();
+        snap.tasks(name)
+            .iter()
+            .filter_map(|id| snap.task_config(id).map(to_props))
+            .collect()
+    }
+
+    /// The config offset this worker has read to.
+    pub fn config_offset(&self) -> i64 {
+        self.shared.config.offset()
+    }
+
+    /// A connector's statuses, the status topic read to its end first.
+    pub fn status(&self, name: &str) -> Result<ConnectorStatus, DistributedError> {
+        self.shared.status.read_to_end()?;
+        Ok(ConnectorStatus {
+            connector: self.shared.status.connector(name),
+            tasks: self.shared.status.tasks(name),
+        })
+    }
+
+    /// The tasks running on this worker.
+    pub fn running_tasks(&self) -> Vec<ConnectorTaskId> {
+        lock(&self.shared.work).running.keys().cloned().collect()
+    }
+
+    /// Records processed so far by each task running here.
+    pub fn task_records(&self) -> Vec<(ConnectorTaskId, u64)> {
+        lock(&self.shared.work)
+            .running
+            .iter()
+            .map(|(id, t)| (id.clone(), t.stats.records()))
+            .collect()
+    }
+
+    /// Stops every local task (each flushes and commits, UNASSIGNED is recorded), then leaves
+    /// the group so the others take the work over at once.
+    pub fn shutdown(mut self) {
+        self.finish(Command::Shutdown);
+    }
+
+    /// Ends the worker as a crash would, as far as the group sees it: the member stops without
+    /// LeaveGroup (the others take over after `session.timeout.ms`) and no status is written.
+    /// The tasks are still stopped through their stop signal, so they flush and commit.
+    pub fn crash(mut self) {
+        self.finish(Command::Crash);
+    }
+
+    fn finish(&mut self, how: Command) {
+        let _ = self.commands.send(how);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for DistributedWorker {
+    fn drop(&mut self) {
+        self.finish(Command::Shutdown);
+    }
+}
+
+/// The control thread.
+struct Control {
+    shared: Arc<Shared>,
+    member: Option<GroupMember>,
+    commands: Receiver<Command>,
+    sync_timeout: Duration,
+    /// The connectors of the snapshot as of the last config updates handled.
+    known: BTreeSet<String>,
+}
+
+impl Control {
+    fn member(&self) -> &GroupMember {
+        self.member
+            .as_ref()
+            .expect("the member runs until the control thread ends")
+    }
+
+    fn run(mut self) {
+        let mut last_read = Instant::now();
+        let mut last_reconcile = Instant::now();
+        let how = loop {
+            match self.commands.try_recv() {
+                Ok(c) => break c,
+                Err(mpsc::TryRecvError::Disconnected) => break Command::Shutdown,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            match self
+                .member()
+                .events()
+                .recv_timeout(Duration::from_millis(100))
+            {
+                Ok(MemberEvent::Assigned(a)) => {
+                    self.on_assigned(&a);
+                    last_reconcile = Instant::now();
+                }
+                Ok(MemberEvent::AssignmentLost { connectors, tasks }) => {
+                    tracing::warn!(
+                        message = "Lost the assignment: the group coordinator is unreachable.",
+                        connectors = connectors.len(),
+                        tasks = tasks.len()
+                    );
+                    lock(&self.shared.work).synced = false;
+                }
+                Ok(MemberEvent::Failed(why)) => {
+                    tracing::error!(message = "Group membership failed; stopping local tasks.", error = %why);
+                    let mut work = lock(&self.shared.work);
+                    let all: Vec<_> = work.running.keys().cloned().collect();
+                    work.tasks.clear();
+                    work.connectors.clear();
+                    work.synced = false;
+                    self.shared.stop_tasks(&mut work, &all, true);
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+            }
+            if last_read.elapsed() >= CONFIG_POLL {
+                last_read = Instant::now();
+                match self.shared.config.read_to_end() {
+                    Ok(updates) => {
+                        if self.on_updates(&updates) {
+                            last_reconcile = Instant::now();
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(message = "Could not read the config topic.", error = %e)
+                    }
+                }
+            }
+            if last_reconcile.elapsed() >= RECONCILE_EVERY {
+                last_reconcile = Instant::now();
+                let mut work = lock(&self.shared.work);
+                self.shared.reconcile(&mut work);
+            }
+        };
+        let mut work = lock(&self.shared.work);
+        let all: Vec<_> = work.running.keys().cloned().collect();
+        match how {
+            Command::Shutdown => {
+                self.shared.stop_tasks(&mut work, &all, true);
+                drop(work);
+                if let Some(mut member) = self.member.take()
+                    && let Err(e) = member.leave("the worker is stopping")
+                {
+                    tracing::warn!(message = "Could not leave the group.", error = %e);
+                }
+                tracing::info!(message = "Distributed worker stopped.", url = %self.shared.url);
+            }
+            Command::Crash => {
+                self.shared.stop_tasks(&mut work, &all, false);
+                drop(work);
+                if let Some(member) = self.member.take() {
+                    member.abandon();
+                }
+                tracing::info!(message = "Distributed worker crashed (on purpose).", url = %self.shared.url);
+            }
+        }
+    }
+
+    fn on_assigned(&mut self, a: &Assigned) {
+        let offset = a.assignment.config_offset;
+        let failed = a.assignment.error != 0;
+        if (failed || self.shared.config.offset() < offset)
+            && let Err(e) = self.shared.config.read_within(self.sync_timeout)
+        {
+            tracing::warn!(message = "Could not read the config topic to the assignment's offset.", error = %e);
+        }
+        let ours = self.shared.config.offset();
+        let synced = !failed && ours >= offset;
+        {
+            let mut work = lock(&self.shared.work);
+            work.generation = a.generation;
+            work.leader = a.is_leader();
+            work.synced = synced;
+            work.connectors = a.assignment.connectors.iter().cloned().collect();
+            work.tasks = a.assignment.tasks.iter().cloned().collect();
+            tracing::info!(
+                message = "Assigned.",
+                generation = a.generation,
+                leader = a.is_leader(),
+                connectors = work.connectors.len(),
+                tasks = work.tasks.len(),
+                config_offset = offset,
+                read_to = ours
+            );
+            self.shared.reconcile(&mut work);
+        }
+        if failed {
+            self.member()
+                .request_rejoin("the assignment failed (CONFIG_MISMATCH)");
+        } else if ours < offset {
+            self.member().request_rejoin(
+                "could not read the config topic to the assignment's offset within worker.sync.timeout.ms",
+            );
+        } else if ours != offset {
+            self.member()
+                .request_rejoin("this worker's config offset is ahead of the assignment's");
+        }
+        let updates = self.shared.config.take_updates();
+        self.on_updates(&updates);
+    }
+
+    /// Acts on config updates; `true` when it reconciled.
+    fn on_updates(&mut self, updates: &[ConfigUpdate]) -> bool {
+        if updates.is_empty() {
+            return false;
+        }
+        let mut rejoin = None;
+        for u in updates {
+            match u {
+                ConfigUpdate::ConnectorConfigUpdated(c) if !self.known.contains(c) => {
+                    rejoin = Some("a connector was added");
+                }
+                ConfigUpdate::ConnectorConfigRemoved(_) => rejoin = Some("a connector was removed"),
+                ConfigUpdate::TaskConfigsCommitted { .. } => {
+                    rejoin = Some("task configs were committed");
+                }
+                _ => {}
+            }
+        }
+        self.known = self
+            .shared
+            .config
+            .snapshot()
+            .connectors()
+            .map(str::to_owned)
+            .collect();
+        if let Some(reason) = rejoin {
+            self.member().request_rejoin(reason);
+        }
+        let mut work = lock(&self.shared.work);
+        self.shared.reconcile(&mut work);
+        true
+    }
+}
+
+/// wharf's client defaults, then the worker's `<prefix>*` overrides, then the connector's
+/// `<kind>.override.*` keys (as `herder::spawn` builds them).
+fn client_config(
+    ctx: &WorkerContext,
+    c: &ConnectorConfig,
+    kind: &str,
+    group: Option<&str>,
+) -> rdkafka::ClientConfig {
+    let kib = (ctx.buffer_max_bytes / 1024).max(1).to_string();
+    let mut config = match group {
+        Some(group) => {
+            let mut config = kafka::consumer_config(&ctx.bootstrap, group);
+            config.set("queued.max.messages.kbytes", &kib);
+            config.set("statistics.interval.ms", "5000");
+            config
+        }
+        None => {
+            let mut config = kafka::producer_config(&ctx.bootstrap);
+            config.set("queue.buffering.max.kbytes", &kib);
+            config
+        }
+    };
+    for (k, v) in worker_keys::prefixed(&ctx.worker_props, &format!("{kind}.")) {
+        config.set(k, v);
+    }
+    for (k, v) in worker_keys::prefixed(&c.props, &format!("{kind}.override.")) {
+        config.set(k, v);
+    }
+    config
+}
+
+/// Starts task `n` of connector `c` with `task_props` on `shard`, under the restart supervisor.
+///
+/// The same as `herder::spawn::spawn`, which the herder does not export (its module is private
+/// and another change owns it); once it is exported, this copy goes.
+fn spawn(
+    pool: &ShardPool,
+    shard: usize,
+    ctx: &WorkerContext,
+    c: &ConnectorConfig,
+    n: usize,
+    task_props: Properties,
+) -> Result<RunningTask, ShardError> {
+    let id = TaskId {
+        connector: c.name.clone(),
+        task: n,
+    };
+    let stats = Arc::new(TaskStats::default());
+    let stop = StopSignal::default();
+    let restart = c.restart;
+    let env = TaskEnv {
+        id: id.clone(),
+        converters: c.converters.clone(),
+        errors: c.errors.clone(),
+        bootstrap: ctx.bootstrap.clone(),
+        producer_config: client_config(ctx, c, "producer", None),
+        config: task_props.clone(),
+        spec: Arc::new((c.plugin.connector)().config_def()),
+        flush_interval: ctx.flush_interval,
+        stop: stop.clone(),
+        stats: Arc::clone(&stats),
+    };
+    let result: TaskResult = match c.plugin.task {
+        TaskFactory::Source(make) => {
+            let setup = SourceTaskSetup {
+                env,
+                offsets: Arc::clone(&ctx.offsets),
+                exactly_once: crate::task::exactly_once::ExactlyOnce::for_task(
+                    &ctx.worker_props,
+                    &c.props,
+                    &c.name,
+                    n,
+                    ctx.flush_interval,
+                ),
+            };
+            let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
+            Box::pin(pool.spawn_on(shard, move || async move {
+                let attempt = || source_task::run(make(), setup.clone());
+                supervise(id, &stats, &stop, restart, attempt).await
+            })?)
+        }
+        TaskFactory::Sink(make) => {
+            let group = format!("connect-{}", c.name);
+            let setup = SinkTaskSetup {
+                env,
+                consumer_config: client_config(ctx, c, "consumer", Some(&group)),
+                subscription: match c.config.non_empty(connector_config::TOPICS_REGEX) {
+                    Some(regex) => Subscription::Pattern(regex.to_owned()),
+                    None => Subscription::Topics(c.config.list(connector_config::TOPICS)),
+                },
+            };
+            let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
+            Box::pin(pool.spawn_on(shard, move || async move {
+                let attempt = || sink_task::run(make(), setup.clone());
+                supervise(id, &stats, &stop, restart, attempt).await
+            })?)
+        }
+    };
+    tracing::info!(message = "Started task.", task = %id, shard);
+    Ok(RunningTask {
+        id,
+        stats,
+        config: task_props,
+        stop,
+        result: Some(result),
+    })
+}
