@@ -157,6 +157,7 @@ fn run_standalone(
     );
     let control = standalone::control_runtime()?;
     let herder = running.herder().clone();
+    let cluster = running.cluster();
     control.block_on(async move {
         let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
         let server = match rest {
@@ -165,7 +166,7 @@ fn run_standalone(
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (listeners): {e}"))?;
                 tracing::info!(message = "REST API listening.", address = %listener.local_addr()?);
-                Some(tokio::spawn(crate::rest::serve(listener, herder.clone(), logs.clone(), async {
+                Some(tokio::spawn(crate::rest::serve(listener, cluster, logs.clone(), async {
                     let _ = rest_stopped.await;
                 })))
             }

@@ -99,7 +99,7 @@ fn every_bad_config_is_a_400_naming_its_key() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = runtime.spawn(engine::rest::serve(
         listener,
-        worker.herder().clone(),
+        worker.cluster(),
         engine::logging::LogLevels::detached(),
         async {
             let _ = stop_rx.await;

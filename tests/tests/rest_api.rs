@@ -89,7 +89,7 @@ fn connector_lifecycle_over_rest() {
     let logs = engine::logging::LogLevels::detached();
     let server = runtime.spawn(engine::rest::serve(
         listener,
-        worker.herder().clone(),
+        worker.cluster(),
         logs,
         async {
             let _ = stop_rx.await;

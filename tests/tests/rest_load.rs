@@ -71,7 +71,7 @@ impl Worker {
         let (stop_rest, stopped) = tokio::sync::oneshot::channel::<()>();
         control.spawn(engine::rest::serve(
             listener,
-            standalone.herder().clone(),
+            standalone.cluster(),
             engine::logging::LogLevels::detached(),
             async {
                 let _ = stopped.await;

@@ -10,7 +10,11 @@
 //! under the lock, waits for them outside it, and starts the new ones under it again; writes to
 //! the same connector take turns ([`turns`]), so they stay in order and never run a
 //! connector's old and new tasks side by side.
+//!
+//! [`Cluster`] is what the REST API sees of a worker's cluster; [`Herder`] implements it for a
+//! standalone worker.
 
+mod cluster;
 pub mod connector_config;
 mod spawn;
 mod turns;
@@ -26,6 +30,7 @@ use connect_api::ConnectorType;
 use connect_api::config::{ConfigErrors, Properties};
 use connector_config::{ConnectorConfig, NAME, TASKS_MAX};
 
+pub use cluster::Cluster;
 pub use spawn::{RunningTask, WorkerContext};
 
 /// What a connector should be doing (Kafka Connect's target state).
@@ -71,6 +76,26 @@ pub enum HerderError {
     BadRequest(String),
     #[error(transparent)]
     Shard(#[from] ShardError),
+    /// The request conflicts with the cluster's state of the moment (a rebalance under way, a
+    /// stale config): 409, as Kafka Connect answers it. Only a distributed worker returns it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request needs the group's leader and this worker is not it; `leader_url` is the
+    /// leader's REST address when known. Only a distributed worker returns it.
+    #[error("Cannot complete request: this worker is not the leader (leader: {leader_url:?})")]
+    NotLeader { leader_url: Option<String> },
+}
+
+impl HerderError {
+    /// Kafka Connect's 409 when the worker's view of the configs is stale (a rebalance is
+    /// needed), as a distributed worker returns it.
+    pub fn stale_config() -> Self {
+        Self::Conflict(
+            "Cannot complete request momentarily due to stale configuration (typically caused by \
+             a concurrent config change)"
+                .to_owned(),
+        )
+    }
 }
 
 /// A task's status.
@@ -80,6 +105,8 @@ pub struct TaskStatus {
     /// RUNNING, FAILED, PAUSED or STOPPED... as Kafka Connect names them.
     pub state: &'static str,
     pub trace: Option<String>,
+    /// The worker the task runs on (its advertised REST address).
+    pub worker_id: String,
 }
 
 /// A connector's status.
@@ -87,6 +114,8 @@ pub struct TaskStatus {
 pub struct ConnectorStatus {
     pub name: String,
     pub state: &'static str,
+    /// The worker the connector runs on (its advertised REST address).
+    pub worker_id: String,
     pub kind: ConnectorType,
     pub tasks: Vec<TaskStatus>,
 }
@@ -307,12 +336,14 @@ impl Herder {
                     id: n,
                     state,
                     trace: failure,
+                    worker_id: self.worker_id.clone(),
                 }
             })
             .collect();
         Ok(ConnectorStatus {
             name: name.to_owned(),
             state: c.target.name(),
+            worker_id: self.worker_id.clone(),
             kind: c.config.plugin.kind,
             tasks,
         })

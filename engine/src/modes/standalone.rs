@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::herder::connector_config::ConnectorConfig;
-use crate::herder::{Herder, HerderError, TargetState, WorkerContext};
+use crate::herder::{Cluster, Herder, HerderError, TargetState, WorkerContext};
 use crate::keys::worker::{
     self as worker_config, BOOTSTRAP_SERVERS, BUFFER_MAX_BYTES, OFFSET_FILE,
     OFFSET_FLUSH_INTERVAL_MS, OFFSET_PARTITIONS, OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
@@ -114,9 +114,14 @@ impl Standalone {
         Ok(Self { herder })
     }
 
-    /// The herder, for the REST API.
+    /// The herder.
     pub fn herder(&self) -> &Herder {
         &self.herder
+    }
+
+    /// The worker as a cluster of one, for the REST API.
+    pub fn cluster(&self) -> Arc<dyn Cluster> {
+        Arc::new(self.herder.clone())
     }
 
     /// Number of shards the tasks run on.

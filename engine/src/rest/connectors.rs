@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::Shared;
 use super::error::RestError;
 use crate::herder::connector_config::{NAME, TOPICS, TOPICS_REGEX};
-use crate::herder::{ConnectorStatus, Herder, TargetState, TaskStatus};
+use crate::herder::{Cluster, ConnectorStatus, TargetState, TaskStatus};
 use connect_api::config::Properties;
 
 /// The key Kafka Connect's worker adds to each task config.
@@ -20,13 +21,13 @@ const TASK_CLASS: &str = "task.class";
 
 type Answer = Result<Response, RestError>;
 
-/// Runs a herder call on a blocking thread: herder calls wait for tasks to stop.
+/// Runs a cluster call on a blocking thread: writes wait for tasks to stop.
 async fn blocking<T: Send + 'static>(
-    herder: &Herder,
-    f: impl FnOnce(&Herder) -> T + Send + 'static,
+    cluster: &Shared,
+    f: impl FnOnce(&dyn Cluster) -> T + Send + 'static,
 ) -> Result<T, RestError> {
-    let herder = herder.clone();
-    Ok(tokio::task::spawn_blocking(move || f(&herder)).await?)
+    let cluster = Shared::clone(cluster);
+    Ok(tokio::task::spawn_blocking(move || f(&*cluster)).await?)
 }
 
 /// A JSON object of config values: strings, or numbers/booleans written as text; null drops.
@@ -48,8 +49,8 @@ fn to_properties(object: &Map<String, Value>) -> Result<Properties, RestError> {
     Ok(props)
 }
 
-fn info_json(herder: &Herder, name: &str) -> Result<Value, RestError> {
-    let info = herder.info(name)?;
+fn info_json(cluster: &dyn Cluster, name: &str) -> Result<Value, RestError> {
+    let info = cluster.info(name)?;
     Ok(json!({
         "name": info.name,
         "config": info.config,
@@ -58,8 +59,8 @@ fn info_json(herder: &Herder, name: &str) -> Result<Value, RestError> {
     }))
 }
 
-fn task_status_json(worker_id: &str, t: &TaskStatus) -> Value {
-    let mut v = json!({"id": t.id, "state": t.state, "worker_id": worker_id});
+fn task_status_json(t: &TaskStatus) -> Value {
+    let mut v = json!({"id": t.id, "state": t.state, "worker_id": t.worker_id});
     if let Some(trace) = &t.trace {
         v["trace"] = Value::String(trace.clone());
     }
@@ -68,30 +69,29 @@ fn task_status_json(worker_id: &str, t: &TaskStatus) -> Value {
 
 /// The version of the plugin a connector runs, which Kafka Connect's status answers carry for
 /// the connector and each task (KIP-891).
-fn plugin_version(herder: &Herder, name: &str) -> Option<&'static str> {
-    let plugins = herder.plugins();
-    let info = herder.info(name).ok()?;
+fn plugin_version(cluster: &dyn Cluster, name: &str) -> Option<&'static str> {
+    let plugins = cluster.plugins();
+    let info = cluster.info(name).ok()?;
     let class = info
         .config
         .get(crate::herder::connector_config::CONNECTOR_CLASS)?;
     plugins.connector(class).map(|p| p.version)
 }
 
-fn status_json(herder: &Herder, s: &ConnectorStatus) -> Value {
-    let worker_id = herder.worker_id.as_str();
-    let version = plugin_version(herder, &s.name);
+fn status_json(cluster: &dyn Cluster, s: &ConnectorStatus) -> Value {
+    let version = plugin_version(cluster, &s.name);
     let tasks: Vec<Value> = s
         .tasks
         .iter()
         .map(|t| {
-            let mut v = task_status_json(worker_id, t);
+            let mut v = task_status_json(t);
             v["version"] = json!(version);
             v
         })
         .collect();
     json!({
         "name": s.name,
-        "connector": {"state": s.state, "worker_id": worker_id, "version": version},
+        "connector": {"state": s.state, "worker_id": s.worker_id, "version": version},
         "tasks": tasks,
         "type": s.kind.rest_name(),
     })
@@ -126,9 +126,9 @@ fn task_class(connector_class: &str) -> String {
 }
 
 /// `GET /connectors[?expand=status&expand=info]`.
-pub async fn list(State(herder): State<Herder>, RawQuery(query): RawQuery) -> Answer {
+pub async fn list(State(cluster): State<Shared>, RawQuery(query): RawQuery) -> Answer {
     let expand = query_values(query.as_deref(), "expand");
-    let names = herder.names();
+    let names = cluster.names();
     if expand.is_empty() {
         return Ok(Json(names).into_response());
     }
@@ -136,14 +136,14 @@ pub async fn list(State(herder): State<Herder>, RawQuery(query): RawQuery) -> An
     for name in names {
         let mut entry = Map::new();
         if expand.iter().any(|e| e == "info")
-            && let Ok(info) = info_json(&herder, &name)
+            && let Ok(info) = info_json(&*cluster, &name)
         {
             entry.insert("info".to_owned(), info);
         }
         if expand.iter().any(|e| e == "status")
-            && let Ok(status) = herder.status(&name)
+            && let Ok(status) = cluster.status(&name)
         {
-            entry.insert("status".to_owned(), status_json(&herder, &status));
+            entry.insert("status".to_owned(), status_json(&*cluster, &status));
         }
         out.insert(name, Value::Object(entry));
     }
@@ -162,7 +162,7 @@ pub struct CreateRequest {
 
 /// `POST /connectors`.
 pub async fn create(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     body: Result<Json<CreateRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
     let Json(request) = body.map_err(|e| RestError::bad_request(create_rejection(&e)))?;
@@ -187,8 +187,8 @@ pub async fn create(
             .ok_or_else(|| RestError::bad_request(format!("Invalid initial state {s}")))?,
     };
     let n = name.clone();
-    blocking(&herder, move |h| h.put(props, initial, false)).await??;
-    let info = info_json(&herder, &n)?;
+    blocking(&cluster, move |h| h.put(props, initial, false)).await??;
+    let info = info_json(&*cluster, &n)?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
@@ -210,18 +210,18 @@ fn create_rejection(rejection: &axum::extract::rejection::JsonRejection) -> Stri
 }
 
 /// `GET /connectors/{c}`.
-pub async fn get(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    Ok(Json(info_json(&herder, &name)?).into_response())
+pub async fn get(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    Ok(Json(info_json(&*cluster, &name)?).into_response())
 }
 
 /// `GET /connectors/{c}/config`.
-pub async fn get_config(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    Ok(Json(herder.info(&name)?.config).into_response())
+pub async fn get_config(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    Ok(Json(cluster.info(&name)?.config).into_response())
 }
 
 /// `PUT /connectors/{c}/config`: create or replace.
 pub async fn put_config(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     Path(name): Path<String>,
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
@@ -235,23 +235,23 @@ pub async fn put_config(
         )));
     }
     props.insert(NAME.to_owned(), name.clone());
-    let created = blocking(&herder, move |h| h.put(props, TargetState::Running, true)).await??;
+    let created = blocking(&cluster, move |h| h.put(props, TargetState::Running, true)).await??;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(info_json(&herder, &name)?)).into_response())
+    Ok((status, Json(info_json(&*cluster, &name)?)).into_response())
 }
 
 /// `PATCH /connectors/{c}/config`: merge; a null value removes the key.
 pub async fn patch_config(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     Path(name): Path<String>,
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
     let Json(patch) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
-    let mut props = herder.info(&name)?.config;
+    let mut props = cluster.info(&name)?.config;
     for (key, value) in &patch {
         match value {
             Value::Null => {
@@ -276,30 +276,30 @@ pub async fn patch_config(
         ));
     }
     props.insert(NAME.to_owned(), name.clone());
-    blocking(&herder, move |h| h.put(props, TargetState::Running, true)).await??;
-    Ok(Json(info_json(&herder, &name)?).into_response())
+    blocking(&cluster, move |h| h.put(props, TargetState::Running, true)).await??;
+    Ok(Json(info_json(&*cluster, &name)?).into_response())
 }
 
 /// `GET /connectors/{c}/status`.
-pub async fn status(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    let status = herder.status(&name).map_err(|e| match e {
+pub async fn status(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    let status = cluster.status(&name).map_err(|e| match e {
         crate::herder::HerderError::NotFound(_) => RestError::new(
             StatusCode::NOT_FOUND,
             format!("No status found for connector {name}"),
         ),
         other => other.into(),
     })?;
-    Ok(Json(status_json(&herder, &status)).into_response())
+    Ok(Json(status_json(&*cluster, &status)).into_response())
 }
 
 /// `GET /connectors/{c}/tasks`.
-pub async fn tasks(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    let configs = herder.task_configs(&name)?;
-    let class = herder
+pub async fn tasks(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    let configs = cluster.task_configs(&name)?;
+    let class = cluster
         .info(&name)?
         .config
         .get(crate::herder::connector_config::CONNECTOR_CLASS)
-        .and_then(|c| herder.plugins().connector(c))
+        .and_then(|c| cluster.plugins().connector(c))
         .map(|p| task_class(p.class));
     let tasks: Vec<Value> = configs
         .into_iter()
@@ -316,37 +316,37 @@ pub async fn tasks(State(herder): State<Herder>, Path(name): Path<String>) -> An
 
 /// `GET /connectors/{c}/tasks/{t}/status`.
 pub async fn task_status(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     Path((name, task)): Path<(String, usize)>,
 ) -> Answer {
-    let status = herder.status(&name)?;
+    let status = cluster.status(&name)?;
     let t = status.tasks.iter().find(|t| t.id == task).ok_or_else(|| {
         RestError::new(
             StatusCode::NOT_FOUND,
             format!("No status found for task {name}-{task}"),
         )
     })?;
-    Ok(Json(task_status_json(&herder.worker_id, t)).into_response())
+    Ok(Json(task_status_json(t)).into_response())
 }
 
-async fn target(herder: Herder, name: String, target: TargetState) -> Answer {
-    blocking(&herder, move |h| h.set_target(&name, target)).await??;
+async fn target(cluster: Shared, name: String, target: TargetState) -> Answer {
+    blocking(&cluster, move |h| h.set_target(&name, target)).await??;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
 /// `PUT /connectors/{c}/pause`.
-pub async fn pause(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    target(herder, name, TargetState::Paused).await
+pub async fn pause(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    target(cluster, name, TargetState::Paused).await
 }
 
 /// `PUT /connectors/{c}/resume`.
-pub async fn resume(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    target(herder, name, TargetState::Running).await
+pub async fn resume(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    target(cluster, name, TargetState::Running).await
 }
 
 /// `PUT /connectors/{c}/stop`: 204, where pause and resume answer 202.
-pub async fn stop(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    target(herder, name, TargetState::Stopped).await?;
+pub async fn stop(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    target(cluster, name, TargetState::Stopped).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -355,18 +355,18 @@ pub async fn stop(State(herder): State<Herder>, Path(name): Path<String>) -> Ans
 /// `onlyFailed` (a wharf connector never fails), the selected tasks restart, and the answer is
 /// 202 with the plan: what restarts reads `RESTARTING`.
 pub async fn restart(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Answer {
     let include_tasks = query_flag(query.as_deref(), "includeTasks");
     let only_failed = query_flag(query.as_deref(), "onlyFailed");
     if !include_tasks && !only_failed {
-        blocking(&herder, move |h| h.restart_connector(&name)).await??;
+        blocking(&cluster, move |h| h.restart_connector(&name)).await??;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let before = herder.status(&name)?;
-    let mut plan = status_json(&herder, &before);
+    let before = cluster.status(&name)?;
+    let mut plan = status_json(&*cluster, &before);
     if !only_failed {
         plan["connector"]["state"] = json!("RESTARTING");
     }
@@ -384,7 +384,7 @@ pub async fn restart(
         }
     }
     let any_task = before.tasks.iter().any(restarts);
-    blocking(&herder, move |h| {
+    blocking(&cluster, move |h| {
         let replanned = if only_failed {
             false
         } else {
@@ -401,24 +401,24 @@ pub async fn restart(
 
 /// `POST /connectors/{c}/tasks/{t}/restart`.
 pub async fn restart_task(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     Path((name, task)): Path<(String, usize)>,
 ) -> Answer {
-    blocking(&herder, move |h| h.restart(&name, Some(task), false)).await??;
+    blocking(&cluster, move |h| h.restart(&name, Some(task), false)).await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `DELETE /connectors/{c}`.
-pub async fn delete(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    blocking(&herder, move |h| h.delete(&name)).await??;
+pub async fn delete(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    blocking(&cluster, move |h| h.delete(&name)).await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /connectors/{c}/topics`: the topics the connector is configured to use; none after a
 /// reset until records go through it again.
-pub async fn topics(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    let info = herder.info(&name)?;
-    if !herder.topics_active(&name)? {
+pub async fn topics(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    let info = cluster.info(&name)?;
+    if !cluster.topics_active(&name)? {
         let empty: Vec<String> = Vec::new();
         return Ok(Json(BTreeMap::from([(name, json!({"topics": empty}))])).into_response());
     }
@@ -440,8 +440,8 @@ pub async fn topics(State(herder): State<Herder>, Path(name): Path<String>) -> A
 }
 
 /// `PUT /connectors/{c}/topics/reset` (KIP-558): 202, no body.
-pub async fn reset_topics(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    herder.reset_active_topics(&name)?;
+pub async fn reset_topics(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    cluster.reset_active_topics(&name)?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

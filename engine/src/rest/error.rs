@@ -52,6 +52,13 @@ pub fn invalid_config_message(errors: &ConfigErrors) -> String {
     message
 }
 
+/// Kafka Connect's 409 when the worker knows no leader to forward a request to.
+const NO_KNOWN_LEADER: &str = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
+
+/// Kafka Connect's 409 when a request did not reach the worker that can complete it.
+const CONFLICTING_OPERATION: &str =
+    "Cannot complete request because of a conflicting operation (e.g. worker rebalance)";
+
 impl From<HerderError> for RestError {
     fn from(error: HerderError) -> Self {
         match &error {
@@ -64,6 +71,16 @@ impl From<HerderError> for RestError {
             HerderError::Shard(_) => {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
             }
+            HerderError::Conflict(message) => Self::new(StatusCode::CONFLICT, message.clone()),
+            // Kafka Connect forwards a write to the leader (`completeOrForwardRequest`) and
+            // answers 409 when it cannot; wharf does not forward yet, so a worker that is not the
+            // leader answers as Java does when the request found no target.
+            HerderError::NotLeader { leader_url: None } => {
+                Self::new(StatusCode::CONFLICT, NO_KNOWN_LEADER)
+            }
+            HerderError::NotLeader {
+                leader_url: Some(_),
+            } => Self::new(StatusCode::CONFLICT, CONFLICTING_OPERATION),
         }
     }
 }
@@ -74,5 +91,25 @@ impl From<tokio::task::JoinError> for RestError {
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("request handler failed: {error}"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distributed_only_errors_answer_409() {
+        let conflict = RestError::from(HerderError::stale_config());
+        assert_eq!(conflict.status, StatusCode::CONFLICT);
+        assert!(
+            conflict
+                .message
+                .starts_with("Cannot complete request momentarily due to stale")
+        );
+        for leader_url in [None, Some("http://leader:8083".to_owned())] {
+            let e = RestError::from(HerderError::NotLeader { leader_url });
+            assert_eq!(e.status, StatusCode::CONFLICT);
+        }
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::herder::Herder;
+use super::Shared;
 use crate::task::{LATENCY_BUCKETS, TaskId, TaskStats};
 use connect_api::ConnectorType;
 
@@ -43,8 +43,8 @@ fn series(
 }
 
 /// Renders every task's counters.
-pub async fn metrics(State(herder): State<Herder>) -> Response {
-    let rows = herder.task_stats();
+pub async fn metrics(State(cluster): State<Shared>) -> Response {
+    let rows = cluster.task_stats();
     let mut out = String::new();
     let o = &mut out;
     series(

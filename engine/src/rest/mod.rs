@@ -13,16 +13,20 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post, put};
 use rdkafka::producer::{BaseProducer, Producer};
 use serde_json::json;
 
-use crate::herder::Herder;
+use crate::herder::Cluster;
 use crate::logging::LogLevels;
 use connect_api::config::Properties;
 
 pub use error::RestError;
+
+/// What the handlers share: the cluster as this worker sees it.
+type Shared = Arc<dyn Cluster>;
 
 /// Kafka Connect's default REST port.
 pub const DEFAULT_PORT: u16 = 8083;
@@ -41,15 +45,15 @@ fn routes<S: Clone + Send + Sync + 'static>(
         })
 }
 
-/// All routes, bound to `herder` and the worker's log levels.
-pub fn router(herder: Herder, logs: LogLevels) -> Router {
+/// All routes, bound to `cluster` and the worker's log levels.
+pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
     let admin = routes(vec![
         ("/admin/loggers", get(loggers::list)),
         ("/admin/loggers/{name}", get(loggers::get).put(loggers::set)),
     ])
     .with_state(loggers::Loggers::new(logs));
     let cluster_id = Arc::new(OnceLock::new());
-    let bootstrap = herder.bootstrap().to_owned();
+    let bootstrap = cluster.bootstrap().to_owned();
     let connectors = routes(vec![
         (
             "/connectors",
@@ -99,7 +103,7 @@ pub fn router(herder: Herder, logs: LogLevels) -> Router {
         ("/health", get(health)),
         ("/metrics", get(metrics::metrics)),
     ])
-    .with_state(herder);
+    .with_state(cluster);
     Router::new()
         .route(
             "/",
@@ -203,21 +207,34 @@ fn local_host_name() -> String {
         .unwrap_or_else(|| "localhost".to_owned())
 }
 
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(json!({
-        "status": "healthy",
-        "message": "Worker has completed startup and is ready to handle requests.",
-    }))
+/// `GET /health` (KIP-1017): 200 once the worker has completed startup, 503 before.
+async fn health(State(cluster): State<Shared>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    if !cluster.ready() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({
+                "status": "starting",
+                "message": "Worker is still starting up.",
+            })),
+        );
+    }
+    (
+        StatusCode::OK,
+        axum::Json(json!({
+            "status": "healthy",
+            "message": "Worker has completed startup and is ready to handle requests.",
+        })),
+    )
 }
 
 /// Serves the API on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    herder: Herder,
+    cluster: Arc<dyn Cluster>,
     logs: LogLevels,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(herder, logs))
+    axum::serve(listener, router(cluster, logs))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::Shared;
 use super::error::RestError;
-use crate::herder::Herder;
+use crate::herder::Cluster;
 use crate::herder::connector_config::{TOPICS, TOPICS_REGEX};
 use crate::kafka::groups;
 use crate::offsets::OffsetKey;
@@ -25,12 +26,12 @@ fn internal(e: impl std::fmt::Display) -> RestError {
 
 /// The topics a sink connector reads.
 fn sink_topics(
-    herder: &Herder,
+    cluster: &dyn Cluster,
     config: &connect_api::config::Properties,
 ) -> Result<Vec<String>, RestError> {
     if let Some(regex) = config.get(TOPICS_REGEX).filter(|r| !r.trim().is_empty()) {
         let regex = regex::Regex::new(&format!("^(?:{})$", regex.trim())).map_err(internal)?;
-        return groups::topics_matching(herder.bootstrap(), &regex).map_err(internal);
+        return groups::topics_matching(cluster.bootstrap(), &regex).map_err(internal);
     }
     Ok(connect_api::config::split_list(
         config.get(TOPICS).map_or("", String::as_str),
@@ -38,19 +39,19 @@ fn sink_topics(
 }
 
 /// `GET /connectors/{c}/offsets`.
-pub async fn get(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    let info = herder.info(&name)?;
+pub async fn get(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    let info = cluster.info(&name)?;
     let offsets: Vec<Value> = match info.kind {
-        ConnectorType::Source => herder
+        ConnectorType::Source => cluster
             .offsets()
             .offsets(&name)
             .into_iter()
             .map(|(key, offset)| json!({"partition": key.partition_map(), "offset": offset}))
             .collect(),
         ConnectorType::Sink => {
-            let h = herder.clone();
+            let h = cluster.clone();
             tokio::task::spawn_blocking(move || -> Result<Vec<Value>, RestError> {
-                let topics = sink_topics(&h, &info.config)?;
+                let topics = sink_topics(&*h, &info.config)?;
                 let committed = groups::committed(h.bootstrap(), &format!("connect-{name}"), &topics).map_err(internal)?;
                 Ok(committed
                     .into_iter()
@@ -63,8 +64,8 @@ pub async fn get(State(herder): State<Herder>, Path(name): Path<String>) -> Answ
     Ok(Json(json!({ "offsets": offsets })).into_response())
 }
 
-fn require_stopped(herder: &Herder, name: &str) -> Result<ConnectorType, RestError> {
-    let status = herder.status(name)?;
+fn require_stopped(cluster: &dyn Cluster, name: &str) -> Result<ConnectorType, RestError> {
+    let status = cluster.status(name)?;
     if status.state != "STOPPED" {
         return Err(RestError::bad_request(format!(
             "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
@@ -113,19 +114,19 @@ fn sink_partition(p: &PartitionOffset) -> Result<(String, i32, Option<i64>), Res
 
 /// `PATCH /connectors/{c}/offsets`.
 pub async fn alter(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     Path(name): Path<String>,
     body: Result<Json<AlterRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
     let Json(request) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
-    match require_stopped(&herder, &name)? {
+    match require_stopped(&*cluster, &name)? {
         ConnectorType::Source => {
             let updates = request
                 .offsets
                 .into_iter()
                 .map(|p| (OffsetKey::new(&name, &p.partition), p.offset))
                 .collect();
-            herder.offsets().commit(updates).map_err(internal)?;
+            cluster.offsets().commit(updates).map_err(internal)?;
         }
         ConnectorType::Sink => {
             let mut set = Vec::new();
@@ -139,7 +140,7 @@ pub async fn alter(
                     }
                 }
             }
-            let bootstrap = herder.bootstrap().to_owned();
+            let bootstrap = cluster.bootstrap().to_owned();
             let group = format!("connect-{name}");
             tokio::task::spawn_blocking(move || groups::alter(&bootstrap, &group, &set))
                 .await?
@@ -153,19 +154,19 @@ pub async fn alter(
 }
 
 /// `DELETE /connectors/{c}/offsets`.
-pub async fn reset(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    match require_stopped(&herder, &name)? {
+pub async fn reset(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    match require_stopped(&*cluster, &name)? {
         ConnectorType::Source => {
-            let updates = herder
+            let updates = cluster
                 .offsets()
                 .offsets(&name)
                 .into_keys()
                 .map(|k| (k, None))
                 .collect();
-            herder.offsets().commit(updates).map_err(internal)?;
+            cluster.offsets().commit(updates).map_err(internal)?;
         }
         ConnectorType::Sink => {
-            let bootstrap = herder.bootstrap().to_owned();
+            let bootstrap = cluster.bootstrap().to_owned();
             let group = format!("connect-{name}");
             tokio::task::spawn_blocking(move || groups::delete(&bootstrap, &group))
                 .await?

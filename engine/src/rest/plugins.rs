@@ -6,8 +6,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::Shared;
 use super::error::RestError;
-use crate::herder::Herder;
 use crate::herder::connector_config;
 use crate::keys::connector as framework_keys;
 use crate::plugins::{ConnectorPlugin, Plugins, SIMPLE_HEADER_CONVERTER};
@@ -38,8 +38,8 @@ fn unknown(name: &str) -> RestError {
 
 /// `GET /connector-plugins[?connectorsOnly=false]`: sink connectors, then source connectors, each
 /// by class name, as Kafka Connect's sorted plugin sets list them.
-pub async fn list(State(herder): State<Herder>, RawQuery(query): RawQuery) -> Answer {
-    let all = herder.plugins();
+pub async fn list(State(cluster): State<Shared>, RawQuery(query): RawQuery) -> Answer {
+    let all = cluster.plugins();
     let connectors_only = !query
         .as_deref()
         .unwrap_or("")
@@ -326,8 +326,8 @@ fn key_json(
 
 /// `GET /connector-plugins/{p}/config`: the plugin's own keys, then Kafka Connect's framework
 /// keys of its kind, as `AbstractHerder.connectorPluginConfig` lists them.
-pub async fn config(State(herder): State<Herder>, Path(name): Path<String>) -> Answer {
-    let plugin = herder
+pub async fn config(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    let plugin = cluster
         .plugins()
         .connector(&name)
         .ok_or_else(|| unknown(&name))?;
@@ -359,12 +359,12 @@ fn value_json(name: &str, value: Option<&str>, recommended: &[String], errors: &
 /// `AbstractHerder.validateConnectorConfig` reports them: values of keys outside the form first
 /// (no definition), then the form's keys.
 pub async fn validate(
-    State(herder): State<Herder>,
+    State(cluster): State<Shared>,
     Path(name): Path<String>,
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
     let Json(body) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
-    let plugins = herder.plugins();
+    let plugins = cluster.plugins();
     let plugin = find(plugins, &name)?;
     let mut props = Properties::new();
     for (k, v) in &body {
@@ -391,12 +391,12 @@ pub async fn validate(
     props
         .entry(connector_config::CONNECTOR_CLASS.to_owned())
         .or_insert_with(|| plugin.class.to_owned());
-    let mut errors = match herder.validate(&props) {
+    let mut errors = match cluster.validate(&props) {
         Ok(_) => Vec::new(),
         Err(e) => e.errors,
     };
     let (mut framework, own) = form(plugin);
-    with_worker_defaults(plugins, &mut framework, herder.worker_props());
+    with_worker_defaults(plugins, &mut framework, cluster.worker_props());
     let (extra, extra_groups) = enriched(plugins, &props);
     let form: Vec<Entry> = framework.into_iter().chain(extra).chain(own).collect();
     // Framework keys wharf does not check itself still get their type and allowed values checked.

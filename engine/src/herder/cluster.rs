@@ -1,0 +1,185 @@
+//! [`Cluster`]: a Kafka Connect cluster as seen from one worker — what the REST API acts on.
+//!
+//! A standalone worker is a cluster of one: [`Herder`] implements it by delegation. A distributed
+//! worker implements it over the group's config, status and offset topics, answering for
+//! connectors whose tasks run on other workers; the REST API is the same code for both.
+
+use std::sync::Arc;
+
+use super::connector_config::ConnectorConfig;
+use super::{ConnectorInfo, ConnectorStatus, Herder, HerderError, TargetState};
+use crate::offsets::OffsetStore;
+use crate::plugins::Plugins;
+use crate::task::{TaskId, TaskStats};
+use connect_api::ConnectorType;
+use connect_api::config::{ConfigErrors, Properties};
+
+/// A Kafka Connect cluster as seen from one worker: its connectors, their configs, statuses and
+/// task configs, and the writes Kafka Connect's REST API makes to them.
+///
+/// Writes (`put`, `set_target`, `restart`, `restart_connector`, `delete`) may block until tasks
+/// have stopped (standalone) or until the cluster has taken the write (distributed); call them
+/// from a thread that may block (the REST API uses `spawn_blocking`). Reads never wait for a
+/// task.
+///
+/// Errors map to Kafka Connect's status codes in the REST API. Two of them only a distributed
+/// worker returns: [`HerderError::Conflict`] (409, e.g. during a rebalance or with a stale
+/// config) and [`HerderError::NotLeader`] (the write has to go to the leader).
+pub trait Cluster: Send + Sync + 'static {
+    /// This worker's id as status answers carry it: its advertised REST address.
+    fn worker_id(&self) -> String;
+
+    /// Whether the worker has completed startup (`GET /health` answers 503 until then). A
+    /// standalone worker is ready once it serves; a distributed one once it has joined the group
+    /// and read the config topic.
+    fn ready(&self) -> bool {
+        true
+    }
+
+    /// The Kafka cluster the worker uses.
+    fn bootstrap(&self) -> &str;
+
+    /// What this worker can run.
+    fn plugins(&self) -> &Plugins;
+
+    /// The worker's own config (`worker.properties`).
+    fn worker_props(&self) -> &Properties;
+
+    /// The offset store of source connectors.
+    fn offsets(&self) -> &Arc<dyn OffsetStore>;
+
+    /// Validates a connector config against the worker (converters, plugin keys, ...).
+    fn validate(&self, props: &Properties) -> Result<ConnectorConfig, ConfigErrors>;
+
+    /// Names of all connectors, sorted.
+    fn names(&self) -> Vec<String>;
+
+    /// A connector's config, task numbers and type.
+    fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError>;
+
+    /// A connector's state and its tasks' states.
+    fn status(&self, name: &str) -> Result<ConnectorStatus, HerderError>;
+
+    /// The configs of a connector's tasks, as last planned; none while STOPPED.
+    fn task_configs(&self, name: &str) -> Result<Vec<Properties>, HerderError>;
+
+    /// Whether the connector's topics count as active (KIP-558): never reset, or records have
+    /// gone through its tasks since the last reset.
+    fn topics_active(&self, name: &str) -> Result<bool, HerderError>;
+
+    /// Empties the connector's set of active topics (KIP-558).
+    fn reset_active_topics(&self, name: &str) -> Result<(), HerderError>;
+
+    /// Counters of the tasks running on this worker, for metrics.
+    fn task_stats(&self) -> Vec<(TaskId, ConnectorType, Arc<TaskStats>)>;
+
+    /// Creates a connector; `replace` allows an existing one to be reconfigured (PUT config).
+    /// Returns whether it was created.
+    fn put(
+        &self,
+        props: Properties,
+        initial: TargetState,
+        replace: bool,
+    ) -> Result<bool, HerderError>;
+
+    /// Pause, resume or stop a connector.
+    fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError>;
+
+    /// Restarts tasks of a connector: all, or only failed ones; `task` picks one.
+    fn restart(
+        &self,
+        name: &str,
+        task: Option<usize>,
+        only_failed: bool,
+    ) -> Result<(), HerderError>;
+
+    /// Restarts the connector itself, planning its tasks again. Returns whether tasks restarted.
+    fn restart_connector(&self, name: &str) -> Result<bool, HerderError>;
+
+    /// Deletes a connector.
+    fn delete(&self, name: &str) -> Result<(), HerderError>;
+}
+
+impl Cluster for Herder {
+    fn worker_id(&self) -> String {
+        self.worker_id.clone()
+    }
+
+    fn bootstrap(&self) -> &str {
+        Herder::bootstrap(self)
+    }
+
+    fn plugins(&self) -> &Plugins {
+        Herder::plugins(self)
+    }
+
+    fn worker_props(&self) -> &Properties {
+        Herder::worker_props(self)
+    }
+
+    fn offsets(&self) -> &Arc<dyn OffsetStore> {
+        Herder::offsets(self)
+    }
+
+    fn validate(&self, props: &Properties) -> Result<ConnectorConfig, ConfigErrors> {
+        Herder::validate(self, props)
+    }
+
+    fn names(&self) -> Vec<String> {
+        Herder::names(self)
+    }
+
+    fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        Herder::info(self, name)
+    }
+
+    fn status(&self, name: &str) -> Result<ConnectorStatus, HerderError> {
+        Herder::status(self, name)
+    }
+
+    fn task_configs(&self, name: &str) -> Result<Vec<Properties>, HerderError> {
+        Herder::task_configs(self, name)
+    }
+
+    fn topics_active(&self, name: &str) -> Result<bool, HerderError> {
+        Herder::topics_active(self, name)
+    }
+
+    fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
+        Herder::reset_active_topics(self, name)
+    }
+
+    fn task_stats(&self) -> Vec<(TaskId, ConnectorType, Arc<TaskStats>)> {
+        Herder::task_stats(self)
+    }
+
+    fn put(
+        &self,
+        props: Properties,
+        initial: TargetState,
+        replace: bool,
+    ) -> Result<bool, HerderError> {
+        Herder::put(self, props, initial, replace)
+    }
+
+    fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+        Herder::set_target(self, name, target)
+    }
+
+    fn restart(
+        &self,
+        name: &str,
+        task: Option<usize>,
+        only_failed: bool,
+    ) -> Result<(), HerderError> {
+        Herder::restart(self, name, task, only_failed)
+    }
+
+    fn restart_connector(&self, name: &str) -> Result<bool, HerderError> {
+        Herder::restart_connector(self, name)
+    }
+
+    fn delete(&self, name: &str) -> Result<(), HerderError> {
+        Herder::delete(self, name)
+    }
+}
