@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use connect_api::config::Properties;
 use engine::kafka::{self, TopicSpec};
+use engine::modes::distributed::config_store::TargetState;
 use engine::modes::distributed::status_store::State;
 use engine::modes::distributed::worker::DistributedWorker;
 use engine::plugins::Plugins;
@@ -258,7 +259,6 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
     let t = Instant::now();
     a.shutdown();
     let shutdown_took = t.elapsed();
-    let t = Instant::now();
     let rest = [&b, &c];
     wait_for("B and C running all 4 tasks after A's shutdown", || {
         if total_running(&rest) == 4 {
@@ -269,7 +269,7 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
     });
     let after_shutdown = t.elapsed();
     eprintln!(
-        "A (with {a_tasks} tasks) shut down in {shutdown_took:?}; its tasks ran elsewhere {after_shutdown:?} later: {:?}",
+        "A (with {a_tasks} tasks) shut down in {shutdown_took:?}; its tasks ran elsewhere {after_shutdown:?} after the shutdown call: {:?}",
         running(&rest)
     );
 
@@ -285,7 +285,9 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
         }
     });
     let after_crash = t.elapsed();
-    eprintln!("B (with {b_tasks} tasks) crashed; C ran all tasks {after_crash:?} later");
+    eprintln!(
+        "B (with {b_tasks} tasks) crashed; C ran all tasks {after_crash:?} later (session.timeout.ms=6000)"
+    );
 
     // Lines appended now all arrive.
     const MORE: u64 = 10_000;
@@ -313,6 +315,46 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
             .all(|s| s.state == State::Running && s.worker_id == c.worker_id()),
         "{status:?}"
     );
+
+    // Target states: PAUSED stops the source's task (status PAUSED), STARTED runs it again;
+    // a delete stops the sink's tasks.
+    c.set_target("source", TargetState::Paused).unwrap();
+    wait_for(
+        "the paused source's task to stop, with status PAUSED",
+        || {
+            let status = c.status("source").map_err(|e| e.to_string())?;
+            let task = status.tasks.get(&0).map(|s| s.state);
+            if c.running_tasks().len() == 3 && task == Some(State::Paused) {
+                Ok(())
+            } else {
+                Err(format!("{:?}, source task status {task:?}", running(&[&c])))
+            }
+        },
+    );
+    c.set_target("source", TargetState::Started).unwrap();
+    wait_for("the resumed source's task to run", || {
+        let status = c.status("source").map_err(|e| e.to_string())?;
+        let task = status.tasks.get(&0).map(|s| s.state);
+        if c.running_tasks().len() == 4 && task == Some(State::Running) {
+            Ok(())
+        } else {
+            Err(format!("{:?}, source task status {task:?}", running(&[&c])))
+        }
+    });
+    c.delete_connector("sink").unwrap();
+    wait_for("the deleted sink's tasks to stop", || {
+        let tasks = c.running_tasks();
+        if c.connectors() == ["source"] && tasks.len() == 1 {
+            Ok(())
+        } else {
+            Err(format!(
+                "connectors {:?}, {:?}",
+                c.connectors(),
+                running(&[&c])
+            ))
+        }
+    });
+    assert!(c.delete_connector("sink").is_err());
     c.shutdown();
     let _ = fs::remove_dir_all(&dir);
 }
