@@ -42,6 +42,10 @@ enum Command {
         worker: PathBuf,
         connectors: Vec<PathBuf>,
     },
+    /// Run a distributed worker (worker.properties with group.id and the config, offsets and
+    /// status topics): it joins the Connect group and runs what it is assigned. No REST API yet.
+    /// Stops cleanly on SIGINT/SIGTERM.
+    Distributed { worker: PathBuf },
     /// Produce records from one shard, consume them on another, check order and count.
     Smoke {
         /// Kafka bootstrap servers.
@@ -91,6 +95,7 @@ fn run(cli: Cli, plugins: Arc<Plugins>, logs: crate::logging::LogLevels) -> anyh
         Command::Standalone { worker, connectors } => {
             run_standalone(plugins, &worker, &connectors, logs)
         }
+        Command::Distributed { worker } => run_distributed(plugins, &worker),
         Command::Smoke {
             bootstrap,
             topic,
@@ -204,6 +209,30 @@ fn run_standalone(
         }
     }
     anyhow::ensure!(failed == 0, "{failed} task(s) failed");
+    Ok(())
+}
+
+/// `wharf distributed worker.properties`: a [`DistributedWorker`] until SIGINT/SIGTERM, then a
+/// clean shutdown (tasks flushed and committed, the group left). The REST API is not served
+/// yet: it is moving to the `Cluster` seam.
+///
+/// [`DistributedWorker`]: crate::modes::distributed::worker::DistributedWorker
+fn run_distributed(plugins: Arc<Plugins>, worker: &std::path::Path) -> anyhow::Result<()> {
+    use crate::modes::distributed::worker::DistributedWorker;
+    let worker_props = connect_api::config::properties::load(worker)?;
+    let running = DistributedWorker::start(plugins, &worker_props)?;
+    tracing::info!(message = "Distributed worker started; no REST API yet.", url = %running.url());
+    let control = standalone::control_runtime()?;
+    control.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        anyhow::Ok(())
+    })?;
+    tracing::info!(message = "Stopping: flushing and committing every task, leaving the group.");
+    running.shutdown();
     Ok(())
 }
 
