@@ -355,6 +355,33 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
         }
     });
     assert!(c.delete_connector("sink").is_err());
+
+    // A task that fails (its file's folder does not exist, restarts off) is FAILED with the
+    // error and not started again.
+    c.put_connector(&props(&[
+        ("name", "broken"),
+        ("connector.class", "FileStreamSink"),
+        ("file", dir.join("no-such-dir/out.txt").to_str().unwrap()),
+        ("topics", &data_topic),
+        ("tasks.max", "1"),
+        ("wharf.task.restart.enable", "false"),
+    ]))
+    .unwrap();
+    let trace = wait_for("the broken sink's task FAILED with its error", || {
+        let status = c.status("broken").map_err(|e| e.to_string())?;
+        match status.tasks.get(&0) {
+            Some(s) if s.state == State::Failed => Ok(s.trace.clone().unwrap_or_default()),
+            other => Err(format!("{other:?}, {:?}", running(&[&c]))),
+        }
+    });
+    assert!(!trace.is_empty());
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(
+        c.running_tasks().len(),
+        1,
+        "the failed task is not restarted: {:?}",
+        running(&[&c])
+    );
     c.shutdown();
     let _ = fs::remove_dir_all(&dir);
 }

@@ -17,6 +17,9 @@
 //!   assigned, of a PAUSED / STOPPED connector, or whose task config changed are stopped.
 //!   Statuses go to the status topic with the worker id (`host:port` of the advertised URL) and
 //!   the generation: RUNNING, FAILED, PAUSED, UNASSIGNED (`putSafe`, when a task stops here).
+//! - **Failures**: every second, a task that ended on its own (its restart supervisor gave up)
+//!   is recorded FAILED with the error and not started again until its task config changes or
+//!   it is assigned elsewhere (Kafka Connect leaves a FAILED task until a restart request).
 //! - **Config updates** (the config topic is read every 500 ms): a new or removed connector, or
 //!   committed task configs, make the worker ask for a rejoin; a target state change is acted on
 //!   by the reconcile.
@@ -49,8 +52,7 @@
 //!
 //! Not here yet: the REST server (the REST layer is moving to a cluster abstraction), restart
 //! requests, session keys, exactly-once source fencing, the leader's transactional writes, the
-//! unsync backoff (`worker.unsync.backoff.ms`), task failure statuses from a running task's
-//! supervisor giving up.
+//! unsync backoff (`worker.unsync.backoff.ms`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -92,6 +94,8 @@ type TaskResult =
 
 /// How often the control thread reads the config topic.
 const CONFIG_POLL: Duration = Duration::from_millis(500);
+/// How often it looks for tasks that ended on their own.
+const REAP_EVERY: Duration = Duration::from_secs(1);
 /// How often it reconciles even without news (retries of failed starts and writes).
 const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 
@@ -196,6 +200,10 @@ struct Work {
     connector_written: BTreeMap<String, (State, i32)>,
     /// Tasks last reported FAILED / PAUSED, with the generation.
     task_written: BTreeMap<ConnectorTaskId, (State, i32)>,
+    /// Tasks that ended on their own (failed) with the config they ran: not started again
+    /// until their config changes or they move to another worker (as Kafka Connect leaves a
+    /// FAILED task until it is restarted).
+    failed: BTreeMap<ConnectorTaskId, Properties>,
     /// Connectors whose missing task configs were already logged (follower).
     warned: BTreeSet<String>,
 }
@@ -275,11 +283,49 @@ impl Shared {
         }
     }
 
+    /// Takes out the tasks that ended on their own (their supervisor gave up) and records them
+    /// FAILED with the error.
+    fn reap_failed(&self, work: &mut Work) {
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let ended: Vec<(ConnectorTaskId, String)> = work
+            .running
+            .iter_mut()
+            .filter_map(|(id, task)| {
+                let result = task.result.as_mut()?;
+                match result.as_mut().poll(&mut cx) {
+                    std::task::Poll::Pending => None,
+                    std::task::Poll::Ready(outcome) => {
+                        task.result = None;
+                        let why = match outcome {
+                            Ok(Ok(())) => "the task stopped on its own".to_owned(),
+                            Ok(Err(e)) => e.to_string(),
+                            Err(e) => e.to_string(),
+                        };
+                        Some((id.clone(), why))
+                    }
+                }
+            })
+            .collect();
+        for (id, why) in ended {
+            if let Some(task) = work.running.remove(&id) {
+                tracing::error!(message = "Task failed.", task = %id, error = %why);
+                work.failed.insert(id.clone(), task.config.clone());
+            }
+            let status = self.status(State::Failed, Some(why), work.generation);
+            self.put_task_status(&id, &status, true);
+            work.task_written
+                .insert(id, (State::Failed, work.generation));
+        }
+    }
+
     /// Brings what runs here in line with the assignment and the config snapshot; the leader
     /// also writes missing task configs. See the module docs.
     fn reconcile(&self, work: &mut Work) {
         let snap = self.config.snapshot();
         let generation = work.generation;
+        let assigned = work.tasks.clone();
+        work.failed.retain(|id, _| assigned.contains(id));
         let mut validated: BTreeMap<String, Result<ConnectorConfig, String>> = BTreeMap::new();
         let mut validate = |c: &str| {
             validated
@@ -339,7 +385,9 @@ impl Shared {
         let to_start: Vec<_> = if work.synced {
             desired
                 .into_iter()
-                .filter(|(id, _)| !work.running.contains_key(id))
+                .filter(|(id, (_, props))| {
+                    !work.running.contains_key(id) && work.failed.get(id) != Some(props)
+                })
                 .collect()
         } else {
             Vec::new()
@@ -832,6 +880,7 @@ impl Control {
     fn run(mut self) {
         let mut last_read = Instant::now();
         let mut last_reconcile = Instant::now();
+        let mut last_reap = Instant::now();
         let how = loop {
             match self.commands.try_recv() {
                 Ok(c) => break c,
@@ -878,6 +927,10 @@ impl Control {
                         tracing::warn!(message = "Could not read the config topic.", error = %e)
                     }
                 }
+            }
+            if last_reap.elapsed() >= REAP_EVERY {
+                last_reap = Instant::now();
+                self.shared.reap_failed(&mut lock(&self.shared.work));
             }
             if last_reconcile.elapsed() >= RECONCILE_EVERY {
                 last_reconcile = Instant::now();
