@@ -55,8 +55,6 @@
 //! unsync backoff (`worker.unsync.backoff.ms`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
@@ -72,25 +70,15 @@ use super::member::{
 };
 use super::status_store::{State, Status, StatusStore};
 use crate::herder::connector_config::{self, ConnectorConfig, TASKS_MAX};
-use crate::herder::{RunningTask, WorkerContext};
-use crate::kafka;
+use crate::herder::{RunningTask, WorkerContext, spawn_task as spawn};
 use crate::keys::distributed as keys;
-use crate::keys::worker as worker_keys;
 use crate::keys::worker::{
     BOOTSTRAP_SERVERS, BUFFER_MAX_BYTES, LISTENERS, OFFSET_FLUSH_INTERVAL_MS, OFFSET_PARTITIONS,
     OFFSET_REPLICATION, OFFSET_TOPIC, SHARDS,
 };
 use crate::offsets::{JsonMap, OffsetError, OffsetKey, OffsetStore, TopicOffsetStore};
-use crate::plugins::{Plugins, TaskFactory};
+use crate::plugins::Plugins;
 use crate::runtime::{ShardConfig, ShardError, ShardPool, available_cores};
-use crate::task::sink_task::{self, SinkTaskSetup, Subscription};
-use crate::task::source_task::{self, SourceTaskSetup};
-use crate::task::supervisor::supervise;
-use crate::task::{StopSignal, TaskEnv, TaskId, TaskStats};
-
-/// A task's outcome (as the herder's `TaskResult`).
-type TaskResult =
-    Pin<Box<dyn Future<Output = Result<Result<(), connect_api::TaskError>, ShardError>> + Send>>;
 
 /// How often the control thread reads the config topic.
 const CONFIG_POLL: Duration = Duration::from_millis(500);
@@ -1037,112 +1025,4 @@ impl Control {
         self.shared.reconcile(&mut work);
         true
     }
-}
-
-/// wharf's client defaults, then the worker's `<prefix>*` overrides, then the connector's
-/// `<kind>.override.*` keys (as `herder::spawn` builds them).
-fn client_config(
-    ctx: &WorkerContext,
-    c: &ConnectorConfig,
-    kind: &str,
-    group: Option<&str>,
-) -> rdkafka::ClientConfig {
-    let kib = (ctx.buffer_max_bytes / 1024).max(1).to_string();
-    let mut config = match group {
-        Some(group) => {
-            let mut config = kafka::consumer_config(&ctx.bootstrap, group);
-            config.set("queued.max.messages.kbytes", &kib);
-            config.set("statistics.interval.ms", "5000");
-            config
-        }
-        None => {
-            let mut config = kafka::producer_config(&ctx.bootstrap);
-            config.set("queue.buffering.max.kbytes", &kib);
-            config
-        }
-    };
-    for (k, v) in worker_keys::prefixed(&ctx.worker_props, &format!("{kind}.")) {
-        config.set(k, v);
-    }
-    for (k, v) in worker_keys::prefixed(&c.props, &format!("{kind}.override.")) {
-        config.set(k, v);
-    }
-    config
-}
-
-/// Starts task `n` of connector `c` with `task_props` on `shard`, under the restart supervisor.
-///
-/// The same as `herder::spawn::spawn`, which the herder does not export (its module is private
-/// and another change owns it); once it is exported, this copy goes.
-fn spawn(
-    pool: &ShardPool,
-    shard: usize,
-    ctx: &WorkerContext,
-    c: &ConnectorConfig,
-    n: usize,
-    task_props: Properties,
-) -> Result<RunningTask, ShardError> {
-    let id = TaskId {
-        connector: c.name.clone(),
-        task: n,
-    };
-    let stats = Arc::new(TaskStats::default());
-    let stop = StopSignal::default();
-    let restart = c.restart;
-    let env = TaskEnv {
-        id: id.clone(),
-        converters: c.converters.clone(),
-        errors: c.errors.clone(),
-        bootstrap: ctx.bootstrap.clone(),
-        producer_config: client_config(ctx, c, "producer", None),
-        config: task_props.clone(),
-        spec: Arc::new((c.plugin.connector)().config_def()),
-        flush_interval: ctx.flush_interval,
-        stop: stop.clone(),
-        stats: Arc::clone(&stats),
-    };
-    let result: TaskResult = match c.plugin.task {
-        TaskFactory::Source(make) => {
-            let setup = SourceTaskSetup {
-                env,
-                offsets: Arc::clone(&ctx.offsets),
-                exactly_once: crate::task::exactly_once::ExactlyOnce::for_task(
-                    &ctx.worker_props,
-                    &c.props,
-                    &c.name,
-                    n,
-                    ctx.flush_interval,
-                ),
-            };
-            let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
-            Box::pin(pool.spawn_on(shard, move || async move {
-                let attempt = || source_task::run(make(), setup.clone());
-                supervise(id, &stats, &stop, restart, attempt).await
-            })?)
-        }
-        TaskFactory::Sink(make) => {
-            let group = format!("connect-{}", c.name);
-            let setup = SinkTaskSetup {
-                env,
-                consumer_config: client_config(ctx, c, "consumer", Some(&group)),
-                subscription: match c.config.non_empty(connector_config::TOPICS_REGEX) {
-                    Some(regex) => Subscription::Pattern(regex.to_owned()),
-                    None => Subscription::Topics(c.config.list(connector_config::TOPICS)),
-                },
-            };
-            let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
-            Box::pin(pool.spawn_on(shard, move || async move {
-                let attempt = || sink_task::run(make(), setup.clone());
-                supervise(id, &stats, &stop, restart, attempt).await
-            })?)
-        }
-    };
-    tracing::info!(message = "Started task.", task = %id, shard);
-    Ok(RunningTask {
-        id,
-        stats,
-        config: task_props,
-        stop,
-        result: Some(result),
-    })
 }
