@@ -43,7 +43,7 @@ enum Command {
         connectors: Vec<PathBuf>,
     },
     /// Run a distributed worker (worker.properties with group.id and the config, offsets and
-    /// status topics): it joins the Connect group and runs what it is assigned. No REST API yet.
+    /// status topics): it joins the Connect group, runs what it is assigned and serves the REST API.
     /// Stops cleanly on SIGINT/SIGTERM.
     Distributed { worker: PathBuf },
     /// Produce records from one shard, consume them on another, check order and count.
@@ -95,7 +95,7 @@ fn run(cli: Cli, plugins: Arc<Plugins>, logs: crate::logging::LogLevels) -> anyh
         Command::Standalone { worker, connectors } => {
             run_standalone(plugins, &worker, &connectors, logs)
         }
-        Command::Distributed { worker } => run_distributed(plugins, &worker),
+        Command::Distributed { worker } => run_distributed(plugins, &worker, logs),
         Command::Smoke {
             bootstrap,
             topic,
@@ -212,27 +212,61 @@ fn run_standalone(
     Ok(())
 }
 
-/// `wharf distributed worker.properties`: a [`DistributedWorker`] until SIGINT/SIGTERM, then a
-/// clean shutdown (tasks flushed and committed, the group left). The REST API is not served
-/// yet: it is moving to the `Cluster` seam.
+/// `wharf distributed worker.properties`: a [`DistributedWorker`] serving the REST API on
+/// `listeners` until SIGINT/SIGTERM, then a clean shutdown (REST stopped, tasks flushed and
+/// committed, the group left).
 ///
 /// [`DistributedWorker`]: crate::modes::distributed::worker::DistributedWorker
-fn run_distributed(plugins: Arc<Plugins>, worker: &std::path::Path) -> anyhow::Result<()> {
+fn run_distributed(
+    plugins: Arc<Plugins>,
+    worker: &std::path::Path,
+    logs: crate::logging::LogLevels,
+) -> anyhow::Result<()> {
     use crate::modes::distributed::worker::DistributedWorker;
     let worker_props = connect_api::config::properties::load(worker)?;
-    let running = DistributedWorker::start(plugins, &worker_props)?;
-    tracing::info!(message = "Distributed worker started; no REST API yet.", url = %running.url());
+    let rest = worker_config::rest_address(&crate::keys::distributed::parse(&worker_props)?)
+        .map_err(anyhow::Error::msg)?;
+    let running = Arc::new(DistributedWorker::start(plugins, &worker_props)?);
+    tracing::info!(message = "Distributed worker started.", url = %running.url());
     let control = standalone::control_runtime()?;
-    control.block_on(async {
+    let cluster: Arc<dyn crate::herder::Cluster> = Arc::clone(&running) as _;
+    control.block_on(async move {
+        let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = match rest {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (listeners): {e}"))?;
+                tracing::info!(message = "REST API listening.", address = %listener.local_addr()?);
+                Some(tokio::spawn(crate::rest::serve(
+                    listener,
+                    cluster,
+                    logs.clone(),
+                    async {
+                        let _ = rest_stopped.await;
+                    },
+                )))
+            }
+            None => None,
+        };
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
+        let _ = stop_rest.send(());
+        if let Some(server) = server {
+            let _ = server.await;
+        }
         anyhow::Ok(())
     })?;
+    control.shutdown_timeout(Duration::from_secs(10));
     tracing::info!(message = "Stopping: flushing and committing every task, leaving the group.");
-    running.shutdown();
+    match Arc::try_unwrap(running) {
+        Ok(running) => running.shutdown(),
+        // A REST call still holds the worker: the last holder's drop shuts it down the same way.
+        Err(running) => drop(running),
+    }
     Ok(())
 }
 

@@ -6,9 +6,11 @@
 //!   LeaveGroup through the group coordinator), the leader's assignment round.
 //! - [`log`]: a compacted topic read to its end and written to (Kafka Connect's `KafkaBasedLog`).
 //! - [`config_store`] / [`status_store`]: the config and status topics on top of it.
+//! - [`cluster`]: the REST API's [`Cluster`](crate::herder::Cluster) for a distributed worker.
 //! - [`worker`]: a distributed worker made of them ([`worker::DistributedWorker`]): the topics,
 //!   the shards, the membership and the control thread that starts and stops tasks.
 
+pub mod cluster;
 pub mod config_store;
 pub mod log;
 pub mod member;

@@ -50,9 +50,10 @@
 //! worker reads the topic again: a task that moves here resumes from what its last owner
 //! committed.
 //!
-//! Not here yet: the REST server (the REST layer is moving to a cluster abstraction), restart
-//! requests, session keys, exactly-once source fencing, the leader's transactional writes, the
-//! unsync backoff (`worker.unsync.backoff.ms`).
+//! The REST API is served over this worker through [`Cluster`](crate::herder::Cluster) (see
+//! [`cluster`](super::cluster)). Not here yet: forwarding writes to the leader, restart
+//! requests through the config topic, session keys, exactly-once source fencing, the leader's
+//! transactional writes, the unsync backoff (`worker.unsync.backoff.ms`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -805,6 +806,76 @@ impl DistributedWorker {
             connector: self.shared.status.connector(name),
             tasks: self.shared.status.tasks(name),
         })
+    }
+
+    /// What this worker can run.
+    pub fn plugins(&self) -> &Plugins {
+        &self.shared.plugins
+    }
+
+    /// The worker's own config (`worker.properties`).
+    pub fn worker_props(&self) -> &Properties {
+        &self.shared.worker_props
+    }
+
+    /// The Kafka cluster the worker uses.
+    pub fn bootstrap(&self) -> &str {
+        &self.shared.ctx.bootstrap
+    }
+
+    /// The offsets topic store (re-read before source tasks start here).
+    pub fn offsets(&self) -> &Arc<dyn OffsetStore> {
+        &self.shared.ctx.offsets
+    }
+
+    /// The config topic as this worker reads it.
+    pub fn config_store(&self) -> &ConfigStore {
+        &self.shared.config
+    }
+
+    /// The status topic as this worker reads it.
+    pub fn status_store(&self) -> &StatusStore {
+        &self.shared.status
+    }
+
+    /// Whether the worker has joined the group and been assigned once (the config topic was
+    /// read when the worker started).
+    pub fn has_joined(&self) -> bool {
+        lock(&self.shared.work).generation > 0
+    }
+
+    /// The tasks assigned to this worker in the last assignment.
+    pub fn assigned_tasks(&self) -> BTreeSet<ConnectorTaskId> {
+        lock(&self.shared.work).tasks.clone()
+    }
+
+    /// The counters of the tasks running on this worker.
+    pub fn running_task_stats(&self) -> Vec<(crate::task::TaskId, Arc<crate::task::TaskStats>)> {
+        lock(&self.shared.work)
+            .running
+            .values()
+            .map(|t| (t.id.clone(), Arc::clone(&t.stats)))
+            .collect()
+    }
+
+    /// Restarts these tasks where they run here: stops them (they flush and commit), forgets
+    /// that they failed, and reconciles, which starts them again. Tasks not assigned here are
+    /// ignored. Returns how many were restarted.
+    pub fn restart_local_tasks(&self, ids: &[ConnectorTaskId]) -> usize {
+        let mut work = lock(&self.shared.work);
+        let ours: Vec<ConnectorTaskId> = ids
+            .iter()
+            .filter(|id| work.tasks.contains(*id))
+            .cloned()
+            .collect();
+        for id in &ours {
+            work.failed.remove(id);
+            work.task_written.remove(id);
+        }
+        self.shared.stop_tasks(&mut work, &ours, false);
+        self.shared.reconcile(&mut work);
+        tracing::info!(message = "Restarted tasks.", tasks = ours.len());
+        ours.len()
     }
 
     /// The tasks running on this worker.

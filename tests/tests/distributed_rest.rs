@@ -1,0 +1,358 @@
+//! The REST API on every distributed worker: three `wharf distributed` processes in one group
+//! against the real broker. A file sink created through one worker is seen (config, tasks,
+//! status) through the others, paused and resumed through another, delivers records, and is
+//! deleted through a third; SIGTERM then stops each worker with exit code 0.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use engine::kafka::{self, TopicSpec};
+use integration_tests::{ChildGuard, bootstrap, produce_all, temp_dir, unique, wharf_bin};
+use serde_json::{Value, json};
+
+/// Every wait is bounded by this.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Blocking HTTP calls to one worker.
+struct Api {
+    base: String,
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+}
+
+impl Api {
+    fn new(port: u16) -> Self {
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Status and JSON body (`Null` when none); status 0 when the worker does not answer.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(10));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.rt.block_on(async {
+            match request.send().await {
+                Ok(response) => {
+                    let code = response.status().as_u16();
+                    let text = response.text().await.unwrap_or_default();
+                    (code, serde_json::from_str(&text).unwrap_or(Value::Null))
+                }
+                Err(_) => (0, Value::Null),
+            }
+        })
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, None)
+    }
+}
+
+/// Waits until `check` gives `Ok`; on timeout fails with what it last saw.
+fn wait_for<T>(what: &str, mut check: impl FnMut() -> Result<T, String>) -> T {
+    let start = Instant::now();
+    loop {
+        match check() {
+            Ok(v) => return v,
+            Err(seen) => assert!(
+                start.elapsed() < LIMIT,
+                "timed out after {LIMIT:?} waiting for {what}; last seen: {seen}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Worker {
+    name: &'static str,
+    port: u16,
+    api: Api,
+    log: PathBuf,
+    process: ChildGuard,
+}
+
+impl Worker {
+    fn log(&self) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+fn start_worker(name: &'static str, dir: &Path, group: &str, topics: &[String; 3]) -> Worker {
+    let port = free_port();
+    let props = [
+        ("bootstrap.servers", bootstrap()),
+        ("group.id", group.to_owned()),
+        ("config.storage.topic", topics[0].clone()),
+        ("offset.storage.topic", topics[1].clone()),
+        ("status.storage.topic", topics[2].clone()),
+        ("config.storage.replication.factor", "1".to_owned()),
+        ("offset.storage.replication.factor", "1".to_owned()),
+        ("status.storage.replication.factor", "1".to_owned()),
+        ("offset.storage.partitions", "3".to_owned()),
+        ("status.storage.partitions", "3".to_owned()),
+        ("listeners", format!("http://127.0.0.1:{port}")),
+        ("scheduled.rebalance.max.delay.ms", "0".to_owned()),
+        ("heartbeat.interval.ms", "500".to_owned()),
+        ("session.timeout.ms", "6000".to_owned()),
+        ("offset.flush.interval.ms", "1000".to_owned()),
+        ("wharf.shards", "1".to_owned()),
+        (
+            "key.converter",
+            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
+        ),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
+        ),
+    ];
+    let file = dir.join(format!("worker-{name}.properties"));
+    let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    fs::write(&file, text).unwrap();
+    let log = dir.join(format!("worker-{name}.log"));
+    let out = fs::File::create(&log).unwrap();
+    let child = Command::new(wharf_bin())
+        .arg("distributed")
+        .arg(&file)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::from(out.try_clone().unwrap()))
+        .stderr(Stdio::from(out))
+        .spawn()
+        .unwrap();
+    Worker {
+        name,
+        port,
+        api: Api::new(port),
+        log,
+        process: ChildGuard(child),
+    }
+}
+
+fn connector_state(status: &Value) -> (String, Vec<String>) {
+    let state = status["connector"]["state"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let tasks = status["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["state"].as_str().unwrap_or("").to_owned())
+        .collect();
+    (state, tasks)
+}
+
+/// Waits until the connector and its one task read `state` through `w`.
+fn wait_state(w: &Worker, connector: &str, state: &str) -> Value {
+    wait_for(&format!("{connector} {state} through {}", w.name), || {
+        let (code, status) = w.api.get(&format!("/connectors/{connector}/status"));
+        let (c, tasks) = connector_state(&status);
+        if code == 200 && c == state && tasks == [state] {
+            Ok(status)
+        } else {
+            Err(format!("{code} {status}; log:\n{}", w.log()))
+        }
+    })
+}
+
+#[test]
+fn every_distributed_worker_serves_the_rest_api() {
+    let group = unique("dr-group");
+    let topics = [
+        unique("dr-configs"),
+        unique("dr-offsets"),
+        unique("dr-status"),
+    ];
+    let data_topic = unique("dr-data");
+    futures::executor::block_on(kafka::ensure_topic(
+        &bootstrap(),
+        &TopicSpec {
+            name: &data_topic,
+            partitions: 1,
+            replication_factor: 1,
+            configs: vec![],
+        },
+    ))
+    .unwrap();
+    let dir = temp_dir("dr");
+    let output = dir.join("out.txt");
+
+    let mut workers: Vec<Worker> = ["a", "b", "c"]
+        .into_iter()
+        .map(|n| start_worker(n, &dir, &group, &topics))
+        .collect();
+    let ids: Vec<String> = workers
+        .iter()
+        .map(|w| format!("127.0.0.1:{}", w.port))
+        .collect();
+    for w in &workers {
+        wait_for(&format!("GET / and /health through {}", w.name), || {
+            let (root, body) = w.api.get("/");
+            let (health, _) = w.api.get("/health");
+            if root == 200 && health == 200 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "/ {root} {body}, /health {health}; log:\n{}",
+                    w.log()
+                ))
+            }
+        });
+    }
+    let (a, b, c) = (&workers[0], &workers[1], &workers[2]);
+
+    // Create through A.
+    let config = json!({
+        "connector.class": "FileStreamSink",
+        "file": output.to_str().unwrap(),
+        "topics": data_topic,
+        "tasks.max": "1",
+    });
+    let (code, created) = a.api.call(
+        "POST",
+        "/connectors",
+        Some(json!({"name": "sink", "config": config})),
+    );
+    assert_eq!(code, 201, "{created}; log:\n{}", a.log());
+    assert_eq!(created["name"], "sink");
+    let created_at = Instant::now();
+    let seen_by_b = wait_for("B to list the connector", || {
+        let (code, list) = b.api.get("/connectors");
+        if list == json!(["sink"]) {
+            Ok(created_at.elapsed())
+        } else {
+            Err(format!("{code} {list}"))
+        }
+    });
+    let (code, again) = b.api.call(
+        "POST",
+        "/connectors",
+        Some(json!({"name": "sink", "config": config})),
+    );
+    assert_eq!(code, 409, "creating an existing connector: {again}");
+
+    // B and C see it: info, config, tasks.
+    for w in [b, c] {
+        wait_for(
+            &format!("the connector and its task configs through {}", w.name),
+            || {
+                let (code, info) = w.api.get("/connectors/sink");
+                let (_, tasks) = w.api.get("/connectors/sink/tasks");
+                let n = tasks.as_array().map_or(0, Vec::len);
+                if code == 200 && info["type"] == "sink" && n == 1 {
+                    Ok(())
+                } else {
+                    Err(format!("{code} {info}; tasks {tasks}"))
+                }
+            },
+        );
+        let (code, got) = w.api.get("/connectors/sink/config");
+        assert_eq!(code, 200);
+        assert_eq!(got["file"], output.to_str().unwrap());
+        assert_eq!(got["name"], "sink");
+        let (_, tasks) = w.api.get("/connectors/sink/tasks");
+        assert_eq!(tasks[0]["id"], json!({"connector": "sink", "task": 0}));
+        assert_eq!(tasks[0]["config"]["topics"], data_topic);
+    }
+
+    // Status through C: RUNNING on one of the three.
+    let status = wait_state(c, "sink", "RUNNING");
+    let on = status["tasks"][0]["worker_id"].as_str().unwrap().to_owned();
+    assert!(ids.contains(&on), "task on {on}, workers {ids:?}");
+    assert!(
+        ids.iter()
+            .any(|i| status["connector"]["worker_id"] == *i.as_str())
+    );
+
+    // Records arrive in the sink file.
+    let lines: Vec<String> = (0..5).map(|i| format!("record {i}")).collect();
+    let records: Vec<_> = lines.iter().map(|l| (None, Some(l.as_bytes()))).collect();
+    produce_all(&data_topic, &records);
+    wait_for("the records in the sink file", || {
+        let text = fs::read_to_string(&output).unwrap_or_default();
+        let got: Vec<&str> = text.lines().collect();
+        if got == lines {
+            Ok(())
+        } else {
+            Err(format!("{got:?}"))
+        }
+    });
+
+    // Pause through B, seen through A; resume.
+    let (code, body) = b.api.call("PUT", "/connectors/sink/pause", None);
+    assert_eq!(code, 202, "{body}");
+    wait_state(a, "sink", "PAUSED");
+    let (code, body) = b.api.call("PUT", "/connectors/sink/resume", None);
+    assert_eq!(code, 202, "{body}");
+    wait_state(a, "sink", "RUNNING");
+
+    // Delete through C: gone through A.
+    let (code, body) = c.api.call("DELETE", "/connectors/sink", None);
+    assert_eq!(code, 204, "{body}");
+    wait_for("A to answer 404 for the deleted connector", || {
+        let (code, body) = a.api.get("/connectors/sink");
+        if code == 404 {
+            Ok(())
+        } else {
+            Err(format!("{code} {body}"))
+        }
+    });
+    let (_, list) = a.api.get("/connectors");
+    assert_eq!(list, json!([]));
+
+    // SIGTERM: each worker stops with exit code 0.
+    for w in &workers {
+        let pid = w.process.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    for w in &mut workers {
+        let asked = Instant::now();
+        let exit = loop {
+            if let Some(exit) = w.process.0.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(
+                asked.elapsed() < LIMIT,
+                "worker {} did not stop within {LIMIT:?} of SIGTERM; log:\n{}",
+                w.name,
+                w.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(
+            exit.success(),
+            "worker {}: {exit}; log:\n{}",
+            w.name,
+            w.log()
+        );
+    }
+    println!("distributed REST: B listed the connector created through A after {seen_by_b:?}");
+}
