@@ -1,4 +1,4 @@
-//! The `wharf` command line: `standalone`, `docs`, `loadgen`, `smoke`. [`main`] is the whole
+//! The `wharf` command line: `standalone`, `distributed`, `docs`, `loadgen`, `smoke`. [`main`] is the whole
 //! program, given the plugins it runs, so a binary of one's own is one line (see
 //! [`plugins`](crate::plugins)).
 

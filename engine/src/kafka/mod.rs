@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod classify;
 pub mod groups;
+mod reader;
 mod sender;
 pub mod wire;
 
@@ -14,6 +15,7 @@ use crate::runtime::GlommioRuntime;
 
 pub use admin::{AdminError, TopicSpec, ensure_topic};
 pub use classify::{error_class, send_error_class};
+pub use reader::{ReaderConsumer, ReaderContext};
 pub use sender::{AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer};
 
 /// A consumer owned by one shard.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
 use rdkafka::Message;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use serde_json::Value;
 
@@ -92,12 +92,12 @@ fn parse_key(bytes: &[u8]) -> Option<OffsetKey> {
 }
 
 fn read_all(bootstrap: &str, topic: &str) -> Result<BTreeMap<OffsetKey, JsonMap>, OffsetError> {
-    let consumer: BaseConsumer = ClientConfig::new()
+    let consumer: kafka::ReaderConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", "wharf-offsets-reader")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "true")
-        .create()
+        .create_with_context(kafka::ReaderContext)
         .map_err(|e| kafka_error(topic, "cannot create a consumer", e))?;
     let metadata = consumer
         .fetch_metadata(Some(topic), TIMEOUT)

@@ -26,13 +26,13 @@ use std::time::{Duration, Instant};
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Message};
 use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::kafka::{self, AdminError, TopicSpec};
+use crate::kafka::{self, AdminError, ReaderConsumer, ReaderContext, TopicSpec};
 
 /// How long a read or write may take by default: `KafkaConfigBackingStore`'s
 /// `READ_WRITE_TOTAL_TIMEOUT_MS`.
@@ -183,11 +183,11 @@ impl Receipt {
 
 /// Where reading stands: the next offset of every partition.
 struct Reader {
-    consumer: BaseConsumer,
+    consumer: ReaderConsumer,
     /// Asks for the start and end offsets on a connection of its own: on the reading
     /// consumer's, the broker would answer only after its pending long-poll fetch
     /// (`fetch.wait.max.ms`), as Java asks its Admin client.
-    lister: BaseConsumer,
+    lister: ReaderConsumer,
     /// The next offset to read per partition, as far as known.
     next: BTreeMap<i32, i64>,
 }
@@ -278,8 +278,12 @@ impl KafkaLog {
                     "read_uncommitted"
                 },
             );
-        let consumer: BaseConsumer = consumer_config.create().map_err(client)?;
-        let lister: BaseConsumer = consumer_config.create().map_err(client)?;
+        let consumer: ReaderConsumer = consumer_config
+            .create_with_context(ReaderContext)
+            .map_err(client)?;
+        let lister: ReaderConsumer = consumer_config
+            .create_with_context(ReaderContext)
+            .map_err(client)?;
         let ids = partition_ids(&consumer, topic)?;
         if setup.single_partition && ids.len() > 1 {
             return Err(LogError::TooManyPartitions {
@@ -400,7 +404,7 @@ impl KafkaLog {
     /// start).
     fn list_offsets(
         &self,
-        lister: &BaseConsumer,
+        lister: &ReaderConsumer,
         which: Offset,
         deadline: Instant,
     ) -> Result<BTreeMap<i32, i64>, LogError> {
@@ -496,7 +500,7 @@ impl KafkaLog {
 }
 
 /// Takes the consumer's positions where they are ahead of what the records showed.
-fn update_positions(consumer: &BaseConsumer, topic: &str, next: &mut BTreeMap<i32, i64>) {
+fn update_positions(consumer: &ReaderConsumer, topic: &str, next: &mut BTreeMap<i32, i64>) {
     let Ok(positions) = consumer.position() else {
         return;
     };
@@ -509,7 +513,7 @@ fn update_positions(consumer: &BaseConsumer, topic: &str, next: &mut BTreeMap<i3
 }
 
 /// The topic's partition ids, waiting a little for a topic just created to show in metadata.
-fn partition_ids(consumer: &BaseConsumer, topic: &str) -> Result<Vec<i32>, LogError> {
+fn partition_ids(consumer: &ReaderConsumer, topic: &str) -> Result<Vec<i32>, LogError> {
     let deadline = Instant::now() + DEFAULT_TIMEOUT;
     loop {
         let metadata = consumer
