@@ -1,7 +1,9 @@
 //! The REST API on every distributed worker: three `wharf distributed` processes in one group
 //! against the real broker. A file sink created through one worker is seen (config, tasks,
 //! status) through the others, paused and resumed through another, delivers records, and is
-//! deleted through a third; SIGTERM then stops each worker with exit code 0.
+//! deleted through a third; SIGTERM then stops each worker with exit code 0. A second test
+//! checks Kafka Connect's leader rule: writes only the leader makes, sent to a follower, are
+//! forwarded to the leader (and refused with 409 once already forwarded twice); pause is not.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -177,6 +179,171 @@ fn wait_state(w: &Worker, connector: &str, state: &str) -> Value {
     })
 }
 
+/// Waits until `GET /` and `GET /health` answer 200 through each worker.
+fn wait_ready(workers: &[Worker]) {
+    for w in workers {
+        wait_for(&format!("GET / and /health through {}", w.name), || {
+            let (root, body) = w.api.get("/");
+            let (health, _) = w.api.get("/health");
+            if root == 200 && health == 200 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "/ {root} {body}, /health {health}; log:\n{}",
+                    w.log()
+                ))
+            }
+        });
+    }
+}
+
+/// Kafka Connect's 409 for a request that was already forwarded twice.
+const CONFLICTING_OPERATION: &str =
+    "Cannot complete request because of a conflicting operation (e.g. worker rebalance)";
+
+#[test]
+fn followers_forward_leader_only_writes_to_the_leader() {
+    let group = unique("df-group");
+    let topics = [
+        unique("df-configs"),
+        unique("df-offsets"),
+        unique("df-status"),
+    ];
+    let data_topic = unique("df-data");
+    futures::executor::block_on(kafka::ensure_topic(
+        &bootstrap(),
+        &TopicSpec {
+            name: &data_topic,
+            partitions: 1,
+            replication_factor: 1,
+            configs: vec![],
+        },
+    ))
+    .unwrap();
+    let dir = temp_dir("df");
+    let output = dir.join("out.txt");
+    let workers: Vec<Worker> = ["a", "b", "c"]
+        .into_iter()
+        .map(|n| start_worker(n, &dir, &group, &topics))
+        .collect();
+    wait_ready(&workers);
+
+    // Find the leader without writing anything: deleting an unknown connector without
+    // forwarding answers 404 on the leader and 409 on a follower (which checks leadership
+    // first, as Kafka Connect does). Wait until the group has settled on one leader.
+    let leader = wait_for("one leader and two followers", || {
+        let answers: Vec<(u16, Value)> = workers
+            .iter()
+            .map(|w| w.api.call("DELETE", "/connectors/none?forward=false", None))
+            .collect();
+        let leaders: Vec<usize> = (0..workers.len())
+            .filter(|&i| answers[i].0 == 404)
+            .collect();
+        let followers = answers
+            .iter()
+            .filter(|(code, body)| *code == 409 && body["message"] == CONFLICTING_OPERATION)
+            .count();
+        if leaders.len() == 1 && followers == 2 {
+            Ok(leaders[0])
+        } else {
+            Err(format!("{answers:?}"))
+        }
+    });
+    let l = &workers[leader];
+    let f = &workers[(leader + 1) % 3];
+    let g = &workers[(leader + 2) % 3];
+
+    let config = json!({
+        "connector.class": "FileStreamSink",
+        "file": output.to_str().unwrap(),
+        "topics": data_topic,
+        "tasks.max": "1",
+    });
+    let create = json!({"name": "sink", "config": config});
+    let mut config_2 = config.clone();
+    config_2["file"] = json!(dir.join("out-2.txt").to_str().unwrap());
+
+    // A request already forwarded twice is refused with Kafka Connect's body.
+    let (code, body) = f
+        .api
+        .call("POST", "/connectors?forward=false", Some(create.clone()));
+    assert_eq!(code, 409, "{body}");
+    assert_eq!(
+        body,
+        json!({"error_code": 409, "message": CONFLICTING_OPERATION})
+    );
+    let (_, list) = l.api.get("/connectors");
+    assert_eq!(list, json!([]), "the refused create wrote nothing");
+
+    // A create through a follower is forwarded: the leader's 201 and body come back, and
+    // every worker sees the connector. So is one forwarded once already (forward=true).
+    let (code, created) = f.api.call("POST", "/connectors", Some(create.clone()));
+    assert_eq!(code, 201, "{created}; log:\n{}", f.log());
+    assert_eq!(created["name"], "sink");
+    assert_eq!(created["config"]["file"], output.to_str().unwrap());
+    for w in &workers {
+        wait_for(&format!("{} to list the connector", w.name), || {
+            let (code, list) = w.api.get("/connectors");
+            if list == json!(["sink"]) {
+                Ok(())
+            } else {
+                Err(format!("{code} {list}"))
+            }
+        });
+    }
+    // The leader's errors come back as they are.
+    let (code, again) = g.api.call("POST", "/connectors", Some(create.clone()));
+    assert_eq!(code, 409, "{again}");
+    assert_eq!(again["error_code"], 409);
+    assert_ne!(again["message"], CONFLICTING_OPERATION, "{again}");
+    let (code, other) = g.api.call(
+        "POST",
+        "/connectors?forward=true",
+        Some(json!({"name": "sink-2", "config": config_2})),
+    );
+    assert_eq!(code, 201, "{other}; log:\n{}", g.log());
+    let (code, body) = f
+        .api
+        .call("PUT", "/connectors/sink-2/config", Some(config_2.clone()));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["name"], "sink-2");
+    wait_state(l, "sink", "RUNNING");
+
+    // Pause is not the leader's: a follower writes it itself, even when told not to forward.
+    let (code, body) = f
+        .api
+        .call("PUT", "/connectors/sink/pause?forward=false", None);
+    assert_eq!(code, 202, "{body}");
+    wait_state(g, "sink", "PAUSED");
+    let (code, body) = g
+        .api
+        .call("PUT", "/connectors/sink/resume?forward=false", None);
+    assert_eq!(code, 202, "{body}");
+    wait_state(l, "sink", "RUNNING");
+
+    // Stop and delete through followers are forwarded.
+    let (code, body) = f
+        .api
+        .call("PUT", "/connectors/sink-2/stop?forward=false", None);
+    assert_eq!(code, 409, "{body}");
+    let (code, body) = f.api.call("PUT", "/connectors/sink-2/stop", None);
+    assert_eq!(code, 204, "{body}");
+    let (code, body) = g.api.call("DELETE", "/connectors/sink-2", None);
+    assert_eq!(code, 204, "{body}");
+    let (code, body) = f.api.call("DELETE", "/connectors/sink", None);
+    assert_eq!(code, 204, "{body}");
+    for w in &workers {
+        wait_for(&format!("{} to list no connector", w.name), || {
+            let (code, list) = w.api.get("/connectors");
+            if list == json!([]) {
+                Ok(())
+            } else {
+                Err(format!("{code} {list}"))
+            }
+        });
+    }
+}
+
 #[test]
 fn every_distributed_worker_serves_the_rest_api() {
     let group = unique("dr-group");
@@ -207,20 +374,7 @@ fn every_distributed_worker_serves_the_rest_api() {
         .iter()
         .map(|w| format!("127.0.0.1:{}", w.port))
         .collect();
-    for w in &workers {
-        wait_for(&format!("GET / and /health through {}", w.name), || {
-            let (root, body) = w.api.get("/");
-            let (health, _) = w.api.get("/health");
-            if root == 200 && health == 200 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "/ {root} {body}, /health {health}; log:\n{}",
-                    w.log()
-                ))
-            }
-        });
-    }
+    wait_ready(&workers);
     let (a, b, c) = (&workers[0], &workers[1], &workers[2]);
 
     // Create through A.

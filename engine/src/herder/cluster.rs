@@ -24,7 +24,9 @@ use connect_api::config::{ConfigErrors, Properties};
 ///
 /// Errors map to Kafka Connect's status codes in the REST API. Two of them only a distributed
 /// worker returns: [`HerderError::Conflict`] (409, e.g. during a rebalance or with a stale
-/// config) and [`HerderError::NotLeader`] (the write has to go to the leader).
+/// config) and [`HerderError::NotLeader`] (the write has to go to the leader: `put`, `delete`,
+/// `set_target` to STOPPED, restarts of work not assigned here, and [`Cluster::require_leader`];
+/// the REST API forwards the request to `leader_url`, or answers 409 without one).
 pub trait Cluster: Send + Sync + 'static {
     /// This worker's id as status answers carry it: its advertised REST address.
     fn worker_id(&self) -> String;
@@ -98,6 +100,14 @@ pub trait Cluster: Send + Sync + 'static {
 
     /// Deletes a connector.
     fn delete(&self, name: &str) -> Result<(), HerderError>;
+
+    /// Whether this worker may make a write Kafka Connect allows only on the leader and that the
+    /// REST API makes itself (altering and resetting offsets): [`HerderError::NotLeader`] on a
+    /// distributed follower, so that the REST API forwards the request to the leader. A
+    /// standalone worker is always its own leader.
+    fn require_leader(&self) -> Result<(), HerderError> {
+        Ok(())
+    }
 }
 
 impl Cluster for Herder {

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::forward::NotLeader;
 use crate::herder::HerderError;
 use connect_api::config::ConfigErrors;
 
@@ -14,6 +15,9 @@ use connect_api::config::ConfigErrors;
 pub struct RestError {
     pub status: StatusCode,
     pub message: String,
+    /// Set for [`HerderError::NotLeader`]: the answer carries it so that an endpoint Kafka
+    /// Connect forwards goes on to the leader ([`super::forward`]).
+    not_leader: Option<NotLeader>,
 }
 
 impl RestError {
@@ -21,6 +25,7 @@ impl RestError {
         Self {
             status,
             message: message.into(),
+            not_leader: None,
         }
     }
 
@@ -32,7 +37,11 @@ impl RestError {
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let body = json!({"error_code": self.status.as_u16(), "message": self.message});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(not_leader) = self.not_leader {
+            response.extensions_mut().insert(not_leader);
+        }
+        response
     }
 }
 
@@ -53,10 +62,10 @@ pub fn invalid_config_message(errors: &ConfigErrors) -> String {
 }
 
 /// Kafka Connect's 409 when the worker knows no leader to forward a request to.
-const NO_KNOWN_LEADER: &str = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
+pub(super) const NO_KNOWN_LEADER: &str = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
 
 /// Kafka Connect's 409 when a request did not reach the worker that can complete it.
-const CONFLICTING_OPERATION: &str =
+pub(super) const CONFLICTING_OPERATION: &str =
     "Cannot complete request because of a conflicting operation (e.g. worker rebalance)";
 
 impl From<HerderError> for RestError {
@@ -73,14 +82,19 @@ impl From<HerderError> for RestError {
             }
             HerderError::Conflict(message) => Self::new(StatusCode::CONFLICT, message.clone()),
             // Kafka Connect forwards a write to the leader (`completeOrForwardRequest`) and
-            // answers 409 when it cannot; wharf does not forward yet, so a worker that is not the
-            // leader answers as Java does when the request found no target.
-            HerderError::NotLeader { leader_url: None } => {
-                Self::new(StatusCode::CONFLICT, NO_KNOWN_LEADER)
+            // answers 409 when it cannot. The answer carries the leader's URL, for the forwarding
+            // middleware of the endpoints Kafka Connect forwards; elsewhere the 409 stands.
+            HerderError::NotLeader { leader_url } => {
+                let message = if leader_url.is_some() {
+                    CONFLICTING_OPERATION
+                } else {
+                    NO_KNOWN_LEADER
+                };
+                Self {
+                    not_leader: Some(NotLeader(leader_url.clone())),
+                    ..Self::new(StatusCode::CONFLICT, message)
+                }
             }
-            HerderError::NotLeader {
-                leader_url: Some(_),
-            } => Self::new(StatusCode::CONFLICT, CONFLICTING_OPERATION),
         }
     }
 }

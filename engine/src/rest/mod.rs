@@ -4,6 +4,7 @@
 
 mod connectors;
 mod error;
+mod forward;
 mod loggers;
 mod metrics;
 mod offsets;
@@ -103,7 +104,11 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
         ("/health", get(health)),
         ("/metrics", get(metrics::metrics)),
     ])
-    .with_state(cluster);
+    .with_state(cluster)
+    .layer(axum::middleware::from_fn_with_state(
+        forward::Forwarder::new(),
+        forward::forward_to_leader,
+    ));
     Router::new()
         .route(
             "/",

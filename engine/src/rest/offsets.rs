@@ -119,6 +119,7 @@ pub async fn alter(
     body: Result<Json<AlterRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
     let Json(request) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    cluster.require_leader()?;
     match require_stopped(&*cluster, &name)? {
         ConnectorType::Source => {
             let updates = request
@@ -155,6 +156,7 @@ pub async fn alter(
 
 /// `DELETE /connectors/{c}/offsets`.
 pub async fn reset(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
+    cluster.require_leader()?;
     match require_stopped(&*cluster, &name)? {
         ConnectorType::Source => {
             let updates = cluster

@@ -3,14 +3,19 @@
 //! - **Reads** answer from this worker's view: its config snapshot (connectors, configs, task
 //!   configs, target states) and the status topic (read to its end first), each status with the
 //!   id of the worker that wrote it.
-//! - **Writes** go to the config topic from whichever worker is called (no forwarding to the
-//!   leader yet; see [`worker`](super::worker)): `put` validates the config with the plugin's
-//!   spec first (field errors as a standalone worker reports them) and refuses an existing
-//!   connector unless `replace`; a new connector gets its initial target state.
-//! - **Restarts** act on the tasks assigned to this worker only: a request that names tasks
-//!   running on other workers is refused (400) before anything restarts. Restarting the
-//!   connector itself replans nothing: the leader writes task configs whenever a connector's
-//!   config changes.
+//! - **Writes** follow Kafka Connect's leader rule (`DistributedHerder`): creating, updating
+//!   and deleting connector configs, stopping a connector and altering or resetting offsets
+//!   ([`Cluster::require_leader`]) are the leader's; a follower answers
+//!   [`HerderError::NotLeader`] with the leader's URL from the last assignment (`None` while
+//!   none holds), and the REST API forwards the request there. Pause and resume write the
+//!   target state from any worker. `put` validates the config with the plugin's spec first
+//!   (field errors as a standalone worker reports them, also on a follower) and refuses an
+//!   existing connector unless `replace`; a new connector gets its initial target state.
+//! - **Restarts** act on the tasks assigned to this worker. As in Kafka Connect, a follower
+//!   asked to restart work not assigned to it answers `NotLeader`; the leader, which cannot
+//!   forward to the owner yet, refuses (400) a request that names tasks running on other
+//!   workers before anything restarts. Restarting the connector itself replans nothing: the
+//!   leader writes task configs whenever a connector's config changes.
 //! - **Active topics** (KIP-558) are not tracked yet: every connector's topics count as
 //!   active, and a reset is refused (400).
 
@@ -53,6 +58,18 @@ fn from_distributed(what: &str, e: DistributedError) -> HerderError {
 }
 
 impl DistributedWorker {
+    /// `Ok` on the leader; Kafka Connect's `NotLeaderException` (with the leader's URL when
+    /// known) on a follower.
+    fn leader_only(&self) -> Result<(), HerderError> {
+        if self.is_leader() {
+            Ok(())
+        } else {
+            Err(HerderError::NotLeader {
+                leader_url: self.leader_url(),
+            })
+        }
+    }
+
     fn not_found(&self, name: &str) -> Result<(), HerderError> {
         if self.config_store().snapshot().contains(name) {
             Ok(())
@@ -207,6 +224,7 @@ impl Cluster for DistributedWorker {
         replace: bool,
     ) -> Result<bool, HerderError> {
         let config = Cluster::validate(self, &props)?;
+        self.leader_only()?;
         let name = config.name;
         let exists = self.config_store().snapshot().contains(&name);
         if exists && !replace {
@@ -224,6 +242,9 @@ impl Cluster for DistributedWorker {
     }
 
     fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+        if target == TargetState::Stopped {
+            self.leader_only()?;
+        }
         DistributedWorker::set_target(self, name, to_config_target(target))
             .map_err(|e| from_distributed("write the target state", e))?;
         tracing::info!(message = "Connector target state changed.", connector = %name, target = target.name());
@@ -269,6 +290,9 @@ impl Cluster for DistributedWorker {
             })
             .collect();
         let assigned = self.assigned_tasks();
+        if chosen.iter().any(|id| !assigned.contains(id)) {
+            self.leader_only()?;
+        }
         let elsewhere: Vec<String> = chosen
             .iter()
             .filter(|id| !assigned.contains(*id))
@@ -294,15 +318,23 @@ impl Cluster for DistributedWorker {
 
     fn restart_connector(&self, name: &str) -> Result<bool, HerderError> {
         self.not_found(name)?;
+        if !self.assigned_connectors().contains(name) {
+            self.leader_only()?;
+        }
         // No connector instance runs here to restart, and the leader replans task configs
         // whenever the config changes: nothing to do.
         Ok(false)
     }
 
     fn delete(&self, name: &str) -> Result<(), HerderError> {
+        self.leader_only()?;
         self.delete_connector(name)
             .map_err(|e| from_distributed("delete the connector", e))?;
         tracing::info!(message = "Deleted connector.", connector = %name);
         Ok(())
+    }
+
+    fn require_leader(&self) -> Result<(), HerderError> {
+        self.leader_only()
     }
 }

@@ -40,8 +40,10 @@
 //!
 //! [`DistributedWorker::put_connector`], [`delete_connector`](DistributedWorker::delete_connector)
 //! and [`set_target`](DistributedWorker::set_target) write to the config topic directly from
-//! whichever worker is called. Kafka Connect requires the leader for connector configs and
-//! deletes (followers forward over REST); with no forwarding yet, any wharf worker writes them.
+//! whichever worker is called. The REST API ([`cluster`](super::cluster)) adds Kafka Connect's
+//! leader rule on top: on a follower, connector configs, deletes, stops, restarts of work held
+//! elsewhere and offset changes answer `NotLeader` with [`leader_url`](DistributedWorker::leader_url),
+//! and the REST layer forwards the request to the leader.
 //!
 //! # Offsets
 //!
@@ -51,8 +53,9 @@
 //! committed.
 //!
 //! The REST API is served over this worker through [`Cluster`](crate::herder::Cluster) (see
-//! [`cluster`](super::cluster)). Not here yet: forwarding writes to the leader, restart
-//! requests through the config topic, session keys, exactly-once source fencing, the leader's
+//! [`cluster`](super::cluster)). Not here yet: forwarding a follower's task configs to the
+//! leader, forwarding restarts to the worker that owns the task, restart requests through the
+//! config topic, session keys, exactly-once source fencing, the leader's
 //! transactional writes, the unsync backoff (`worker.unsync.backoff.ms`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -179,6 +182,8 @@ struct Shared {
 struct Work {
     generation: i32,
     leader: bool,
+    /// The leader's REST URL from the last assignment; `None` before one or once it is lost.
+    leader_url: Option<String>,
     /// The assignment was read up to its config offset: new work may start.
     synced: bool,
     connectors: BTreeSet<String>,
@@ -727,6 +732,17 @@ impl DistributedWorker {
         lock(&self.shared.work).leader
     }
 
+    /// The leader's REST URL from the last assignment (where writes only the leader makes are
+    /// forwarded); `None` while no assignment holds, e.g. during a rebalance.
+    pub fn leader_url(&self) -> Option<String> {
+        lock(&self.shared.work).leader_url.clone()
+    }
+
+    /// The connectors assigned to this worker in the last assignment.
+    pub fn assigned_connectors(&self) -> BTreeSet<String> {
+        lock(&self.shared.work).connectors.clone()
+    }
+
     /// The group generation of the last assignment.
     pub fn generation(&self) -> i32 {
         lock(&self.shared.work).generation
@@ -961,7 +977,9 @@ impl Control {
                         connectors = connectors.len(),
                         tasks = tasks.len()
                     );
-                    lock(&self.shared.work).synced = false;
+                    let mut work = lock(&self.shared.work);
+                    work.synced = false;
+                    work.leader_url = None;
                 }
                 Ok(MemberEvent::Failed(why)) => {
                     tracing::error!(message = "Group membership failed; stopping local tasks.", error = %why);
@@ -970,6 +988,7 @@ impl Control {
                     work.tasks.clear();
                     work.connectors.clear();
                     work.synced = false;
+                    work.leader_url = None;
                     self.shared.stop_tasks(&mut work, &all, true);
                 }
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
@@ -1035,6 +1054,7 @@ impl Control {
             let mut work = lock(&self.shared.work);
             work.generation = a.generation;
             work.leader = a.is_leader();
+            work.leader_url = Some(a.leader_url.clone()).filter(|u| !u.trim().is_empty());
             work.synced = synced;
             work.connectors = a.assignment.connectors.iter().cloned().collect();
             work.tasks = a.assignment.tasks.iter().cloned().collect();
