@@ -91,6 +91,30 @@ fn parse_key(bytes: &[u8]) -> Option<OffsetKey> {
     }
 }
 
+/// Calls `call` again while it fails with a retriable error (a freshly created topic's partitions
+/// have no leader for a moment: `NotLeaderForPartition`, `LeaderNotAvailable`), for at most
+/// [`TIMEOUT`], as Kafka Connect's worker retries; other errors at once.
+fn retrying<T>(
+    topic: &str,
+    what: &str,
+    mut call: impl FnMut() -> rdkafka::error::KafkaResult<T>,
+) -> Result<T, OffsetError> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match call() {
+            Ok(value) => return Ok(value),
+            Err(e)
+                if kafka::error_class(&e) == connect_api::ErrorClass::Retriable
+                    && Instant::now() < deadline =>
+            {
+                tracing::debug!(message = "Retrying a call on the offsets topic.", topic, what, error = %e);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => return Err(kafka_error(topic, what, e)),
+        }
+    }
+}
+
 fn read_all(bootstrap: &str, topic: &str) -> Result<BTreeMap<OffsetKey, JsonMap>, OffsetError> {
     let consumer: kafka::ReaderConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -99,16 +123,16 @@ fn read_all(bootstrap: &str, topic: &str) -> Result<BTreeMap<OffsetKey, JsonMap>
         .set("enable.partition.eof", "true")
         .create_with_context(kafka::ReaderContext)
         .map_err(|e| kafka_error(topic, "cannot create a consumer", e))?;
-    let metadata = consumer
-        .fetch_metadata(Some(topic), TIMEOUT)
-        .map_err(|e| kafka_error(topic, "cannot read metadata", e))?;
+    let metadata = retrying(topic, "cannot read metadata", || {
+        consumer.fetch_metadata(Some(topic), TIMEOUT)
+    })?;
     let mut assignment = rdkafka::TopicPartitionList::new();
     let mut remaining = 0;
     for t in metadata.topics() {
         for p in t.partitions() {
-            let (low, high) = consumer
-                .fetch_watermarks(topic, p.id(), TIMEOUT)
-                .map_err(|e| kafka_error(topic, "cannot read watermarks", e))?;
+            let (low, high) = retrying(topic, "cannot read watermarks", || {
+                consumer.fetch_watermarks(topic, p.id(), TIMEOUT)
+            })?;
             if high > low {
                 assignment
                     .add_partition_offset(topic, p.id(), rdkafka::Offset::Beginning)
