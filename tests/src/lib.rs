@@ -2,6 +2,7 @@
 //! `scripts/stack up` starts both, or export `KAFKA_BOOTSTRAP` / `SCHEMA_REGISTRY_URL` to use
 //! others.
 
+pub mod distributed;
 pub mod java;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -9,12 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use engine::kafka::{self, TopicSpec};
-use integration_tests::{ChildGuard, bootstrap, temp_dir, unique, wharf_bin};
+use integration_tests::distributed::{Worker, wait_for};
+use integration_tests::{bootstrap, temp_dir, unique};
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::{Value, json};
@@ -230,143 +230,19 @@ fn create_topic(name: &str, partitions: i32, configs: Vec<(&str, &str)>) {
     );
 }
 
-/// Blocking HTTP calls to one worker.
-struct Api {
-    base: String,
-    rt: tokio::runtime::Runtime,
-    http: reqwest::Client,
-}
-
-impl Api {
-    fn new(port: u16) -> Self {
-        Self {
-            base: format!("http://127.0.0.1:{port}"),
-            rt: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    /// Status and JSON body (`Null` when none); status 0 when the worker does not answer.
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .timeout(Duration::from_secs(10));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        self.rt.block_on(async {
-            match request.send().await {
-                Ok(response) => {
-                    let code = response.status().as_u16();
-                    let text = response.text().await.unwrap_or_default();
-                    (code, serde_json::from_str(&text).unwrap_or(Value::Null))
-                }
-                Err(_) => (0, Value::Null),
-            }
-        })
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        self.call("GET", path, None)
-    }
-}
-
-/// Waits until `check` gives `Ok`, at most `limit`; on timeout fails with what it last saw.
-fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Result<T, String>) -> T {
-    let start = Instant::now();
-    loop {
-        match check() {
-            Ok(v) => return v,
-            Err(seen) => assert!(
-                start.elapsed() < limit,
-                "timed out after {limit:?} waiting for {what}; last seen: {seen}"
-            ),
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Worker {
-    name: &'static str,
-    port: u16,
-    api: Api,
-    log: PathBuf,
-    process: ChildGuard,
-}
-
-impl Worker {
-    /// Its id in statuses: the advertised REST host and port.
-    fn id(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn log(&self) -> String {
-        let text = fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-}
-
+/// A worker with this test's timing (`heartbeat.interval.ms` 1000, `session.timeout.ms` 6000).
 fn start_worker(name: &'static str, dir: &Path, group: &str, topics: &[String; 3]) -> Worker {
-    let port = free_port();
-    let props = [
-        ("bootstrap.servers", bootstrap()),
-        ("group.id", group.to_owned()),
-        ("config.storage.topic", topics[0].clone()),
-        ("offset.storage.topic", topics[1].clone()),
-        ("status.storage.topic", topics[2].clone()),
-        ("config.storage.replication.factor", "1".to_owned()),
-        ("offset.storage.replication.factor", "1".to_owned()),
-        ("status.storage.replication.factor", "1".to_owned()),
-        ("offset.storage.partitions", INTERNAL_PARTITIONS.to_string()),
-        ("status.storage.partitions", INTERNAL_PARTITIONS.to_string()),
-        ("listeners", format!("http://127.0.0.1:{port}")),
-        ("scheduled.rebalance.max.delay.ms", "0".to_owned()),
-        ("heartbeat.interval.ms", "1000".to_owned()),
-        ("session.timeout.ms", "6000".to_owned()),
-        ("offset.flush.interval.ms", "1000".to_owned()),
-        (
-            "key.converter",
-            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
-        ),
-        (
-            "value.converter",
-            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
-        ),
-    ];
-    let file = dir.join(format!("worker-{name}.properties"));
-    let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    fs::write(&file, text).unwrap();
-    let log = dir.join(format!("worker-{name}.log"));
-    let out = fs::File::create(&log).unwrap();
-    let child = Command::new(wharf_bin())
-        .arg("distributed")
-        .arg(&file)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap();
-    Worker {
+    let partitions = INTERNAL_PARTITIONS.to_string();
+    Worker::start(
         name,
-        port,
-        api: Api::new(port),
-        log,
-        process: ChildGuard(child),
-    }
+        dir,
+        group,
+        topics,
+        &[
+            ("offset.storage.partitions", &partitions),
+            ("status.storage.partitions", &partitions),
+        ],
+    )
 }
 
 /// `(state, worker_id)` of each task in a status body.
@@ -403,35 +279,6 @@ fn write_input(path: &Path) {
         writeln!(out, "{}", line(n)).unwrap();
     }
     out.flush().unwrap();
-}
-
-fn sigterm_and_wait(w: &mut Worker) {
-    let pid = w.process.0.id().to_string();
-    let sent = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success();
-    assert!(sent, "kill -TERM {pid} (worker {})", w.name);
-    let asked = Instant::now();
-    let exit = loop {
-        if let Some(exit) = w.process.0.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            asked.elapsed() < LIMIT,
-            "worker {} did not stop within {LIMIT:?} of SIGTERM; log:\n{}",
-            w.name,
-            w.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(
-        exit.success(),
-        "worker {}: {exit} after SIGTERM; log:\n{}",
-        w.name,
-        w.log()
-    );
 }
 
 #[test]
@@ -657,7 +504,8 @@ fn kill_9_of_the_busiest_worker_loses_no_line_and_keeps_partition_order() {
     );
 
     for w in &mut workers {
-        sigterm_and_wait(w);
+        w.sigterm();
+        w.wait_clean_exit(LIMIT);
     }
     drop(killed);
     fs::remove_dir_all(&dir).unwrap();

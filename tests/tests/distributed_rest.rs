@@ -6,150 +6,31 @@
 //! forwarded to the leader (and refused with 409 once already forwarded twice); pause is not.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use engine::kafka::{self, TopicSpec};
-use integration_tests::{ChildGuard, bootstrap, produce_all, temp_dir, unique, wharf_bin};
+use integration_tests::distributed::{self, Worker};
+use integration_tests::{bootstrap, produce_all, temp_dir, unique};
 use serde_json::{Value, json};
 
 /// Every wait is bounded by this.
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// Blocking HTTP calls to one worker.
-struct Api {
-    base: String,
-    rt: tokio::runtime::Runtime,
-    http: reqwest::Client,
+/// [`distributed::wait_for`] bounded by [`LIMIT`].
+fn wait_for<T>(what: &str, check: impl FnMut() -> Result<T, String>) -> T {
+    distributed::wait_for(what, LIMIT, check)
 }
 
-impl Api {
-    fn new(port: u16) -> Self {
-        Self {
-            base: format!("http://127.0.0.1:{port}"),
-            rt: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    /// Status and JSON body (`Null` when none); status 0 when the worker does not answer.
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .timeout(Duration::from_secs(10));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        self.rt.block_on(async {
-            match request.send().await {
-                Ok(response) => {
-                    let code = response.status().as_u16();
-                    let text = response.text().await.unwrap_or_default();
-                    (code, serde_json::from_str(&text).unwrap_or(Value::Null))
-                }
-                Err(_) => (0, Value::Null),
-            }
-        })
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        self.call("GET", path, None)
-    }
-}
-
-/// Waits until `check` gives `Ok`; on timeout fails with what it last saw.
-fn wait_for<T>(what: &str, mut check: impl FnMut() -> Result<T, String>) -> T {
-    let start = Instant::now();
-    loop {
-        match check() {
-            Ok(v) => return v,
-            Err(seen) => assert!(
-                start.elapsed() < LIMIT,
-                "timed out after {LIMIT:?} waiting for {what}; last seen: {seen}"
-            ),
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Worker {
-    name: &'static str,
-    port: u16,
-    api: Api,
-    log: PathBuf,
-    process: ChildGuard,
-}
-
-impl Worker {
-    fn log(&self) -> String {
-        let text = fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-}
-
+/// A worker with this test's timing: fast heartbeats, one shard.
 fn start_worker(name: &'static str, dir: &Path, group: &str, topics: &[String; 3]) -> Worker {
-    let port = free_port();
-    let props = [
-        ("bootstrap.servers", bootstrap()),
-        ("group.id", group.to_owned()),
-        ("config.storage.topic", topics[0].clone()),
-        ("offset.storage.topic", topics[1].clone()),
-        ("status.storage.topic", topics[2].clone()),
-        ("config.storage.replication.factor", "1".to_owned()),
-        ("offset.storage.replication.factor", "1".to_owned()),
-        ("status.storage.replication.factor", "1".to_owned()),
-        ("offset.storage.partitions", "3".to_owned()),
-        ("status.storage.partitions", "3".to_owned()),
-        ("listeners", format!("http://127.0.0.1:{port}")),
-        ("scheduled.rebalance.max.delay.ms", "0".to_owned()),
-        ("heartbeat.interval.ms", "500".to_owned()),
-        ("session.timeout.ms", "6000".to_owned()),
-        ("offset.flush.interval.ms", "1000".to_owned()),
-        ("wharf.shards", "1".to_owned()),
-        (
-            "key.converter",
-            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
-        ),
-        (
-            "value.converter",
-            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
-        ),
-    ];
-    let file = dir.join(format!("worker-{name}.properties"));
-    let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    fs::write(&file, text).unwrap();
-    let log = dir.join(format!("worker-{name}.log"));
-    let out = fs::File::create(&log).unwrap();
-    let child = Command::new(wharf_bin())
-        .arg("distributed")
-        .arg(&file)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap();
-    Worker {
+    Worker::start(
         name,
-        port,
-        api: Api::new(port),
-        log,
-        process: ChildGuard(child),
-    }
+        dir,
+        group,
+        topics,
+        &[("heartbeat.interval.ms", "500"), ("wharf.shards", "1")],
+    )
 }
 
 fn connector_state(status: &Value) -> (String, Vec<String>) {
@@ -478,35 +359,10 @@ fn every_distributed_worker_serves_the_rest_api() {
 
     // SIGTERM: each worker stops with exit code 0.
     for w in &workers {
-        let pid = w.process.0.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        w.sigterm();
     }
     for w in &mut workers {
-        let asked = Instant::now();
-        let exit = loop {
-            if let Some(exit) = w.process.0.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(
-                asked.elapsed() < LIMIT,
-                "worker {} did not stop within {LIMIT:?} of SIGTERM; log:\n{}",
-                w.name,
-                w.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(
-            exit.success(),
-            "worker {}: {exit}; log:\n{}",
-            w.name,
-            w.log()
-        );
+        w.wait_clean_exit(LIMIT);
     }
     println!("distributed REST: B listed the connector created through A after {seen_by_b:?}");
 }
