@@ -22,7 +22,9 @@
 //!   task's context, pauses again the partitions the task had paused (pauses survive
 //!   rebalances), and calls the task's `open`, where a task may seek.
 //! - Once the driver is done (the task is closed and stopped), the consumer closes, and
-//!   revocations during the close complete at once in the callback.
+//!   revocations during the close complete at once in the callback. An assignment change the
+//!   close delivers after the group terminated is ignored: librdkafka never answers a group call
+//!   made then, and the closing thread would wait for it forever (`tests/tests/sink_close.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -530,6 +532,16 @@ impl ConsumerContext for SinkConsumerContext {
         list: &mut TopicPartitionList,
     ) {
         let cooperative = self.cooperative;
+        // Inside the consumer's close, librdkafka can still deliver an assignment after the
+        // group has terminated (a join that completed while the task's last steps ran). It
+        // drops a group call made then without answering it, and the call (`assign`,
+        // `unassign`) would wait forever on the closing thread: the task's stop, and with it a
+        // connector's delete or the worker's shutdown, would never end. A terminated group has
+        // nothing left to answer.
+        if consumer.closed() {
+            tracing::debug!(message = "Group already closed; assignment change ignored.", task = %self.task, event = ?err);
+            return;
+        }
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 // While the consumer closes, nobody will read these partitions: no lookups.
