@@ -2,7 +2,8 @@
 //! topic → file sink pair (3 sink tasks over a 3-partition topic) created through one worker is
 //! seen by the others, spread over the group, and delivers every line; when one worker shuts
 //! down and another crashes (no LeaveGroup), the survivor runs every task and lines appended
-//! afterwards all arrive (at least once: duplicates counted, none lost).
+//! afterwards all arrive (at least once: duplicates counted, none lost). Each worker serves its
+//! REST API, through which a follower sends its connectors' task configs to the leader.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -106,6 +107,60 @@ fn worker_props(names: &Names, port: u16) -> Properties {
     ])
 }
 
+/// A worker serving its REST API on its listener, as `wharf distributed` does: a follower
+/// sends the task configs of its connectors to the leader's API.
+struct Served {
+    worker: Option<Arc<DistributedWorker>>,
+    stop_rest: Option<tokio::sync::oneshot::Sender<()>>,
+    control: Option<tokio::runtime::Runtime>,
+}
+
+impl Served {
+    fn start(plugins: &Arc<Plugins>, names: &Names, port: u16) -> Self {
+        let worker = Arc::new(
+            DistributedWorker::start(Arc::clone(plugins), &worker_props(names, port)).unwrap(),
+        );
+        let control = engine::modes::standalone::control_runtime().unwrap();
+        let listener = control
+            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
+            .unwrap();
+        let (stop_rest, stopped) = tokio::sync::oneshot::channel::<()>();
+        control.spawn(engine::rest::serve(
+            listener,
+            Arc::clone(&worker) as Arc<dyn engine::herder::Cluster>,
+            engine::logging::LogLevels::detached(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            worker: Some(worker),
+            stop_rest: Some(stop_rest),
+            control: Some(control),
+        }
+    }
+
+    /// Stops the REST API and hands the worker back.
+    fn into_worker(mut self) -> DistributedWorker {
+        if let Some(stop) = self.stop_rest.take() {
+            let _ = stop.send(());
+        }
+        if let Some(control) = self.control.take() {
+            control.shutdown_timeout(Duration::from_secs(5));
+        }
+        let worker = self.worker.take().unwrap();
+        Arc::try_unwrap(worker).unwrap_or_else(|_| panic!("a REST call still holds the worker"))
+    }
+}
+
+impl std::ops::Deref for Served {
+    type Target = DistributedWorker;
+
+    fn deref(&self) -> &DistributedWorker {
+        self.worker.as_ref().unwrap()
+    }
+}
+
 fn running(workers: &[&DistributedWorker]) -> Vec<(String, Vec<String>)> {
     workers
         .iter()
@@ -153,11 +208,9 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
 
     let plugins = Arc::new(Plugins::builtin());
     let port = 20_000 + u16::try_from(std::process::id() % 20_000).unwrap();
-    let a = DistributedWorker::start(Arc::clone(&plugins), &worker_props(&names, port)).unwrap();
-    let b =
-        DistributedWorker::start(Arc::clone(&plugins), &worker_props(&names, port + 1)).unwrap();
-    let c =
-        DistributedWorker::start(Arc::clone(&plugins), &worker_props(&names, port + 2)).unwrap();
+    let a = Served::start(&plugins, &names, port);
+    let b = Served::start(&plugins, &names, port + 1);
+    let c = Served::start(&plugins, &names, port + 2);
     assert_eq!(a.url(), format!("http://127.0.0.1:{port}/"));
     assert_eq!(b.worker_id(), format!("127.0.0.1:{}", port + 1));
 
@@ -207,7 +260,7 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
         );
     }
     let started = Instant::now();
-    let all = [&a, &b, &c];
+    let all = [&*a, &*b, &*c];
     wait_for("4 tasks running over the 3 workers", || {
         if total_running(&all) == 4 && all.iter().all(|w| !w.running_tasks().is_empty()) {
             Ok(())
@@ -257,9 +310,9 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
     // A shuts down cleanly: B and C take its tasks over.
     let a_tasks = a.running_tasks().len();
     let t = Instant::now();
-    a.shutdown();
+    a.into_worker().shutdown();
     let shutdown_took = t.elapsed();
-    let rest = [&b, &c];
+    let rest = [&*b, &*c];
     wait_for("B and C running all 4 tasks after A's shutdown", || {
         if total_running(&rest) == 4 {
             Ok(())
@@ -276,7 +329,7 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
     // B crashes (no LeaveGroup): C takes everything once B's session times out.
     let b_tasks = b.running_tasks().len();
     let t = Instant::now();
-    b.crash();
+    b.into_worker().crash();
     wait_for("C running all 4 tasks after B's crash", || {
         if c.running_tasks().len() == 4 {
             Ok(())
@@ -380,8 +433,8 @@ fn three_workers_share_run_and_take_over_a_file_pipeline() {
         c.running_tasks().len(),
         1,
         "the failed task is not restarted: {:?}",
-        running(&[&c])
+        running(&[&*c])
     );
-    c.shutdown();
+    c.into_worker().shutdown();
     let _ = fs::remove_dir_all(&dir);
 }

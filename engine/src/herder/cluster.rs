@@ -101,6 +101,25 @@ pub trait Cluster: Send + Sync + 'static {
     /// Deletes a connector.
     fn delete(&self, name: &str) -> Result<(), HerderError>;
 
+    /// Writes task configs that the worker running the connector computed: Kafka Connect's
+    /// internal `POST /connectors/{c}/tasks`, which a follower sends to the leader. `request`
+    /// carries the raw body and its signature headers (KIP-507). A standalone worker refuses
+    /// it, as Kafka Connect's does (500).
+    fn put_task_configs(
+        &self,
+        name: &str,
+        configs: Vec<Properties>,
+        request: &InternalRequest<'_>,
+    ) -> Result<(), HerderError> {
+        let _ = (name, configs, request);
+        Err(HerderError::Refused {
+            status: 500,
+            message: "Kafka Connect in standalone mode does not support externally setting task \
+                      configurations."
+                .to_owned(),
+        })
+    }
+
     /// Whether this worker may make a write Kafka Connect allows only on the leader and that the
     /// REST API makes itself (altering and resetting offsets): [`HerderError::NotLeader`] on a
     /// distributed follower, so that the REST API forwards the request to the leader. A
@@ -108,6 +127,16 @@ pub trait Cluster: Send + Sync + 'static {
     fn require_leader(&self) -> Result<(), HerderError> {
         Ok(())
     }
+}
+
+/// An internal request between workers as received: its raw body and signature headers.
+#[derive(Debug, Clone, Copy)]
+pub struct InternalRequest<'a> {
+    pub body: &'a [u8],
+    /// `X-Connect-Authorization`.
+    pub signature: Option<&'a str>,
+    /// `X-Connect-Request-Signature-Algorithm`.
+    pub algorithm: Option<&'a str>,
 }
 
 impl Cluster for Herder {

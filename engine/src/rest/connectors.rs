@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -13,7 +14,8 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::error::RestError;
 use crate::herder::connector_config::{NAME, TOPICS, TOPICS_REGEX};
-use crate::herder::{Cluster, ConnectorStatus, TargetState, TaskStatus};
+use crate::herder::{Cluster, ConnectorStatus, InternalRequest, TargetState, TaskStatus};
+use crate::modes::distributed::session::{ALGORITHM_HEADER, SIGNATURE_HEADER};
 use connect_api::config::Properties;
 
 /// The key Kafka Connect's worker adds to each task config.
@@ -411,6 +413,45 @@ pub async fn restart_task(
 /// `DELETE /connectors/{c}`.
 pub async fn delete(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
     blocking(&cluster, move |h| h.delete(&name)).await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /connectors/{c}/tasks` (internal): the task configs that the worker running the
+/// connector computed, sent to the leader to write; a JSON array of string maps. The raw body
+/// and the signature headers go to the cluster, which checks them (KIP-507). 204 once written.
+pub async fn put_task_configs(
+    State(cluster): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let configs: Vec<Map<String, Value>> = serde_json::from_slice(&body).map_err(|e| {
+        RestError::bad_request(format!("Task configs must be a JSON array of objects: {e}"))
+    })?;
+    let configs = configs
+        .iter()
+        .map(to_properties)
+        .collect::<Result<Vec<_>, _>>()?;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let signature = header(SIGNATURE_HEADER);
+    let algorithm = header(ALGORITHM_HEADER);
+    blocking(&cluster, move |h| {
+        h.put_task_configs(
+            &name,
+            configs,
+            &InternalRequest {
+                body: &body,
+                signature: signature.as_deref(),
+                algorithm: algorithm.as_deref(),
+            },
+        )
+    })
+    .await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

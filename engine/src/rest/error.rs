@@ -81,6 +81,10 @@ impl From<HerderError> for RestError {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
             }
             HerderError::Conflict(message) => Self::new(StatusCode::CONFLICT, message.clone()),
+            HerderError::Refused { status, message } => Self::new(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                message.clone(),
+            ),
             // Kafka Connect forwards a write to the leader (`completeOrForwardRequest`) and
             // answers 409 when it cannot. The answer carries the leader's URL, for the forwarding
             // middleware of the endpoints Kafka Connect forwards; elsewhere the 409 stands.

@@ -54,6 +54,7 @@ pub(super) fn forwarded(method: &Method, path: &str) -> bool {
         ["connectors", _, "config"] => method == Method::PUT || method == Method::PATCH,
         ["connectors", _, "restart"] => method == Method::POST,
         ["connectors", _, "stop"] => method == Method::PUT,
+        ["connectors", _, "tasks"] => method == Method::POST,
         ["connectors", _, "tasks", _, "restart"] => method == Method::POST,
         ["connectors", _, "offsets"] => method == Method::PATCH || method == Method::DELETE,
         _ => false,
@@ -119,7 +120,10 @@ pub(super) async fn forward_to_leader(
     }
     let method = request.method().clone();
     let uri = request.uri().clone();
-    let authorization = request.headers().get(header::AUTHORIZATION).cloned();
+    let copied: Vec<(&'static str, HeaderValue)> = COPIED_HEADERS
+        .iter()
+        .filter_map(|name| Some((*name, request.headers().get(*name)?.clone())))
+        .collect();
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(body) => body,
@@ -139,7 +143,7 @@ pub(super) async fn forward_to_leader(
     };
     let url = forward_url(&leader_url, uri.path(), uri.query(), forward);
     tracing::debug!(message = "Forwarding a request to the leader.", %method, %url);
-    match send(&forwarder.http, method, &url, authorization, body).await {
+    match send(&forwarder.http, method, &url, copied, body).await {
         Ok(response) => response,
         Err(e) => RestError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -149,18 +153,28 @@ pub(super) async fn forward_to_leader(
     }
 }
 
-/// Sends the request on, with only its `Authorization` header (as Kafka Connect's `RestClient`
-/// copies only that one), and relays the leader's status and body.
+/// The headers a forwarded request keeps: `Authorization`, as Kafka Connect's `RestClient`
+/// copies it, and an internal request's signature. Kafka Connect drops the signature when it
+/// forwards, so its leader refuses a signed request that reached it through another worker;
+/// keeping it lets that request through.
+const COPIED_HEADERS: [&str; 3] = [
+    "authorization",
+    "x-connect-authorization",
+    "x-connect-request-signature-algorithm",
+];
+
+/// Sends the request on with the [`COPIED_HEADERS`] it has, and relays the leader's status and
+/// body.
 async fn send(
     http: &reqwest::Client,
     method: Method,
     url: &str,
-    authorization: Option<HeaderValue>,
+    copied: Vec<(&'static str, HeaderValue)>,
     body: Bytes,
 ) -> Result<Response, reqwest::Error> {
     let mut request = http.request(method, url);
-    if let Some(authorization) = authorization {
-        request = request.header(header::AUTHORIZATION, authorization);
+    for (name, value) in copied {
+        request = request.header(name, value);
     }
     if !body.is_empty() {
         request = request
@@ -226,6 +240,7 @@ mod tests {
             (Method::POST, "/connectors/c/restart"),
             (Method::PUT, "/connectors/c/stop"),
             (Method::POST, "/connectors/c/tasks/0/restart"),
+            (Method::POST, "/connectors/c/tasks"),
             (Method::DELETE, "/connectors/c"),
             (Method::PATCH, "/connectors/c/offsets"),
             (Method::DELETE, "/connectors/c/offsets"),
@@ -240,6 +255,7 @@ mod tests {
             (Method::PUT, "/connectors/c/resume"),
             (Method::PUT, "/connectors/c/topics/reset"),
             (Method::GET, "/connectors/c/offsets"),
+            (Method::GET, "/connectors/c/tasks"),
         ] {
             assert!(!forwarded(&method, path), "{method} {path}");
         }

@@ -71,7 +71,10 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
                 .patch(connectors::patch_config),
         ),
         ("/connectors/{c}/status", get(connectors::status)),
-        ("/connectors/{c}/tasks", get(connectors::tasks)),
+        (
+            "/connectors/{c}/tasks",
+            get(connectors::tasks).post(connectors::put_task_configs),
+        ),
         (
             "/connectors/{c}/tasks/{t}/status",
             get(connectors::task_status),

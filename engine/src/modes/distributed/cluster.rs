@@ -14,8 +14,11 @@
 //! - **Restarts** act on the tasks assigned to this worker. As in Kafka Connect, a follower
 //!   asked to restart work not assigned to it answers `NotLeader`; the leader, which cannot
 //!   forward to the owner yet, refuses (400) a request that names tasks running on other
-//!   workers before anything restarts. Restarting the connector itself replans nothing: the
-//!   leader writes task configs whenever a connector's config changes.
+//!   workers before anything restarts. Restarting the connector itself replans nothing: its
+//!   worker computes task configs again whenever the connector's config changes.
+//! - **Task configs** sent by the worker running a connector (internal
+//!   `POST /connectors/<c>/tasks`): the signature is checked first, on any worker (KIP-507:
+//!   400, 403 or 503 as Kafka Connect answers), then the leader rule, then the connector.
 //! - **Active topics** (KIP-558) are not tracked yet: every connector's topics count as
 //!   active, and a reset is refused (400).
 
@@ -30,7 +33,7 @@ use super::status_store::State;
 use super::worker::{DistributedError, DistributedWorker};
 use crate::herder::connector_config::{self, CONNECTOR_CLASS, ConnectorConfig};
 use crate::herder::{
-    Cluster, ConnectorInfo, ConnectorStatus, HerderError, TargetState, TaskStatus,
+    Cluster, ConnectorInfo, ConnectorStatus, HerderError, InternalRequest, TargetState, TaskStatus,
 };
 use crate::offsets::OffsetStore;
 use crate::plugins::Plugins;
@@ -336,5 +339,23 @@ impl Cluster for DistributedWorker {
 
     fn require_leader(&self) -> Result<(), HerderError> {
         self.leader_only()
+    }
+
+    fn put_task_configs(
+        &self,
+        name: &str,
+        configs: Vec<Properties>,
+        request: &InternalRequest<'_>,
+    ) -> Result<(), HerderError> {
+        // As `DistributedHerder.putTaskConfigs`: the signature first (on any worker), then the
+        // leader rule, then the connector.
+        self.check_signature(request.signature, request.algorithm, request.body)
+            .map_err(|e| HerderError::Refused {
+                status: e.status(),
+                message: e.to_string(),
+            })?;
+        self.leader_only()?;
+        self.write_task_configs(name, &configs)
+            .map_err(|e| from_distributed("write task configs", e))
     }
 }

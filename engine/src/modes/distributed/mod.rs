@@ -6,6 +6,8 @@
 //!   LeaveGroup through the group coordinator), the leader's assignment round.
 //! - [`log`]: a compacted topic read to its end and written to (Kafka Connect's `KafkaBasedLog`).
 //! - [`config_store`] / [`status_store`]: the config and status topics on top of it.
+//! - [`session`]: signed internal requests (KIP-507): the session key's lifecycle, signing and
+//!   checking requests.
 //! - [`cluster`]: the REST API's [`Cluster`](crate::herder::Cluster) for a distributed worker.
 //! - [`worker`]: a distributed worker made of them ([`worker::DistributedWorker`]): the topics,
 //!   the shards, the membership and the control thread that starts and stops tasks.
@@ -14,5 +16,6 @@ pub mod cluster;
 pub mod config_store;
 pub mod log;
 pub mod member;
+pub mod session;
 pub mod status_store;
 pub mod worker;

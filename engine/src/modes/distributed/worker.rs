@@ -26,15 +26,16 @@
 //!
 //! # Task configs: who writes them
 //!
-//! Kafka Connect has the worker running a connector compute its task configs and send them to
-//! the leader (REST `POST /connectors/<c>/tasks`), which writes them. wharf has no connector
-//! instance to run and no forwarding yet, so the rule here is: **the leader computes and writes
-//! the task configs of every connector in the snapshot** (not STOPPED, config valid) whose
-//! config differs from the one its current task configs were made from, or that has none or an
-//! inconsistent set (`Connector::task_configs(props, tasks.max)`, then `put_task_configs`). In a
-//! group of wharf workers that is correct wherever the connector item is assigned. A follower
-//! that owns such a connector only logs that forwarding to a leader is not there yet (a Java
-//! leader would not write them for it).
+//! As in Kafka Connect, the worker a connector is assigned to computes its task configs
+//! (`Connector::task_configs(props, tasks.max)`) whenever there are none, the set is
+//! inconsistent, or they were made from another connector config than the current one (not
+//! while STOPPED). The leader writes them to the config topic; a follower sends them to the
+//! leader's REST API (`POST /connectors/<c>/tasks`), signed with the session key while the group
+//! runs `sessioned` (KIP-507, [`session`](super::session)), and sends them again every few
+//! seconds until they are committed. The leader keeps that session key valid: it writes a new
+//! one when there is none, when it expired (`inter.worker.key.ttl.ms`) or when its algorithm or
+//! size is not the configured one. A Java leader takes a wharf follower's task configs the same
+//! way, and a wharf leader a Java follower's.
 //!
 //! # Writes
 //!
@@ -53,9 +54,8 @@
 //! committed.
 //!
 //! The REST API is served over this worker through [`Cluster`](crate::herder::Cluster) (see
-//! [`cluster`](super::cluster)). Not here yet: forwarding a follower's task configs to the
-//! leader, forwarding restarts to the worker that owns the task, restart requests through the
-//! config topic, session keys, exactly-once source fencing, the leader's
+//! [`cluster`](super::cluster)). Not here yet: forwarding restarts to the worker that owns the
+//! task, restart requests through the config topic, exactly-once source fencing, the leader's
 //! transactional writes, the unsync backoff (`worker.unsync.backoff.ms`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,8 +70,10 @@ use connect_api::config::{Config, ConfigErrors, Properties};
 use super::config_store::{self, ClusterConfigState, ConfigStore, ConfigUpdate, TargetState};
 use super::log::{ClientSettings, LogError};
 use super::member::{
-    Assigned, ConfiguredWork, ConnectorTaskId, GroupMember, GroupWork, MemberConfig, MemberEvent,
+    Assigned, ConfiguredWork, ConnectProtocolCompatibility, ConnectorTaskId, GroupMember,
+    GroupWork, MemberConfig, MemberEvent,
 };
+use super::session::{KeyPolicy, SignatureError};
 use super::status_store::{State, Status, StatusStore};
 use crate::herder::connector_config::{self, ConnectorConfig, TASKS_MAX};
 use crate::herder::{RunningTask, WorkerContext, spawn_task as spawn};
@@ -174,6 +176,8 @@ struct Shared {
     offsets: Arc<ReloadableOffsets>,
     pool: ShardPool,
     ctx: WorkerContext,
+    /// `inter.worker.*`: the session key's lifecycle and request signatures (KIP-507).
+    keys: KeyPolicy,
     work: Mutex<Work>,
 }
 
@@ -200,6 +204,13 @@ struct Work {
     failed: BTreeMap<ConnectorTaskId, Properties>,
     /// Connectors whose missing task configs were already logged (follower).
     warned: BTreeSet<String>,
+    /// The group runs the `sessioned` protocol: internal requests are signed and checked.
+    sessioned: bool,
+    /// When this worker (a follower) last sent each connector's task configs to the leader.
+    task_configs_sent: BTreeMap<String, Instant>,
+    /// The session key this worker (the leader) last wrote, with when: not written again
+    /// until it has been read back or a while has passed.
+    key_written: Option<(i64, Instant)>,
 }
 
 fn lock(m: &Mutex<Work>) -> MutexGuard<'_, Work> {
@@ -449,34 +460,28 @@ impl Shared {
                     }
                 }
             }
-            if !work.leader
-                && state == State::Running
-                && needs_task_configs(&snap, &c)
-                && work.warned.insert(c.clone())
-            {
-                tracing::info!(
-                    message = "Waiting for the leader to write this connector's task configs (a wharf leader writes them; forwarding them to a Java leader over REST is not there yet).",
-                    connector = %c
-                );
-            }
         }
 
-        // The leader writes every connector's missing task configs.
-        if work.leader {
-            for c in snap.connectors() {
-                if target(&snap, c) == TargetState::Stopped || !needs_task_configs(&snap, c) {
-                    continue;
-                }
-                let Ok(cc) = validate(c) else {
-                    continue;
-                };
-                let max = cc
-                    .config
-                    .int(TASKS_MAX)
-                    .and_then(|n| usize::try_from(n).ok())
-                    .unwrap_or(1);
-                let configs = (cc.plugin.connector)().task_configs(&cc.props, max);
-                match self.config.put_task_configs(c, &configs) {
+        // The worker a connector is assigned to plans its tasks: the leader writes the task
+        // configs, a follower sends them to the leader.
+        for c in work.connectors.clone() {
+            if !snap.contains(&c)
+                || target(&snap, &c) == TargetState::Stopped
+                || !needs_task_configs(&snap, &c)
+            {
+                continue;
+            }
+            let Ok(cc) = validate(&c) else {
+                continue;
+            };
+            let max = cc
+                .config
+                .int(TASKS_MAX)
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(1);
+            let configs = (cc.plugin.connector)().task_configs(&cc.props, max);
+            if work.leader {
+                match self.config.put_task_configs(&c, &configs) {
                     Ok(()) => {
                         tracing::info!(message = "Wrote task configs.", connector = %c, tasks = configs.len())
                     }
@@ -484,9 +489,172 @@ impl Shared {
                         tracing::warn!(message = "Could not write task configs.", connector = %c, error = %e)
                     }
                 }
+            } else {
+                self.send_task_configs(work, &snap, &c, &configs);
+            }
+        }
+        if work.leader && work.sessioned {
+            self.rotate_session_key(work, &snap);
+        }
+    }
+
+    /// A follower's task configs go to the leader, which writes them (Kafka Connect's
+    /// `POST /connectors/<c>/tasks`), signed with the session key under `sessioned`. Sent on a
+    /// thread of its own; sent again after [`RESEND_TASK_CONFIGS`] while they are not committed.
+    fn send_task_configs(
+        &self,
+        work: &mut Work,
+        snap: &ClusterConfigState,
+        connector: &str,
+        configs: &[Properties],
+    ) {
+        if work
+            .task_configs_sent
+            .get(connector)
+            .is_some_and(|at| at.elapsed() < RESEND_TASK_CONFIGS)
+        {
+            return;
+        }
+        let Some(leader) = work.leader_url.clone() else {
+            return;
+        };
+        let body = task_configs_body(configs);
+        let mut headers = Vec::new();
+        if work.sessioned {
+            let Some(key) = snap.session_key() else {
+                if work.warned.insert(connector.to_owned()) {
+                    tracing::info!(message = "Waiting for the leader's session key before sending task configs to it.", connector = %connector);
+                }
+                return;
+            };
+            match self.keys.sign(key, &body) {
+                Ok(signed) => headers.extend(signed),
+                Err(e) => {
+                    tracing::warn!(message = "Cannot sign task configs for the leader.", connector = %connector, error = %e);
+                    return;
+                }
+            }
+        }
+        work.task_configs_sent
+            .insert(connector.to_owned(), Instant::now());
+        let url = format!(
+            "{}/connectors/{}/tasks",
+            leader.trim_end_matches('/'),
+            path_segment(connector)
+        );
+        let connector = connector.to_owned();
+        let tasks = configs.len();
+        let sent = std::thread::Builder::new()
+            .name("task-configs".to_owned())
+            .spawn(move || match post(&url, headers, body) {
+                Ok(()) => {
+                    tracing::info!(message = "Sent task configs to the leader.", connector = %connector, tasks, url = %url)
+                }
+                Err(e) => {
+                    tracing::warn!(message = "The leader did not take this worker's task configs; sending them again shortly.", connector = %connector, url = %url, error = %e)
+                }
+            });
+        if let Err(e) = sent {
+            tracing::warn!(message = "Cannot start a thread to send task configs.", error = %e);
+        }
+    }
+
+    /// The leader keeps a valid session key in the config topic (`checkForKeyRotation`): a new
+    /// one when there is none, it expired, or its algorithm or size is not this worker's.
+    fn rotate_session_key(&self, work: &mut Work, snap: &ClusterConfigState) {
+        let now = now_ms();
+        let current = snap.session_key();
+        if !self.keys.needs_new_key(current, now) {
+            return;
+        }
+        if let Some((created, at)) = work.key_written
+            && current.map(|k| k.creation_timestamp) != Some(created)
+            && at.elapsed() < KEY_READ_BACK
+        {
+            return;
+        }
+        let written = self.keys.generate(now).and_then(|key| {
+            self.config
+                .put_session_key(&key)
+                .map(|()| key.creation_timestamp)
+                .map_err(|e| e.to_string())
+        });
+        match written {
+            Ok(created) => {
+                work.key_written = Some((created, Instant::now()));
+                tracing::info!(
+                    message = "Wrote a new session key for signing internal requests.",
+                    created
+                );
+            }
+            Err(e) => {
+                tracing::warn!(message = "Could not write a new session key.", error = %e)
             }
         }
     }
+}
+
+/// How long a follower waits before sending a connector's task configs to the leader again.
+const RESEND_TASK_CONFIGS: Duration = Duration::from_secs(3);
+/// How long the leader waits for a session key it wrote to be read back before writing another.
+const KEY_READ_BACK: Duration = Duration::from_secs(10);
+/// The bound on one internal request.
+const INTERNAL_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Task configs as the body of `POST /connectors/<c>/tasks`: a JSON array of string maps,
+/// compact, as Jackson writes it.
+fn task_configs_body(configs: &[Properties]) -> Vec<u8> {
+    let list: Vec<&Properties> = configs.iter().collect();
+    serde_json::to_vec(&list).unwrap_or_default()
+}
+
+/// A connector name as one URL path segment (RFC 3986: unreserved characters kept, the rest
+/// percent-encoded).
+fn path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One internal request: POSTs `body` (JSON) with `headers`; a status other than 2xx is an
+/// error naming it and the answer's body.
+fn post(url: &str, headers: Vec<(&'static str, String)>, body: Vec<u8>) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let http = reqwest::Client::builder()
+            .timeout(INTERNAL_REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut request = http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let answer = response.text().await.unwrap_or_default();
+        Err(format!("{status}: {answer}"))
+    })
 }
 
 /// The membership's view of this worker.
@@ -688,6 +856,7 @@ impl DistributedWorker {
             offsets,
             pool,
             ctx,
+            keys: KeyPolicy::from_config(&config, worker_props),
             work: Mutex::new(Work::default()),
         });
         let member = GroupMember::start(member_config, Arc::new(MemberWork(Arc::clone(&shared))))
@@ -746,6 +915,43 @@ impl DistributedWorker {
     /// The group generation of the last assignment.
     pub fn generation(&self) -> i32 {
         lock(&self.shared.work).generation
+    }
+
+    /// Whether the group runs the `sessioned` protocol (internal requests are signed).
+    pub fn sessioned(&self) -> bool {
+        lock(&self.shared.work).sessioned
+    }
+
+    /// Checks an internal request's signature (KIP-507) against the session key read from the
+    /// config topic; nothing is checked unless the group runs `sessioned`.
+    pub fn check_signature(
+        &self,
+        signature: Option<&str>,
+        algorithm: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), SignatureError> {
+        if !self.sessioned() {
+            return Ok(());
+        }
+        let snap = self.shared.config.snapshot();
+        self.shared
+            .keys
+            .verify(snap.session_key(), signature, algorithm, body)
+    }
+
+    /// Writes task configs a connector's owner computed (the leader's part of
+    /// `POST /connectors/<c>/tasks`).
+    pub fn write_task_configs(
+        &self,
+        connector: &str,
+        configs: &[Properties],
+    ) -> Result<(), DistributedError> {
+        if !self.shared.config.snapshot().contains(connector) {
+            return Err(DistributedError::NotFound(connector.to_owned()));
+        }
+        self.shared.config.put_task_configs(connector, configs)?;
+        tracing::info!(message = "Wrote task configs sent by the connector's worker.", connector = %connector, tasks = configs.len());
+        Ok(())
     }
 
     /// Validates a connector config, then writes it (with target state STARTED when the
@@ -1054,6 +1260,7 @@ impl Control {
             let mut work = lock(&self.shared.work);
             work.generation = a.generation;
             work.leader = a.is_leader();
+            work.sessioned = a.protocol == ConnectProtocolCompatibility::Sessioned;
             work.leader_url = Some(a.leader_url.clone()).filter(|u| !u.trim().is_empty());
             work.synced = synced;
             work.connectors = a.assignment.connectors.iter().cloned().collect();
