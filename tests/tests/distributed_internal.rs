@@ -6,7 +6,10 @@
 //!   them, signed, to the leader (`POST /connectors/{c}/tasks`), which writes them;
 //! - the endpoint refuses a request without a signature (400), with an algorithm the worker does
 //!   not accept (400) or with a bad signature (403), and takes one signed with the key read
-//!   from the config topic (204): the task then runs with the configs posted.
+//!   from the config topic (204): the task then runs with the configs posted;
+//! - restarts reach the worker that runs the task (forwarded by the leader to the owner; a
+//!   restart with `includeTasks` through the config topic, KIP-745); stop leaves a connector
+//!   without task configs, as Kafka Connect does, and resume plans them again.
 
 use std::path::Path;
 use std::time::Duration;
@@ -241,6 +244,78 @@ fn followers_send_signed_task_configs_to_the_leader() {
             Ok(())
         } else {
             Err(format!("{code} {tasks}"))
+        }
+    });
+
+    // Restarts reach the worker that runs the task, through either worker.
+    let task_owner = |name: &str| {
+        let (_, status) = l.api.get(&format!("/connectors/{name}/status"));
+        status["tasks"][0]["worker_id"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let log_of = |w: &Worker| {
+        std::fs::read_to_string(dir.join(format!("worker-{}.log", w.name))).unwrap_or_default()
+    };
+    let on_f = names
+        .iter()
+        .find(|n| task_owner(n) == f.id())
+        .expect("a task runs on the follower")
+        .clone();
+    let restarted_before = log_of(f).matches("Restarted tasks.").count();
+    let (code, answer) = l
+        .api
+        .call("POST", &format!("/connectors/{on_f}/tasks/0/restart"), None);
+    assert_eq!(code, 204, "{answer}");
+    assert_eq!(
+        log_of(f).matches("Restarted tasks.").count(),
+        restarted_before + 1,
+        "the follower restarted its task:\n{}",
+        f.log()
+    );
+    // KIP-745: the leader writes a restart request; the worker running the tasks acts on it.
+    let (code, plan) = f.api.call(
+        "POST",
+        &format!("/connectors/{on_f}/restart?includeTasks=true"),
+        None,
+    );
+    assert_eq!(code, 202, "{plan}");
+    assert_eq!(plan["tasks"][0]["state"], "RESTARTING", "{plan}");
+    wait_for("the follower to act on the restart request", || {
+        if log_of(f).contains("Restart request: restarting tasks.") {
+            Ok(())
+        } else {
+            Err(f.log())
+        }
+    });
+
+    // Stop (the leader's, forwarded): the connector keeps no task configs; resume plans them
+    // again and the task runs.
+    let (code, answer) = f.api.call("PUT", &format!("/connectors/{on_f}/stop"), None);
+    assert_eq!(code, 204, "{answer}");
+    wait_for("the stopped connector without tasks", || {
+        let (code, tasks) = f.api.get(&format!("/connectors/{on_f}/tasks"));
+        let (_, status) = f.api.get(&format!("/connectors/{on_f}/status"));
+        if code == 200 && tasks == json!([]) && status["connector"]["state"] == "STOPPED" {
+            Ok(())
+        } else {
+            Err(format!("{code} {tasks} {status}"))
+        }
+    });
+    let (code, answer) = f
+        .api
+        .call("PUT", &format!("/connectors/{on_f}/resume"), None);
+    assert_eq!(code, 202, "{answer}");
+    wait_for("the resumed connector running its task again", || {
+        let (code, status) = l.api.get(&format!("/connectors/{on_f}/status"));
+        if code == 200
+            && status["connector"]["state"] == "RUNNING"
+            && status["tasks"][0]["state"] == "RUNNING"
+        {
+            Ok(())
+        } else {
+            Err(format!("{code} {status}\n{}", f.log()))
         }
     });
 }

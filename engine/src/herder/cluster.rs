@@ -98,6 +98,30 @@ pub trait Cluster: Send + Sync + 'static {
     /// Restarts the connector itself, planning its tasks again. Returns whether tasks restarted.
     fn restart_connector(&self, name: &str) -> Result<bool, HerderError>;
 
+    /// `POST /connectors/{c}/restart?includeTasks=&onlyFailed=` (KIP-745), once the REST API
+    /// has answered with the plan: the connector (unless `only_failed`) and, with
+    /// `include_tasks`, its tasks (only the FAILED ones with `only_failed`). A distributed
+    /// worker's leader writes a restart request to the config topic instead, which each worker
+    /// acts on for what it runs.
+    fn restart_connector_and_tasks(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+        any_task: bool,
+    ) -> Result<(), HerderError> {
+        let _ = include_tasks;
+        let replanned = if only_failed {
+            false
+        } else {
+            self.restart_connector(name)?
+        };
+        if any_task && !replanned {
+            self.restart(name, None, only_failed)?;
+        }
+        Ok(())
+    }
+
     /// Deletes a connector.
     fn delete(&self, name: &str) -> Result<(), HerderError>;
 
@@ -128,6 +152,11 @@ pub trait Cluster: Send + Sync + 'static {
         Ok(())
     }
 }
+
+/// The header of an internal request holding its body's MAC, base64 (KIP-507).
+pub const SIGNATURE_HEADER: &str = "X-Connect-Authorization";
+/// The header naming the MAC's algorithm (`HmacSHA256`).
+pub const ALGORITHM_HEADER: &str = "X-Connect-Request-Signature-Algorithm";
 
 /// An internal request between workers as received: its raw body and signature headers.
 #[derive(Debug, Clone, Copy)]

@@ -30,7 +30,7 @@ use connect_api::ConnectorType;
 use connect_api::config::{ConfigErrors, Properties};
 use connector_config::{ConnectorConfig, NAME, TASKS_MAX};
 
-pub use cluster::{Cluster, InternalRequest};
+pub use cluster::{ALGORITHM_HEADER, Cluster, InternalRequest, SIGNATURE_HEADER};
 pub use spawn::{RunningTask, WorkerContext, spawn as spawn_task};
 
 /// What a connector should be doing (Kafka Connect's target state).
@@ -84,6 +84,11 @@ pub enum HerderError {
     /// leader's REST address when known. Only a distributed worker returns it.
     #[error("Cannot complete request: this worker is not the leader (leader: {leader_url:?})")]
     NotLeader { leader_url: Option<String> },
+    /// The request names work assigned to another worker, which has to complete it (Kafka
+    /// Connect's `NotAssignedException`); `owner_url` is that worker's REST address when known.
+    /// Only a distributed worker's leader returns it; the REST API forwards the request there.
+    #[error("Cannot complete request: the work is assigned to another worker ({owner_url:?})")]
+    NotAssigned { owner_url: Option<String> },
     /// A request refused with this HTTP status (an internal request without a valid signature,
     /// an endpoint this mode does not offer), as Kafka Connect answers it.
     #[error("{message}")]

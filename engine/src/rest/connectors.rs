@@ -14,8 +14,10 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::error::RestError;
 use crate::herder::connector_config::{NAME, TOPICS, TOPICS_REGEX};
-use crate::herder::{Cluster, ConnectorStatus, InternalRequest, TargetState, TaskStatus};
-use crate::modes::distributed::session::{ALGORITHM_HEADER, SIGNATURE_HEADER};
+use crate::herder::{
+    ALGORITHM_HEADER, Cluster, ConnectorStatus, InternalRequest, SIGNATURE_HEADER, TargetState,
+    TaskStatus,
+};
 use connect_api::config::Properties;
 
 /// The key Kafka Connect's worker adds to each task config.
@@ -387,15 +389,7 @@ pub async fn restart(
     }
     let any_task = before.tasks.iter().any(restarts);
     blocking(&cluster, move |h| {
-        let replanned = if only_failed {
-            false
-        } else {
-            h.restart_connector(&name)?
-        };
-        if any_task && !replanned {
-            h.restart(&name, None, only_failed)?;
-        }
-        Ok::<(), crate::herder::HerderError>(())
+        h.restart_connector_and_tasks(&name, include_tasks, only_failed, any_task)
     })
     .await??;
     Ok((StatusCode::ACCEPTED, Json(plan)).into_response())

@@ -81,6 +81,10 @@ impl From<HerderError> for RestError {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
             }
             HerderError::Conflict(message) => Self::new(StatusCode::CONFLICT, message.clone()),
+            HerderError::NotAssigned { owner_url } => Self {
+                not_leader: Some(NotLeader(owner_url.clone())),
+                ..Self::new(StatusCode::CONFLICT, CONFLICTING_OPERATION)
+            },
             HerderError::Refused { status, message } => Self::new(
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 message.clone(),

@@ -11,11 +11,14 @@
 //!   target state from any worker. `put` validates the config with the plugin's spec first
 //!   (field errors as a standalone worker reports them, also on a follower) and refuses an
 //!   existing connector unless `replace`; a new connector gets its initial target state.
-//! - **Restarts** act on the tasks assigned to this worker. As in Kafka Connect, a follower
-//!   asked to restart work not assigned to it answers `NotLeader`; the leader, which cannot
-//!   forward to the owner yet, refuses (400) a request that names tasks running on other
-//!   workers before anything restarts. Restarting the connector itself replans nothing: its
-//!   worker computes task configs again whenever the connector's config changes.
+//! - **Restarts** as in Kafka Connect: a task or connector assigned here restarts here; a
+//!   follower asked to restart work assigned elsewhere answers `NotLeader`, and the leader
+//!   answers `NotAssigned` with the owner's URL (from the work's status), so the REST API
+//!   forwards the request to the worker that runs it. `?includeTasks=` / `?onlyFailed=`
+//!   (KIP-745) are the leader's: it writes a restart request to the config topic and every
+//!   worker restarts what of the connector it runs when it reads it. Restarting the connector
+//!   itself replans nothing: its worker computes task configs again whenever the connector's
+//!   config changes.
 //! - **Task configs** sent by the worker running a connector (internal
 //!   `POST /connectors/<c>/tasks`): the signature is checked first, on any worker (KIP-507:
 //!   400, 403 or 503 as Kafka Connect answers), then the leader rule, then the connector.
@@ -38,6 +41,12 @@ use crate::herder::{
 use crate::offsets::OffsetStore;
 use crate::plugins::Plugins;
 use crate::task::{TaskId, TaskStats};
+
+/// The REST URL of the worker a status names (`host:port`, its advertised address). Kafka
+/// Connect takes it from the group's assignment; the status names the same address.
+fn owner_url(worker_id: &str) -> String {
+    format!("http://{worker_id}")
+}
 
 fn to_config_target(target: TargetState) -> ConfigTarget {
     match target {
@@ -293,40 +302,56 @@ impl Cluster for DistributedWorker {
             })
             .collect();
         let assigned = self.assigned_tasks();
-        if chosen.iter().any(|id| !assigned.contains(id)) {
+        if chosen.iter().all(|id| assigned.contains(id)) {
+            self.restart_local_tasks(&chosen);
+            return Ok(());
+        }
+        if task.is_none() {
+            // Several tasks, some elsewhere: as a restart request, which every worker acts on.
             self.leader_only()?;
+            return self
+                .request_restart(name, true, only_failed)
+                .map_err(|e| from_distributed("request a restart", e));
         }
-        let elsewhere: Vec<String> = chosen
-            .iter()
-            .filter(|id| !assigned.contains(*id))
-            .map(|id| {
-                let on = statuses
-                    .tasks
-                    .get(&id.task)
-                    .map_or("no worker yet", |s| s.worker_id.as_str());
-                format!("{}-{} (on {on})", id.connector, id.task)
-            })
-            .collect();
-        if !elsewhere.is_empty() {
-            return Err(HerderError::BadRequest(format!(
-                "Restarting tasks that are not assigned to this worker ({}) is not supported yet \
-                 by a distributed wharf worker: send the restart to the worker that runs each \
-                 task (POST /connectors/{name}/tasks/<n>/restart)",
-                elsewhere.join(", ")
-            )));
-        }
-        self.restart_local_tasks(&chosen);
-        Ok(())
+        // One task that runs elsewhere: the leader sends the request to its worker.
+        self.leader_only()?;
+        Err(HerderError::NotAssigned {
+            owner_url: chosen
+                .first()
+                .and_then(|id| statuses.tasks.get(&id.task))
+                .map(|s| owner_url(&s.worker_id)),
+        })
     }
 
     fn restart_connector(&self, name: &str) -> Result<bool, HerderError> {
         self.not_found(name)?;
-        if !self.assigned_connectors().contains(name) {
-            self.leader_only()?;
+        if self.assigned_connectors().contains(name) {
+            // No connector instance runs here to restart, and the connector's worker plans
+            // task configs again whenever the config changes: nothing to do.
+            return Ok(false);
         }
-        // No connector instance runs here to restart, and the leader replans task configs
-        // whenever the config changes: nothing to do.
-        Ok(false)
+        // As Kafka Connect: the leader sends the request to the connector's worker, a follower
+        // to the leader.
+        self.leader_only()?;
+        let statuses =
+            DistributedWorker::status(self, name).map_err(|e| from_distributed("read", e))?;
+        Err(HerderError::NotAssigned {
+            owner_url: statuses.connector.map(|s| owner_url(&s.worker_id)),
+        })
+    }
+
+    fn restart_connector_and_tasks(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+        _any_task: bool,
+    ) -> Result<(), HerderError> {
+        // `DistributedHerder.restartConnectorAndTasks`: the leader writes the request to the
+        // config topic; each worker restarts what of it runs when it reads it.
+        self.leader_only()?;
+        self.request_restart(name, include_tasks, only_failed)
+            .map_err(|e| from_distributed("request a restart", e))
     }
 
     fn delete(&self, name: &str) -> Result<(), HerderError> {

@@ -6,8 +6,8 @@
 //! body made with the cluster's session key: `X-Connect-Authorization: base64(mac)` and
 //! `X-Connect-Request-Signature-Algorithm: HmacSHA256`. The leader generates the key and writes
 //! it to the config topic (`session-key` record) when there is none, when it has lived
-//! `inter.worker.key.ttl.ms`, or when its algorithm or size differs from the leader's config;
-//! every worker reads it from there.
+//! `inter.worker.key.ttl.ms`, or when its algorithm (or, with `inter.worker.key.size` set, its
+//! size) differs from the leader's config; every worker reads it from there.
 //!
 //! A request that fails the check gets Kafka Connect's answer ([`SignatureError`]): no key read
 //! yet → 503, no signature → 400, an algorithm this worker does not accept → 400, a bad MAC →
@@ -22,10 +22,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::keys::distributed as keys;
 
-/// The header holding the request's MAC, base64.
-pub const SIGNATURE_HEADER: &str = "X-Connect-Authorization";
-/// The header naming the MAC's algorithm (`HmacSHA256`).
-pub const ALGORITHM_HEADER: &str = "X-Connect-Request-Signature-Algorithm";
+pub use crate::herder::{ALGORITHM_HEADER, SIGNATURE_HEADER};
 
 /// The JCA name of the one key and signature algorithm wharf generates and signs with.
 const HMAC_SHA256: &str = keys::HMAC_SHA256;
@@ -113,7 +110,9 @@ impl KeyPolicy {
     }
 
     /// Whether the leader has to write a new key (`DistributedHerder.checkForKeyRotation`): none
-    /// yet, the current one expired at `now_ms`, or its algorithm or length is not this worker's.
+    /// yet, the current one expired at `now_ms`, its algorithm is not this worker's, or its
+    /// length is not `inter.worker.key.size` (compared only when that is set, as Kafka Connect
+    /// does: a key another leader generated with its own default size is kept).
     pub fn needs_new_key(&self, current: Option<&SessionKey>, now_ms: i64) -> bool {
         let Some(key) = current else {
             return true;
@@ -121,7 +120,7 @@ impl KeyPolicy {
         let ttl = i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX);
         key.creation_timestamp.saturating_add(ttl) <= now_ms
             || key.algorithm != self.key_algorithm
-            || key.key.len() * 8 != self.bits()
+            || self.key_bits.is_some_and(|bits| key.key.len() * 8 != bits)
     }
 
     /// A fresh random key created at `now_ms`.
@@ -288,12 +287,21 @@ mod tests {
         assert!(!policy.needs_new_key(Some(&k), 1_000 + hour - 1));
         assert!(policy.needs_new_key(Some(&k), 1_000 + hour));
         let short = key(&[1; 16], 1_000);
-        assert!(policy.needs_new_key(Some(&short), 1_001));
+        assert!(
+            !policy.needs_new_key(Some(&short), 1_001),
+            "without inter.worker.key.size the length is not compared"
+        );
         let sized = KeyPolicy {
-            key_bits: Some(128),
+            key_bits: Some(256),
             ..KeyPolicy::default()
         };
-        assert!(!sized.needs_new_key(Some(&short), 1_001));
+        assert!(sized.needs_new_key(Some(&short), 1_001));
+        assert!(!sized.needs_new_key(Some(&k), 1_001));
+        let other_algorithm = SessionKey {
+            algorithm: "HmacSHA512".to_owned(),
+            ..k.clone()
+        };
+        assert!(policy.needs_new_key(Some(&other_algorithm), 1_001));
         assert_ne!(
             policy.generate(0).unwrap().key,
             policy.generate(0).unwrap().key

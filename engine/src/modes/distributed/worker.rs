@@ -33,8 +33,8 @@
 //! leader's REST API (`POST /connectors/<c>/tasks`), signed with the session key while the group
 //! runs `sessioned` (KIP-507, [`session`](super::session)), and sends them again every few
 //! seconds until they are committed. The leader keeps that session key valid: it writes a new
-//! one when there is none, when it expired (`inter.worker.key.ttl.ms`) or when its algorithm or
-//! size is not the configured one. A Java leader takes a wharf follower's task configs the same
+//! one when there is none, when it expired (`inter.worker.key.ttl.ms`) or when its algorithm
+//! (or, with `inter.worker.key.size` set, its size) is not the configured one. A Java leader takes a wharf follower's task configs the same
 //! way, and a wharf leader a Java follower's.
 //!
 //! # Writes
@@ -54,8 +54,8 @@
 //! committed.
 //!
 //! The REST API is served over this worker through [`Cluster`](crate::herder::Cluster) (see
-//! [`cluster`](super::cluster)). Not here yet: forwarding restarts to the worker that owns the
-//! task, restart requests through the config topic, exactly-once source fencing, the leader's
+//! [`cluster`](super::cluster)). Restart requests read from the config topic (KIP-745) restart
+//! the connector's tasks that run here. Not here yet: exactly-once source fencing, the leader's
 //! transactional writes, the unsync backoff (`worker.unsync.backoff.ms`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -85,6 +85,7 @@ use crate::keys::worker::{
 use crate::offsets::{JsonMap, OffsetError, OffsetKey, OffsetStore, TopicOffsetStore};
 use crate::plugins::Plugins;
 use crate::runtime::{ShardConfig, ShardError, ShardPool, available_cores};
+use connect_protocol::config_topic::RestartRequest;
 
 /// How often the control thread reads the config topic.
 const CONFIG_POLL: Duration = Duration::from_millis(500);
@@ -228,6 +229,14 @@ fn target(snap: &ClusterConfigState, connector: &str) -> TargetState {
     snap.target_state(connector).unwrap_or(TargetState::Started)
 }
 
+/// The connector's committed task configs, in task order.
+fn stored_task_configs(snap: &ClusterConfigState, connector: &str) -> Vec<Properties> {
+    snap.tasks(connector)
+        .iter()
+        .filter_map(|id| snap.task_config(id).map(to_props))
+        .collect()
+}
+
 /// Whether the connector's task configs must be (re)computed: none committed, an inconsistent
 /// set, or made from another connector config than the current one.
 fn needs_task_configs(snap: &ClusterConfigState, connector: &str) -> bool {
@@ -286,6 +295,36 @@ impl Shared {
                 self.put_task_status(id, &status, true);
             }
         }
+    }
+
+    /// Acts on a restart request read from the config topic (`processRestartRequests`): the
+    /// connector's tasks assigned here (only the FAILED ones with `only_failed`) are stopped
+    /// and started again by the next reconcile, a FAILED one included. The connector itself
+    /// has no instance to restart here.
+    fn restart(&self, work: &mut Work, request: &RestartRequest) {
+        if !request.include_tasks {
+            return;
+        }
+        let chosen: Vec<ConnectorTaskId> = work
+            .tasks
+            .iter()
+            .filter(|id| id.connector == request.connector)
+            .filter(|id| {
+                !request.only_failed
+                    || work.failed.contains_key(*id)
+                    || work
+                        .task_written
+                        .get(*id)
+                        .is_some_and(|(state, _)| *state == State::Failed)
+            })
+            .cloned()
+            .collect();
+        for id in &chosen {
+            work.failed.remove(id);
+            work.task_written.remove(id);
+        }
+        self.stop_tasks(work, &chosen, false);
+        tracing::info!(message = "Restart request: restarting tasks.", connector = %request.connector, only_failed = request.only_failed, tasks = chosen.len());
     }
 
     /// Takes out the tasks that ended on their own (their supervisor gave up) and records them
@@ -465,9 +504,11 @@ impl Shared {
         // The worker a connector is assigned to plans its tasks: the leader writes the task
         // configs, a follower sends them to the leader.
         for c in work.connectors.clone() {
+            // A connector resumed after STOPPED has no tasks: it is planned again.
+            let stored = stored_task_configs(&snap, &c);
             if !snap.contains(&c)
                 || target(&snap, &c) == TargetState::Stopped
-                || !needs_task_configs(&snap, &c)
+                || (!needs_task_configs(&snap, &c) && !stored.is_empty())
             {
                 continue;
             }
@@ -480,6 +521,10 @@ impl Shared {
                 .and_then(|n| usize::try_from(n).ok())
                 .unwrap_or(1);
             let configs = (cc.plugin.connector)().task_configs(&cc.props, max);
+            if configs == stored && !snap.inconsistent_connectors().contains(c.as_str()) {
+                // Nothing changed (Kafka Connect writes task configs only when they differ).
+                continue;
+            }
             if work.leader {
                 match self.config.put_task_configs(&c, &configs) {
                     Ok(()) => {
@@ -985,7 +1030,29 @@ impl DistributedWorker {
         if !self.shared.config.snapshot().contains(name) {
             return Err(DistributedError::NotFound(name.to_owned()));
         }
+        if state == TargetState::Stopped {
+            // As Kafka Connect's `stopConnector`: the task configs go first, so that a STOPPED
+            // connector never has tasks, whichever worker reads it.
+            self.shared.config.put_task_configs(name, &[])?;
+        }
         Ok(self.shared.config.put_target_state(name, state)?)
+    }
+
+    /// Writes a restart request (KIP-745) to the config topic: every worker restarts what of
+    /// `name` it runs once it reads it.
+    pub fn request_restart(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<(), DistributedError> {
+        if !self.shared.config.snapshot().contains(name) {
+            return Err(DistributedError::NotFound(name.to_owned()));
+        }
+        Ok(self
+            .shared
+            .config
+            .put_restart_request(name, include_tasks, only_failed)?)
     }
 
     /// The connectors of this worker's config snapshot.
@@ -1297,8 +1364,10 @@ impl Control {
             return false;
         }
         let mut rejoin = None;
+        let mut restarts = Vec::new();
         for u in updates {
             match u {
+                ConfigUpdate::RestartRequested(request) => restarts.push(request.clone()),
                 ConfigUpdate::ConnectorConfigUpdated(c) if !self.known.contains(c) => {
                     rejoin = Some("a connector was added");
                 }
@@ -1320,6 +1389,9 @@ impl Control {
             self.member().request_rejoin(reason);
         }
         let mut work = lock(&self.shared.work);
+        for request in &restarts {
+            self.shared.restart(&mut work, request);
+        }
         self.shared.reconcile(&mut work);
         true
     }
