@@ -259,6 +259,20 @@ fn java_and_wharf_workers_share_one_group() {
     produce_round(&sinks, 0);
     wait_delivered(&sinks, 1, &|| logs(&java, &wharf));
 
+    // The Java worker started first and leads: the connectors assigned to wharf got their task
+    // configs because wharf sent them, signed, to the Java leader, which took them.
+    let wharf_log = fs::read_to_string(dir.join("worker-wharf.log")).unwrap_or_default();
+    let sent = wharf_log.matches("Sent task configs to the leader.").count();
+    println!(
+        "wharf sent task configs to the Java leader {sent} time(s); task owners {spread:?}"
+    );
+    assert!(sent > 0, "wharf sent no task configs:\n{}", wharf.log());
+    assert!(
+        !wharf_log.contains("did not take this worker's task configs"),
+        "the Java leader refused wharf's task configs:\n{}",
+        wharf.log()
+    );
+
     // kill -9 the Java worker: wharf takes its tasks.
     java.kill();
     wait_for("every task running on wharf", || {
