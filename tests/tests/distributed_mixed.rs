@@ -9,7 +9,8 @@
 //! produced arrives in its sink file (at least once). This checks the group protocol's bytes
 //! (metadata and assignments read by the other side), the config topic's records (connector,
 //! task and commit records, target states, the session key), the status records and the
-//! internal REST requests (task configs sent to a leader of the other kind, signed).
+//! internal REST requests (task configs sent to a leader of the other kind, signed). A second
+//! test migrates a Java-only cluster: wharf picks up its connectors and committed offsets.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -262,10 +263,10 @@ fn java_and_wharf_workers_share_one_group() {
     // The Java worker started first and leads: the connectors assigned to wharf got their task
     // configs because wharf sent them, signed, to the Java leader, which took them.
     let wharf_log = fs::read_to_string(dir.join("worker-wharf.log")).unwrap_or_default();
-    let sent = wharf_log.matches("Sent task configs to the leader.").count();
-    println!(
-        "wharf sent task configs to the Java leader {sent} time(s); task owners {spread:?}"
-    );
+    let sent = wharf_log
+        .matches("Sent task configs to the leader.")
+        .count();
+    println!("wharf sent task configs to the Java leader {sent} time(s); task owners {spread:?}");
     assert!(sent > 0, "wharf sent no task configs:\n{}", wharf.log());
     assert!(
         !wharf_log.contains("did not take this worker's task configs"),
@@ -311,5 +312,157 @@ fn java_and_wharf_workers_share_one_group() {
     });
     produce_round(&sinks, 3);
     wait_delivered(&sinks, 4, &|| format!("Java log:\n{}", java2.log()));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Every value of `topic` once at least `expect` arrived and nothing more came for 3 s.
+fn read_topic(topic: &str, expect: usize) -> Vec<String> {
+    use rdkafka::Message;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("migration-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let started = std::time::Instant::now();
+    let mut last = std::time::Instant::now();
+    let mut values = Vec::new();
+    while values.len() < expect || last.elapsed() < Duration::from_secs(3) {
+        assert!(
+            started.elapsed() < LIMIT,
+            "read {} of {expect} records from {topic}",
+            values.len()
+        );
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            values.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
+            last = std::time::Instant::now();
+        }
+    }
+    values
+}
+
+fn append_lines(path: &Path, range: std::ops::Range<usize>) {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    for i in range {
+        writeln!(file, "line-{i:05}").unwrap();
+    }
+}
+
+/// Migration: a Kafka Connect-only cluster runs a file source and a file sink and commits
+/// their offsets; it is stopped, and a wharf worker started on the same group and topics picks
+/// up both connectors, their configs and the source's committed offset: lines appended meanwhile
+/// arrive, the lines before the offset are not produced again.
+#[test]
+fn wharf_takes_over_a_kafka_connect_cluster() {
+    const BEFORE: usize = 1000;
+    const AFTER: usize = 500;
+    let group = unique("migrate-group");
+    let topics = [
+        unique("migrate-configs"),
+        unique("migrate-offsets"),
+        unique("migrate-status"),
+    ];
+    let dir = temp_dir("migrate");
+    let input = dir.join("in.txt");
+    let output = dir.join("out.txt");
+    let data = unique("migrate-data");
+    append_lines(&input, 0..BEFORE);
+
+    let mut java = JavaWorker::start("java-only", &dir, &group, &topics);
+    wait_ready(&java.api, "the Java worker", &|| java.log());
+    for (name, config) in [
+        (
+            "source",
+            json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": data}),
+        ),
+        (
+            "sink",
+            json!({"connector.class": "FileStreamSink", "file": output.to_str().unwrap(), "topics": data}),
+        ),
+    ] {
+        let (code, body) = java.api.call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": name, "config": config})),
+        );
+        assert_eq!(code, 201, "{body}");
+    }
+    // The source's offset covers every line, committed to the offsets topic.
+    let size = fs::metadata(&input).unwrap().len();
+    wait_for(
+        "the Java source's committed offset at the end of the file",
+        || {
+            let (code, offsets) = java.api.get("/connectors/source/offsets");
+            let position = offsets["offsets"][0]["offset"]["position"].as_u64();
+            if code == 200 && position == Some(size) {
+                Ok(())
+            } else {
+                Err(format!("{code} {offsets}\n{}", java.log()))
+            }
+        },
+    );
+    wait_for("the Java sink's file complete", || {
+        let lines = fs::read_to_string(&output)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        if lines >= BEFORE {
+            Ok(())
+        } else {
+            Err(format!("{lines} lines\n{}", java.log()))
+        }
+    });
+    java.kill();
+
+    append_lines(&input, BEFORE..BEFORE + AFTER);
+    let wharf = Worker::start("wharf", &dir, &group, &topics, &[]);
+    wait_for("both connectors running on wharf", || {
+        let mut states = Vec::new();
+        for name in ["source", "sink"] {
+            let (_, status) = wharf.api.get(&format!("/connectors/{name}/status"));
+            let task = &status["tasks"][0];
+            if task["state"] != "RUNNING" || task["worker_id"] != wharf.id() {
+                states.push(format!("{name}: {status}"));
+            }
+        }
+        if states.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{states:?}\n{}", wharf.log()))
+        }
+    });
+    let (_, config) = wharf.api.get("/connectors/source/config");
+    assert_eq!(config["file"], Value::from(input.to_str().unwrap()));
+
+    // Each line once in the topic: wharf started the source at Java's committed offset.
+    let values = read_topic(&data, BEFORE + AFTER);
+    let distinct: BTreeSet<&String> = values.iter().collect();
+    assert_eq!(distinct.len(), BEFORE + AFTER, "every line in the topic");
+    assert_eq!(
+        values.len(),
+        BEFORE + AFTER,
+        "no line produced twice: wharf resumed from Kafka Connect's offset"
+    );
+    // The sink continues from the group's committed offsets: every line arrives.
+    wait_for("every line in the sink file", || {
+        let text = fs::read_to_string(&output).unwrap_or_default();
+        let seen: BTreeSet<&str> = text.lines().collect();
+        let missing = (0..BEFORE + AFTER)
+            .filter(|i| !seen.contains(format!("line-{i:05}").as_str()))
+            .count();
+        if missing == 0 {
+            Ok(())
+        } else {
+            Err(format!("{missing} missing\n{}", wharf.log()))
+        }
+    });
     let _ = fs::remove_dir_all(&dir);
 }
