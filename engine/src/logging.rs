@@ -48,14 +48,21 @@ fn directive_level(level: &str) -> &'static str {
 }
 
 impl LogLevels {
-    /// Installs the global log subscriber (stderr), starting from `RUST_LOG` or `info`.
+    /// Installs the global log subscriber (stderr, coloured only on a terminal), starting from
+    /// `RUST_LOG` or `info`.
     pub fn install() -> Self {
         let initial = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
         let filter = EnvFilter::try_new(&initial).unwrap_or_else(|_| EnvFilter::new("info"));
         let (layer, handle) = tracing_subscriber::reload::Layer::new(filter);
         let _ = tracing_subscriber::registry()
             .with(layer)
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    // Colours only on a terminal: a log redirected to a file or collected by a
+                    // container runtime stays plain text that grep and log shippers read.
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+            )
             .try_init();
         let apply: Apply = Box::new(move |directives: &str| {
             let filter = EnvFilter::try_new(directives).map_err(|e| e.to_string())?;

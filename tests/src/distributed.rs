@@ -203,3 +203,32 @@ impl Worker {
         );
     }
 }
+
+/// The config topic read from the start, as a worker's snapshot.
+pub fn read_config_topic(topic: &str) -> connect_protocol::config_topic::ClusterConfigState {
+    use rdkafka::Message;
+    use rdkafka::consumer::Consumer;
+    let consumer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", crate::bootstrap())
+        .set("group.id", crate::unique("config-reader"))
+        .set("enable.partition.eof", "true")
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
+        .unwrap();
+    consumer.assign(&tpl).unwrap();
+    let mut state = connect_protocol::config_topic::ClusterConfigState::new();
+    loop {
+        match consumer.poll(Duration::from_secs(10)) {
+            Some(Ok(m)) => {
+                let key = m.key().map(|k| String::from_utf8_lossy(k).into_owned());
+                if let Some(key) = key {
+                    let _ = state.apply(m.offset(), &key, m.payload());
+                }
+            }
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) | None => return state,
+            Some(Err(e)) => panic!("reading {topic}: {e}"),
+        }
+    }
+}

@@ -14,12 +14,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use connect_protocol::config_topic::ClusterConfigState;
 use engine::modes::distributed::session::{ALGORITHM_HEADER, KeyPolicy, SIGNATURE_HEADER};
 use integration_tests::distributed::{self, Worker};
-use integration_tests::{bootstrap, temp_dir, unique};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use integration_tests::{temp_dir, unique};
 use serde_json::{Value, json};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -37,33 +34,6 @@ fn start_worker(name: &'static str, dir: &Path, group: &str, topics: &[String; 3
         topics,
         &[("heartbeat.interval.ms", "500"), ("wharf.shards", "1")],
     )
-}
-
-/// The config topic read from the start, as a worker's snapshot.
-fn read_config_topic(topic: &str) -> ClusterConfigState {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("config-reader"))
-        .set("enable.partition.eof", "true")
-        .create()
-        .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning)
-        .unwrap();
-    consumer.assign(&tpl).unwrap();
-    let mut state = ClusterConfigState::new();
-    loop {
-        match consumer.poll(Duration::from_secs(10)) {
-            Some(Ok(m)) => {
-                let key = m.key().map(|k| String::from_utf8_lossy(k).into_owned());
-                if let Some(key) = key {
-                    let _ = state.apply(m.offset(), &key, m.payload());
-                }
-            }
-            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) | None => return state,
-            Some(Err(e)) => panic!("reading {topic}: {e}"),
-        }
-    }
 }
 
 /// A POST of `body` to `url` with `headers`; status and body text.
@@ -120,7 +90,7 @@ fn followers_send_signed_task_configs_to_the_leader() {
 
     // The leader's session key, in Kafka Connect's record format.
     let key = wait_for("a session key in the config topic", || {
-        read_config_topic(&topics[0])
+        distributed::read_config_topic(&topics[0])
             .session_key()
             .cloned()
             .ok_or_else(|| format!("none; leader log:\n{}", l.log()))

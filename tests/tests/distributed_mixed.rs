@@ -257,6 +257,26 @@ fn java_and_wharf_workers_share_one_group() {
         spread.contains(&java.id()) && spread.contains(&wharf.id()),
         "{spread:?}"
     );
+    // Task configs, whichever side wrote them, carry what a Java worker needs to start the
+    // task: `task.class` (and a sink's `topics`).
+    let state = distributed::read_config_topic(&topics[0]);
+    for s in &sinks {
+        let tasks = state.tasks(&s.name);
+        assert_eq!(tasks.len(), 1, "{}", s.name);
+        let config = state.task_config(&tasks[0]).unwrap();
+        assert_eq!(
+            config.get("task.class").cloned().flatten().as_deref(),
+            Some("org.apache.kafka.connect.file.FileStreamSinkTask"),
+            "{}: {config:?}",
+            s.name
+        );
+        assert_eq!(
+            config.get("topics").cloned().flatten().as_deref(),
+            Some(s.topic.as_str()),
+            "{}: {config:?}",
+            s.name
+        );
+    }
     produce_round(&sinks, 0);
     wait_delivered(&sinks, 1, &|| logs(&java, &wharf));
 

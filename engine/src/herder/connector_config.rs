@@ -96,6 +96,47 @@ pub struct ConnectorConfig {
     pub restart: RestartPolicy,
 }
 
+/// The key Kafka Connect's worker adds to each task config: the task's class.
+pub const TASK_CLASS: &str = "task.class";
+
+/// Kafka Connect's `task.class` of a plugin's tasks: `...Connector` becomes `...Task`.
+pub fn task_class(connector_class: &str) -> String {
+    let stem = connector_class
+        .strip_suffix("Connector")
+        .unwrap_or(connector_class);
+    format!("{stem}Task")
+}
+
+impl ConnectorConfig {
+    /// The task configs a worker writes to the config topic, as Kafka Connect's
+    /// `Worker.connectorTaskConfigs` makes them: the connector's own (`task_configs` for at most
+    /// `tasks.max` tasks), each with `task.class` and, for a sink, the connector's `topics` /
+    /// `topics.regex`. A Java worker refuses to start a task whose config lacks `task.class`.
+    pub fn worker_task_configs(&self) -> Vec<Properties> {
+        let max = self
+            .config
+            .int(TASKS_MAX)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(1);
+        let class = task_class(self.plugin.class);
+        (self.plugin.connector)()
+            .task_configs(&self.props, max)
+            .into_iter()
+            .map(|mut task| {
+                task.insert(TASK_CLASS.to_owned(), class.clone());
+                if self.plugin.kind == ConnectorType::Sink {
+                    for key in [TOPICS, TOPICS_REGEX] {
+                        if let Some(v) = self.props.get(key).filter(|v| !v.trim().is_empty()) {
+                            task.insert(key.to_owned(), v.clone());
+                        }
+                    }
+                }
+                task
+            })
+            .collect()
+    }
+}
+
 /// Kafka Connect's `Map.toString()` of a config, for its messages.
 fn java_map(props: &Properties) -> String {
     let pairs: Vec<String> = props.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -43,6 +43,12 @@ pub trait OffsetStore: Send + Sync {
     /// Records offsets (`None` removes the partition) and makes them durable before returning.
     fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError>;
 
+    /// Reads the store again, so that what other workers committed shows (a distributed
+    /// worker's offsets topic); nothing to do for a store only this worker writes.
+    fn refresh(&self) -> Result<(), OffsetError> {
+        Ok(())
+    }
+
     /// The Kafka topic an exactly-once source task writes these offsets to, in its own
     /// transaction; `None` for a store outside Kafka (the exactly-once source tasks use it).
     fn transactional_topic(&self) -> Option<&str> {

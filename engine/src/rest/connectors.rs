@@ -13,15 +13,12 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::error::RestError;
-use crate::herder::connector_config::{NAME, TOPICS, TOPICS_REGEX};
+use crate::herder::connector_config::{NAME, TASK_CLASS, TOPICS, TOPICS_REGEX, task_class};
 use crate::herder::{
     ALGORITHM_HEADER, Cluster, ConnectorStatus, InternalRequest, SIGNATURE_HEADER, TargetState,
     TaskStatus,
 };
 use connect_api::config::Properties;
-
-/// The key Kafka Connect's worker adds to each task config.
-const TASK_CLASS: &str = "task.class";
 
 type Answer = Result<Response, RestError>;
 
@@ -119,14 +116,6 @@ fn query_flag(raw: Option<&str>, key: &str) -> bool {
         .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
         .find(|(k, _)| *k == key)
         .is_some_and(|(_, v)| v.eq_ignore_ascii_case("true"))
-}
-
-/// Kafka Connect's `task.class` of a plugin's tasks: `...Connector` becomes `...Task`.
-fn task_class(connector_class: &str) -> String {
-    let stem = connector_class
-        .strip_suffix("Connector")
-        .unwrap_or(connector_class);
-    format!("{stem}Task")
 }
 
 /// `GET /connectors[?expand=status&expand=info]`.

@@ -42,12 +42,21 @@ fn sink_topics(
 pub async fn get(State(cluster): State<Shared>, Path(name): Path<String>) -> Answer {
     let info = cluster.info(&name)?;
     let offsets: Vec<Value> = match info.kind {
-        ConnectorType::Source => cluster
-            .offsets()
-            .offsets(&name)
-            .into_iter()
-            .map(|(key, offset)| json!({"partition": key.partition_map(), "offset": offset}))
-            .collect(),
+        ConnectorType::Source => {
+            // Read again first: on a distributed worker, other workers' tasks commit too.
+            let h = cluster.clone();
+            tokio::task::spawn_blocking(move || -> Result<Vec<Value>, RestError> {
+                h.offsets().refresh().map_err(internal)?;
+                Ok(h.offsets()
+                    .offsets(&name)
+                    .into_iter()
+                    .map(
+                        |(key, offset)| json!({"partition": key.partition_map(), "offset": offset}),
+                    )
+                    .collect())
+            })
+            .await??
+        }
         ConnectorType::Sink => {
             let h = cluster.clone();
             tokio::task::spawn_blocking(move || -> Result<Vec<Value>, RestError> {
@@ -159,13 +168,19 @@ pub async fn reset(State(cluster): State<Shared>, Path(name): Path<String>) -> A
     cluster.require_leader()?;
     match require_stopped(&*cluster, &name)? {
         ConnectorType::Source => {
-            let updates = cluster
-                .offsets()
-                .offsets(&name)
-                .into_keys()
-                .map(|k| (k, None))
-                .collect();
-            cluster.offsets().commit(updates).map_err(internal)?;
+            // Every partition any worker committed gets its tombstone.
+            let h = cluster.clone();
+            tokio::task::spawn_blocking(move || -> Result<(), RestError> {
+                h.offsets().refresh().map_err(internal)?;
+                let updates = h
+                    .offsets()
+                    .offsets(&name)
+                    .into_keys()
+                    .map(|k| (k, None))
+                    .collect();
+                h.offsets().commit(updates).map_err(internal)
+            })
+            .await??;
         }
         ConnectorType::Sink => {
             let bootstrap = cluster.bootstrap().to_owned();

@@ -75,7 +75,7 @@ use super::member::{
 };
 use super::session::{KeyPolicy, SignatureError};
 use super::status_store::{State, Status, StatusStore};
-use crate::herder::connector_config::{self, ConnectorConfig, TASKS_MAX};
+use crate::herder::connector_config::{self, ConnectorConfig};
 use crate::herder::{RunningTask, WorkerContext, spawn_task as spawn};
 use crate::keys::distributed as keys;
 use crate::keys::worker::{
@@ -155,6 +155,10 @@ impl OffsetStore for ReloadableOffsets {
 
     fn commit(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) -> Result<(), OffsetError> {
         self.current().commit(updates)
+    }
+
+    fn refresh(&self) -> Result<(), OffsetError> {
+        self.reload()
     }
 
     fn transactional_topic(&self) -> Option<&str> {
@@ -515,12 +519,7 @@ impl Shared {
             let Ok(cc) = validate(&c) else {
                 continue;
             };
-            let max = cc
-                .config
-                .int(TASKS_MAX)
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(1);
-            let configs = (cc.plugin.connector)().task_configs(&cc.props, max);
+            let configs = cc.worker_task_configs();
             if configs == stored && !snap.inconsistent_connectors().contains(c.as_str()) {
                 // Nothing changed (Kafka Connect writes task configs only when they differ).
                 continue;
