@@ -118,8 +118,16 @@ fn the_cluster_survives_a_broker_restart() {
     append(&input, 1000..2000);
     while !restart.is_finished() {
         for w in &workers {
-            let (code, _) = w.api.get("/connectors");
-            assert_eq!(code, 200, "{} stopped answering REST:\n{}", w.name, w.log());
+            let asked = std::time::Instant::now();
+            let (code, body) = w.api.get("/connectors");
+            assert_eq!(
+                code,
+                200,
+                "{} stopped answering REST ({body} after {:?}):\n{}",
+                w.name,
+                asked.elapsed(),
+                w.log()
+            );
         }
         std::thread::sleep(Duration::from_millis(500));
     }

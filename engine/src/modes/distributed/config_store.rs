@@ -105,13 +105,16 @@ impl ConfigStore {
         self.read_until(Instant::now() + timeout)
     }
 
+    /// The state lock is taken per record, not for the whole read: the read waits on the
+    /// broker (for up to `deadline` while it is away), and snapshots — every REST read — must
+    /// not wait with it. The log's own reader lock keeps concurrent reads in offset order.
     fn read_until(&self, deadline: Instant) -> Result<(), LogError> {
-        let mut inner = self.inner();
-        let Inner { state, updates } = &mut *inner;
         let topic = self.log.topic();
         self.log.read_to_end(deadline, |record| {
             // Java's StringDeserializer decodes any bytes; a null key fails every prefix test.
             let key = record.key.map(String::from_utf8_lossy).unwrap_or_default();
+            let mut inner = self.inner();
+            let Inner { state, updates } = &mut *inner;
             match state.apply(record.offset, &key, record.value) {
                 Ok(Some(update)) => updates.push(update),
                 Ok(None) => {}

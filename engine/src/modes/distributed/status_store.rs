@@ -167,14 +167,15 @@ impl StatusStore {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reads the topic to its end into the cache.
+    /// Reads the topic to its end into the cache. The cache is locked per record, not for the
+    /// whole read, so that lookups do not wait on the broker with it; the log's reader lock
+    /// keeps concurrent reads in order.
     pub fn read_to_end(&self) -> Result<(), LogError> {
-        let mut cache = self.cache();
         let topic = self.log.topic();
         self.log
             .read_to_end(Instant::now() + DEFAULT_TIMEOUT, |record| {
                 let key = record.key.map(String::from_utf8_lossy).unwrap_or_default();
-                cache.read(topic, record.offset, &key, record.value);
+                self.cache().read(topic, record.offset, &key, record.value);
             })?;
         Ok(())
     }
