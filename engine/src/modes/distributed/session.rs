@@ -6,8 +6,8 @@
 //! body made with the cluster's session key: `X-Connect-Authorization: base64(mac)` and
 //! `X-Connect-Request-Signature-Algorithm: HmacSHA256`. The leader generates the key and writes
 //! it to the config topic (`session-key` record) when there is none, when it has lived
-//! `inter.worker.key.ttl.ms`, or when its algorithm (or, with `inter.worker.key.size` set, its
-//! size) differs from the leader's config; every worker reads it from there.
+//! `inter.worker.key.ttl.ms`, or when its algorithm or size differs from the leader's config;
+//! every worker reads it from there.
 //!
 //! A request that fails the check gets Kafka Connect's answer ([`SignatureError`]): no key read
 //! yet → 503, no signature → 400, an algorithm this worker does not accept → 400, a bad MAC →
@@ -110,9 +110,10 @@ impl KeyPolicy {
     }
 
     /// Whether the leader has to write a new key (`DistributedHerder.checkForKeyRotation`): none
-    /// yet, the current one expired at `now_ms`, its algorithm is not this worker's, or its
-    /// length is not `inter.worker.key.size` (compared only when that is set, as Kafka Connect
-    /// does: a key another leader generated with its own default size is kept).
+    /// yet, the current one expired at `now_ms`, or its algorithm or length differs from a key
+    /// this worker would generate (Kafka Connect compares with a freshly generated key, so the
+    /// length is compared also when `inter.worker.key.size` is not set; the JVM's HmacSHA256
+    /// default is 32 bytes, as here).
     pub fn needs_new_key(&self, current: Option<&SessionKey>, now_ms: i64) -> bool {
         let Some(key) = current else {
             return true;
@@ -120,7 +121,7 @@ impl KeyPolicy {
         let ttl = i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX);
         key.creation_timestamp.saturating_add(ttl) <= now_ms
             || key.algorithm != self.key_algorithm
-            || self.key_bits.is_some_and(|bits| key.key.len() * 8 != bits)
+            || key.key.len() != self.bits().div_ceil(8)
     }
 
     /// A fresh random key created at `now_ms`.
@@ -288,15 +289,15 @@ mod tests {
         assert!(policy.needs_new_key(Some(&k), 1_000 + hour));
         let short = key(&[1; 16], 1_000);
         assert!(
-            !policy.needs_new_key(Some(&short), 1_001),
-            "without inter.worker.key.size the length is not compared"
+            policy.needs_new_key(Some(&short), 1_001),
+            "a 128-bit key is not the default 256-bit one"
         );
         let sized = KeyPolicy {
-            key_bits: Some(256),
+            key_bits: Some(128),
             ..KeyPolicy::default()
         };
-        assert!(sized.needs_new_key(Some(&short), 1_001));
-        assert!(!sized.needs_new_key(Some(&k), 1_001));
+        assert!(!sized.needs_new_key(Some(&short), 1_001));
+        assert!(sized.needs_new_key(Some(&k), 1_001));
         let other_algorithm = SessionKey {
             algorithm: "HmacSHA512".to_owned(),
             ..k.clone()

@@ -34,7 +34,7 @@
 //! runs `sessioned` (KIP-507, [`session`](super::session)), and sends them again every few
 //! seconds until they are committed. The leader keeps that session key valid: it writes a new
 //! one when there is none, when it expired (`inter.worker.key.ttl.ms`) or when its algorithm
-//! (or, with `inter.worker.key.size` set, its size) is not the configured one. A Java leader takes a wharf follower's task configs the same
+//! or size is not the configured one. A Java leader takes a wharf follower's task configs the same
 //! way, and a wharf leader a Java follower's.
 //!
 //! # Writes
@@ -55,8 +55,10 @@
 //!
 //! The REST API is served over this worker through [`Cluster`](crate::herder::Cluster) (see
 //! [`cluster`](super::cluster)). Restart requests read from the config topic (KIP-745) restart
-//! the connector's tasks that run here. Not here yet: exactly-once source fencing, the leader's
-//! transactional writes, the unsync backoff (`worker.unsync.backoff.ms`).
+//! the connector's tasks that run here. Under the eager protocol, a worker that cannot read the
+//! config topic to its assignment's offset within `worker.sync.timeout.ms` waits
+//! `worker.unsync.backoff.ms` before rejoining. Not here yet: exactly-once source fencing and
+//! the leader's transactional writes (the exactly-once work).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -910,7 +912,16 @@ impl DistributedWorker {
             shared: Arc::clone(&shared),
             member: Some(member),
             commands: command_rx,
+            deferred: None,
             sync_timeout,
+            unsync_backoff: Duration::from_millis(
+                u64::try_from(
+                    config
+                        .int(keys::WORKER_UNSYNC_BACKOFF_MS)
+                        .unwrap_or(300_000),
+                )
+                .unwrap_or(300_000),
+            ),
             known: shared
                 .config
                 .snapshot()
@@ -1212,7 +1223,12 @@ struct Control {
     shared: Arc<Shared>,
     member: Option<GroupMember>,
     commands: Receiver<Command>,
+    /// A command that arrived during a backoff, handled first.
+    deferred: Option<Command>,
     sync_timeout: Duration,
+    /// `worker.unsync.backoff.ms`: under the eager protocol, how long a worker that could not
+    /// read the config topic to its assignment's offset waits before joining again.
+    unsync_backoff: Duration,
     /// The connectors of the snapshot as of the last config updates handled.
     known: BTreeSet<String>,
 }
@@ -1229,6 +1245,9 @@ impl Control {
         let mut last_reconcile = Instant::now();
         let mut last_reap = Instant::now();
         let how = loop {
+            if let Some(c) = self.deferred.take() {
+                break c;
+            }
             match self.commands.try_recv() {
                 Ok(c) => break c,
                 Err(mpsc::TryRecvError::Disconnected) => break Command::Shutdown,
@@ -1346,6 +1365,21 @@ impl Control {
             self.member()
                 .request_rejoin("the assignment failed (CONFIG_MISMATCH)");
         } else if ours < offset {
+            if a.protocol == ConnectProtocolCompatibility::Eager {
+                // Kafka Connect's eager worker backs off before joining again, so that a
+                // worker that cannot catch up does not keep the group rebalancing (the
+                // cooperative protocols delay departed work instead).
+                tracing::warn!(
+                    message =
+                        "Could not catch up on the config topic; backing off before rejoining.",
+                    backoff_ms = u64::try_from(self.unsync_backoff.as_millis()).unwrap_or(u64::MAX)
+                );
+                match self.commands.recv_timeout(self.unsync_backoff) {
+                    Ok(c) => self.deferred = Some(c),
+                    Err(RecvTimeoutError::Disconnected) => self.deferred = Some(Command::Shutdown),
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
+            }
             self.member().request_rejoin(
                 "could not read the config topic to the assignment's offset within worker.sync.timeout.ms",
             );
