@@ -71,6 +71,39 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Resul
     }
 }
 
+/// Creates topic `name` (replication factor 1, with `configs`) if missing, and waits until
+/// every partition has a leader that answers for its watermarks: a worker that reads a topic
+/// the moment it is created can otherwise meet `NotLeaderForPartition`.
+pub fn create_topic(name: &str, partitions: i32, configs: Vec<(&str, &str)>) {
+    use rdkafka::consumer::Consumer;
+    futures::executor::block_on(engine::kafka::ensure_topic(
+        &bootstrap(),
+        &engine::kafka::TopicSpec {
+            name,
+            partitions,
+            replication_factor: 1,
+            configs,
+        },
+    ))
+    .unwrap_or_else(|e| panic!("creating topic {name}: {e}"));
+    let consumer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("consumer");
+    wait_for(
+        &format!("leaders for the partitions of {name}"),
+        Duration::from_secs(60),
+        || {
+            for p in 0..partitions {
+                consumer
+                    .fetch_watermarks(name, p, Duration::from_secs(5))
+                    .map_err(|e| format!("partition {p}: {e}"))?;
+            }
+            Ok(())
+        },
+    );
+}
+
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -184,3 +184,41 @@ pub fn kafka_connect_classpath() -> String {
     }
     format!("{}/*:{}/*", libs.display(), extra.display())
 }
+
+/// Starts an Apache Kafka Connect 4.3.1 worker (`main_class`: `ConnectStandalone` or
+/// `ConnectDistributed` of `org.apache.kafka.connect.cli`) with `args` (its properties files)
+/// and a 256 MB heap, logging at WARN plus `extra_log4j` (log4j2 properties lines) to `log`.
+pub fn spawn_kafka_connect(
+    main_class: &str,
+    args: &[&Path],
+    log: &Path,
+    extra_log4j: &str,
+) -> crate::ChildGuard {
+    let java = jdk_tool("java");
+    let classpath = kafka_connect_classpath();
+    let log4j = log.with_extension("log4j2.properties");
+    std::fs::write(
+        &log4j,
+        format!(
+            "status = warn\nappender.out.type = Console\nappender.out.name = OUT\n\
+             appender.out.layout.type = PatternLayout\n\
+             appender.out.layout.pattern = %d{{HH:mm:ss.SSS}} %p %m (%c)%n\n\
+             rootLogger.level = WARN\nrootLogger.appenderRef.out.ref = OUT\n{extra_log4j}"
+        ),
+    )
+    .expect("log4j2 config written");
+    let out = std::fs::File::create(log).expect("log file created");
+    crate::ChildGuard(
+        Command::new(java)
+            .arg("-Xmx256m")
+            .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()))
+            .args(["-cp", &classpath])
+            .arg(format!("org.apache.kafka.connect.cli.{main_class}"))
+            .args(args)
+            .stdout(out.try_clone().expect("log handle"))
+            .stderr(out)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("Kafka Connect starts"),
+    )
+}

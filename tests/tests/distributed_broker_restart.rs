@@ -13,10 +13,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use engine::kafka::{self, TopicSpec};
 use integration_tests::distributed::{self, Worker};
 use integration_tests::java::repo_root;
-use integration_tests::{bootstrap, temp_dir, unique};
+use integration_tests::{temp_dir, unique};
 use serde_json::json;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -57,16 +56,7 @@ fn the_cluster_survives_a_broker_restart() {
     let input = dir.join("in.txt");
     let output = dir.join("out.txt");
     let data = unique("dbr-data");
-    futures::executor::block_on(kafka::ensure_topic(
-        &bootstrap(),
-        &TopicSpec {
-            name: &data,
-            partitions: 2,
-            replication_factor: 1,
-            configs: vec![],
-        },
-    ))
-    .unwrap();
+    distributed::create_topic(&data, 2, vec![]);
     append(&input, 0..1000);
     let workers: Vec<Worker> = ["a", "b"]
         .into_iter()

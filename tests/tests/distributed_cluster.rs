@@ -19,9 +19,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use engine::kafka::{self, TopicSpec};
 use integration_tests::distributed::{self, Worker};
-use integration_tests::{bootstrap, produce_all, temp_dir, unique};
+use integration_tests::{produce_all, temp_dir, unique};
 use serde_json::{Value, json};
 
 const LIMIT: Duration = Duration::from_secs(90);
@@ -43,19 +42,6 @@ fn start(names: [&'static str; 3], dir: &Path, group: &str, topics: &[String; 3]
             )
         })
         .collect()
-}
-
-fn create_topic(name: &str, partitions: i32) {
-    futures::executor::block_on(kafka::ensure_topic(
-        &bootstrap(),
-        &TopicSpec {
-            name,
-            partitions,
-            replication_factor: 1,
-            configs: vec![],
-        },
-    ))
-    .unwrap();
 }
 
 fn log_text(dir: &Path, w: &Worker) -> String {
@@ -134,7 +120,7 @@ fn adding_connectors_stops_no_task_of_a_running_one() {
     // A sink's consumer group (and its static members) are named after it: names per run.
     let steady = unique("steady");
     let data = unique("dc-steady");
-    create_topic(&data, 3);
+    distributed::create_topic(&data, 3, vec![]);
     post(
         &workers[0],
         &steady,
@@ -151,7 +137,7 @@ fn adding_connectors_stops_no_task_of_a_running_one() {
     for i in 0..ADDED {
         let name = unique(&format!("added-{i}"));
         let topic = unique("dc-added");
-        create_topic(&topic, 1);
+        distributed::create_topic(&topic, 1, vec![]);
         post(
             &workers[i % 3],
             &name,
@@ -222,7 +208,7 @@ fn offsets_are_read_altered_and_reset_through_any_worker() {
     let data = unique("do-data");
     // A sink's consumer group (and its static members) are named after it: a name per run.
     let sink = unique("do-sink");
-    create_topic(&data, 1);
+    distributed::create_topic(&data, 1, vec![]);
     post(
         &workers[0],
         "source",
@@ -373,7 +359,7 @@ fn a_fifty_first_connector_joins_a_cluster_running_fifty() {
     let dir = temp_dir("dc-fifty");
     let workers = start(["a", "b", "c"], &dir, &group, &topics);
     let data = unique("d50-data");
-    create_topic(&data, 1);
+    distributed::create_topic(&data, 1, vec![]);
     let source = |i: usize| {
         let file = dir.join(format!("in-{i}.txt"));
         fs::write(&file, format!("connector {i}\n")).unwrap();

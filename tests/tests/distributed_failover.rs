@@ -12,8 +12,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use engine::kafka::{self, TopicSpec};
-use integration_tests::distributed::{Worker, wait_for};
+use integration_tests::distributed::{Worker, create_topic, wait_for};
 use integration_tests::{bootstrap, temp_dir, unique};
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -197,37 +196,6 @@ fn topic_numbers(topic: &str) -> BTreeMap<i32, Vec<u64>> {
         }
     }
     by_partition
-}
-
-/// Creates `name` and waits until every partition has a leader that answers for its
-/// watermarks.
-fn create_topic(name: &str, partitions: i32, configs: Vec<(&str, &str)>) {
-    futures::executor::block_on(kafka::ensure_topic(
-        &bootstrap(),
-        &TopicSpec {
-            name,
-            partitions,
-            replication_factor: 1,
-            configs,
-        },
-    ))
-    .unwrap();
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .create()
-        .expect("consumer");
-    wait_for(
-        &format!("leaders for the partitions of {name}"),
-        LIMIT,
-        || {
-            for p in 0..partitions {
-                consumer
-                    .fetch_watermarks(name, p, Duration::from_secs(5))
-                    .map_err(|e| format!("partition {p}: {e}"))?;
-            }
-            Ok(())
-        },
-    );
 }
 
 /// A worker with this test's timing (`heartbeat.interval.ms` 1000, `session.timeout.ms` 6000).

@@ -15,10 +15,8 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use engine::kafka::{self, TopicSpec};
 use integration_tests::distributed::{self, Api, Worker, free_port};
 use integration_tests::{ChildGuard, bootstrap, produce_all, temp_dir, unique};
 use serde_json::{Value, json};
@@ -43,8 +41,6 @@ struct JavaWorker {
 
 impl JavaWorker {
     fn start(name: &str, dir: &Path, group: &str, topics: &[String; 3]) -> Self {
-        let java = integration_tests::java::jdk_tool("java");
-        let classpath = integration_tests::java::kafka_connect_classpath();
         let port = free_port();
         let props = dir.join(format!("{name}.properties"));
         fs::write(
@@ -69,34 +65,13 @@ impl JavaWorker {
             ),
         )
         .unwrap();
-        let log4j = dir.join(format!("{name}-log4j2.properties"));
-        fs::write(
-            &log4j,
-            "status = warn\nappender.out.type = Console\nappender.out.name = OUT\n\
-             appender.out.layout.type = PatternLayout\n\
-             appender.out.layout.pattern = %d{HH:mm:ss.SSS} %p %m (%c)%n\n\
-             rootLogger.level = WARN\nrootLogger.appenderRef.out.ref = OUT\n\
-             logger.herder.name = org.apache.kafka.connect.runtime.distributed\n\
-             logger.herder.level = INFO\n",
-        )
-        .unwrap();
         let log = dir.join(format!("{name}.log"));
-        let out = fs::File::create(&log).unwrap();
-        let process = ChildGuard(
-            Command::new(java)
-                .arg("-Xmx256m")
-                .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()))
-                .args([
-                    "-cp",
-                    &classpath,
-                    "org.apache.kafka.connect.cli.ConnectDistributed",
-                ])
-                .arg(&props)
-                .stdout(out.try_clone().unwrap())
-                .stderr(out)
-                .stdin(Stdio::null())
-                .spawn()
-                .expect("Kafka Connect starts"),
+        let process = integration_tests::java::spawn_kafka_connect(
+            "ConnectDistributed",
+            &[&props],
+            &log,
+            "logger.herder.name = org.apache.kafka.connect.runtime.distributed\n\
+             logger.herder.level = INFO\n",
         );
         Self {
             port,
@@ -197,16 +172,7 @@ fn java_and_wharf_workers_share_one_group() {
         })
         .collect();
     for s in &sinks {
-        futures::executor::block_on(kafka::ensure_topic(
-            &bootstrap(),
-            &TopicSpec {
-                name: &s.topic,
-                partitions: 1,
-                replication_factor: 1,
-                configs: vec![],
-            },
-        ))
-        .unwrap();
+        distributed::create_topic(&s.topic, 1, vec![]);
     }
 
     let mut java = JavaWorker::start("java-1", &dir, &group, &topics);

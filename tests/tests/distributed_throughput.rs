@@ -7,9 +7,8 @@ use std::fs;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use engine::kafka::{self, TopicSpec};
-use integration_tests::distributed::{self, Worker};
-use integration_tests::{bootstrap, temp_dir, unique};
+use integration_tests::distributed::{self, Worker, create_topic};
+use integration_tests::{temp_dir, unique};
 use serde_json::json;
 
 const LINES: u64 = 1_000_000;
@@ -17,19 +16,6 @@ const PARTITIONS: i32 = 4;
 /// `line-NNNNNNN\n`.
 const LINE_BYTES: u64 = 13;
 const LIMIT: Duration = Duration::from_secs(300);
-
-fn create_topic(name: &str, partitions: i32, configs: Vec<(&str, &str)>) {
-    futures::executor::block_on(kafka::ensure_topic(
-        &bootstrap(),
-        &TopicSpec {
-            name,
-            partitions,
-            replication_factor: 1,
-            configs,
-        },
-    ))
-    .unwrap();
-}
 
 /// Seconds from creating the two connectors until the sink file holds every line.
 fn run(workers: usize) -> f64 {

@@ -285,38 +285,17 @@ fn worker_properties(dir: &Path, port: u16, extra: &str) -> String {
 }
 
 fn start_kafka_connect(dir: &Path, port: u16) -> ChildGuard {
-    let java = integration_tests::java::jdk_tool("java");
-    let classpath = integration_tests::java::kafka_connect_classpath();
     let props = dir.join("kafka-connect.properties");
     fs::write(
         &props,
         worker_properties(dir, port, "plugin.discovery=service_load\n"),
     )
     .unwrap();
-    let log4j = dir.join("log4j2.properties");
-    fs::write(
-        &log4j,
-        "status = warn\nappender.out.type = Console\nappender.out.name = OUT\n\
-         appender.out.layout.type = PatternLayout\nappender.out.layout.pattern = %p %m (%c)%n\n\
-         rootLogger.level = WARN\nrootLogger.appenderRef.out.ref = OUT\n",
-    )
-    .unwrap();
-    let log = fs::File::create(dir.join("kafka-connect.log")).unwrap();
-    ChildGuard(
-        Command::new(java)
-            .arg("-Xmx256m")
-            .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()))
-            .args([
-                "-cp",
-                &classpath,
-                "org.apache.kafka.connect.cli.ConnectStandalone",
-            ])
-            .arg(&props)
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("Kafka Connect starts"),
+    integration_tests::java::spawn_kafka_connect(
+        "ConnectStandalone",
+        &[&props],
+        &dir.join("kafka-connect.log"),
+        "",
     )
 }
 

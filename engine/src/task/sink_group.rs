@@ -21,10 +21,12 @@
 //!   committed offset, else the reset position); the driver records the assignment in the
 //!   task's context, pauses again the partitions the task had paused (pauses survive
 //!   rebalances), and calls the task's `open`, where a task may seek.
-//! - Once the driver is done (the task is closed and stopped), the consumer closes, and
-//!   revocations during the close complete at once in the callback. An assignment change the
-//!   close delivers after the group terminated is ignored: librdkafka never answers a group call
-//!   made then, and the closing thread would wait for it forever (`tests/tests/sink_close.rs`).
+//! - Once the driver is done (the task is closed and stopped), the consumer closes
+//!   ([`KafkaSinkConsumer::close`]), and revocations during the close complete at once in the
+//!   callback. librdkafka can deliver an assignment after the group terminated inside a close
+//!   that began with a rebalance pending, and never answers a group call made then; the
+//!   callback ignores changes once the group is closed, and a close that still waits is given
+//!   up after a bound (`tests/tests/sink_close.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -234,16 +236,64 @@ impl SinkConsumer for KafkaSinkConsumer {
     }
 
     async fn close(self) {
-        // Closing the consumer waits for the group (a join in progress, the last rebalance): on
-        // a blocking thread, so the shard's other tasks run on meanwhile. Revocations during the
-        // close complete at once (the guard is dropped first).
+        KafkaSinkConsumer::close(self).await;
+    }
+}
+
+/// How long a task's stop waits for librdkafka to close its consumer.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl KafkaSinkConsumer {
+    /// Receives and drops records for `duration`, serving the group's events meanwhile (what a
+    /// driver's loop does, without a task): for tools and tests that drive a consumer alone.
+    pub async fn serve_for(&mut self, duration: Duration) {
+        let until = std::time::Instant::now() + duration;
+        while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+            let consumer = &self.consumer;
+            let _ =
+                glommio::timer::timeout(left.min(IDLE_WAIT), async { Ok(consumer.recv().await) })
+                    .await;
+        }
+    }
+
+    /// Closes the consumer (see the module docs): revocations complete at once from here on
+    /// (the closing guard is dropped first), and the close, which waits for the group, runs on
+    /// a thread of its own, so the shard's other tasks run on meanwhile.
+    ///
+    /// librdkafka can deliver an assignment to the callback after the group terminated inside
+    /// the close (a rebalance was pending when it began), and never answers an `assign` made
+    /// then (confluentinc/librdkafka#4884): the close would wait forever. The callback ignores
+    /// changes once it sees the group closed, but the group can terminate between that check
+    /// and the call. So the stop waits at most [`CLOSE_TIMEOUT`]: past it, the task ends without
+    /// the close, an error names the task, and the closing thread stays blocked (its consumer's
+    /// records were committed before; nothing is lost).
+    pub async fn close(self) {
         let Self {
-            closing, consumer, ..
+            id,
+            closing,
+            consumer,
+            ..
         } = self;
         drop(closing);
-        glommio::executor()
-            .spawn_blocking(move || drop(consumer))
-            .await;
+        let (closed, on_closed) = futures::channel::oneshot::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name(format!("close-{id}"))
+            .spawn(move || {
+                drop(consumer);
+                let _ = closed.send(());
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(message = "Cannot start a thread to close the consumer; it closed on the shard.", task = %id, error = %e);
+            return;
+        }
+        let waited = glommio::timer::timeout(CLOSE_TIMEOUT, async { Ok(on_closed.await) }).await;
+        if waited.is_err() {
+            tracing::error!(
+                message = "The consumer did not close in time; the task stops without waiting for it (librdkafka left the close waiting on a rebalance it no longer answers). Its committed offsets stand; the closing thread stays blocked.",
+                task = %id,
+                waited_s = CLOSE_TIMEOUT.as_secs()
+            );
+        }
     }
 }
 
