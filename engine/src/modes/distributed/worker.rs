@@ -581,13 +581,12 @@ impl Shared {
                 }
             }
         }
+        let Some(url) = tasks_url(&leader, connector) else {
+            tracing::warn!(message = "The leader's advertised URL is not a URL; cannot send it task configs.", connector = %connector, leader = %leader);
+            return;
+        };
         work.task_configs_sent
             .insert(connector.to_owned(), Instant::now());
-        let url = format!(
-            "{}/connectors/{}/tasks",
-            leader.trim_end_matches('/'),
-            path_segment(connector)
-        );
         let connector = connector.to_owned();
         let tasks = configs.len();
         let sent = std::thread::Builder::new()
@@ -608,7 +607,7 @@ impl Shared {
     /// The leader keeps a valid session key in the config topic (`checkForKeyRotation`): a new
     /// one when there is none, it expired, or its algorithm or size is not this worker's.
     fn rotate_session_key(&self, work: &mut Work, snap: &ClusterConfigState) {
-        let now = now_ms();
+        let now = super::member::now_ms();
         let current = snap.session_key();
         if !self.keys.needs_new_key(current, now) {
             return;
@@ -647,12 +646,6 @@ const KEY_READ_BACK: Duration = Duration::from_secs(10);
 /// The bound on one internal request.
 const INTERNAL_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Task configs as the body of `POST /connectors/<c>/tasks`: a JSON array of string maps,
 /// compact, as Jackson writes it.
 fn task_configs_body(configs: &[Properties]) -> Vec<u8> {
@@ -660,18 +653,15 @@ fn task_configs_body(configs: &[Properties]) -> Vec<u8> {
     serde_json::to_vec(&list).unwrap_or_default()
 }
 
-/// A connector name as one URL path segment (RFC 3986: unreserved characters kept, the rest
-/// percent-encoded).
-fn path_segment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// `<leader>/connectors/<connector>/tasks`, the connector name percent-encoded as one path
+/// segment; `None` when the leader's URL does not parse.
+fn tasks_url(leader: &str, connector: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse(leader).ok()?;
+    url.path_segments_mut()
+        .ok()?
+        .pop_if_empty()
+        .extend(["connectors", connector, "tasks"]);
+    Some(url.into())
 }
 
 /// One internal request: POSTs `body` (JSON) with `headers`; a status other than 2xx is an
@@ -1427,5 +1417,23 @@ impl Control {
         }
         self.shared.reconcile(&mut work);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tasks_url;
+
+    #[test]
+    fn the_tasks_url_keeps_the_connector_name_one_segment() {
+        assert_eq!(
+            tasks_url("http://127.0.0.1:8083/", "my sink/2").as_deref(),
+            Some("http://127.0.0.1:8083/connectors/my%20sink%2F2/tasks")
+        );
+        assert_eq!(
+            tasks_url("http://leader:8083", "c").as_deref(),
+            Some("http://leader:8083/connectors/c/tasks")
+        );
+        assert_eq!(tasks_url("not a url", "c"), None);
     }
 }
