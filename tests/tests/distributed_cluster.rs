@@ -179,9 +179,11 @@ fn adding_connectors_stops_no_task_of_a_running_one() {
         "a task of the running connector was restarted"
     );
     // Kafka Connect rebalances twice per added connector (its config, then its committed task
-    // configs); allow one more each for a follow-up round of the cooperative protocol.
+    // configs); allow two follow-up rounds of the cooperative protocol in all. Every worker asks
+    // for those rounds when it reads the records: a request the round already answered must not
+    // start another (14 and 16 rounds were seen before requests carried their config offset).
     assert!(
-        per_worker.iter().all(|n| *n <= 3 * ADDED),
+        per_worker.iter().all(|n| *n <= 2 * ADDED + 2),
         "rebalances per worker {per_worker:?} for {ADDED} connectors added"
     );
     let _ = fs::remove_dir_all(&dir);

@@ -339,8 +339,15 @@ pub fn recovery(error: &WireError) -> Recovery {
 
 /// What the member's thread is told.
 enum Command {
-    Rejoin(String),
-    Heartbeat { generation: i32, error: WireError },
+    /// A rebalance; with a config offset, only when no assignment already covers it.
+    Rejoin {
+        reason: String,
+        config_offset: Option<i64>,
+    },
+    Heartbeat {
+        generation: i32,
+        error: WireError,
+    },
     Stop,
 }
 
@@ -438,9 +445,23 @@ impl GroupMember {
         lock(&self.shared).member_id.clone()
     }
 
-    /// Asks for a rebalance (a config change, a catch-up after CONFIG_MISMATCH).
+    /// Asks for a rebalance (a catch-up after CONFIG_MISMATCH, an offset ahead).
     pub fn request_rejoin(&self, reason: &str) {
-        let _ = self.commands.send(Command::Rejoin(reason.to_owned()));
+        let _ = self.commands.send(Command::Rejoin {
+            reason: reason.to_owned(),
+            config_offset: None,
+        });
+    }
+
+    /// Asks for a rebalance because of config records read up to `config_offset` — unless the
+    /// assignment held when the member gets to it already covers them. Every worker asks when it
+    /// reads a new connector or new task configs; the first one's rebalance usually settles them
+    /// all, and the others' requests, queued while it ran, would each start another round.
+    pub fn request_rejoin_for(&self, reason: &str, config_offset: i64) {
+        let _ = self.commands.send(Command::Rejoin {
+            reason: reason.to_owned(),
+            config_offset: Some(config_offset),
+        });
     }
 
     /// Leaves the group (LeaveGroup), so the others take over this worker's work at once, and
@@ -905,7 +926,19 @@ impl Core {
             });
             match self.commands.recv_timeout(wait) {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return Step::Stop,
-                Ok(Command::Rejoin(reason)) => return Step::Join(reason),
+                Ok(Command::Rejoin {
+                    reason,
+                    config_offset,
+                }) => {
+                    if let Some(wanted) = config_offset
+                        && let Some(held) = self.assignment.as_ref().filter(|a| !a.failed())
+                        && held.config_offset >= wanted
+                    {
+                        tracing::debug!(message = "Rebalance not needed: the assignment covers the config records.", reason = %reason, config_offset = wanted, assignment_offset = held.config_offset);
+                        continue;
+                    }
+                    return Step::Join(reason);
+                }
                 Ok(Command::Heartbeat { generation, error }) => {
                     if generation != self.generation {
                         continue;

@@ -1409,7 +1409,8 @@ impl Control {
             .map(str::to_owned)
             .collect();
         if let Some(reason) = rejoin {
-            self.member().request_rejoin(reason);
+            let offset = self.shared.config.offset();
+            self.member().request_rejoin_for(reason, offset);
         }
         let mut work = lock(&self.shared.work);
         for request in &restarts {
