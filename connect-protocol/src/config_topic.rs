@@ -382,6 +382,10 @@ pub enum ConfigUpdate {
     SessionKeyUpdated,
     /// `onLoggingLevelUpdate`.
     LoggerLevel { namespace: String, level: String },
+    /// A `tasks-fencing-<c>` record: the connector's zombies were fenced, so its exactly-once
+    /// source tasks may start (Java's listener has no callback for it; its tasks wait on the
+    /// fencing request instead).
+    TaskCountRecorded(String),
 }
 
 /// A config record that could not be applied, with where it was.
@@ -694,7 +698,7 @@ impl ClusterConfigState {
         let n = int_value(obj, "task-count")?;
         self.connector_task_count_records.insert(c.clone(), n);
         self.connectors_pending_fencing.remove(&c);
-        Ok(None)
+        Ok(Some(ConfigUpdate::TaskCountRecorded(c)))
     }
 
     fn apply_session_key(

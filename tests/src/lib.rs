@@ -3,6 +3,7 @@
 //! others.
 
 pub mod distributed;
+pub mod exactly_once;
 pub mod java;
 
 use std::time::{SystemTime, UNIX_EPOCH};

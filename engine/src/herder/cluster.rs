@@ -144,6 +144,19 @@ pub trait Cluster: Send + Sync + 'static {
         })
     }
 
+    /// Fences the zombies of a connector's exactly-once source tasks before a worker starts
+    /// them: Kafka Connect's internal `PUT /connectors/{c}/fence`, which a follower sends to the
+    /// leader (KIP-618), signed as `request` shows. A standalone worker refuses it (500).
+    fn fence_zombies(&self, name: &str, request: &InternalRequest<'_>) -> Result<(), HerderError> {
+        let _ = (name, request);
+        Err(HerderError::Refused {
+            status: 500,
+            message: "Zombie fencing is done by the leader of a distributed cluster; a \
+                      standalone worker fences its tasks' producers itself."
+                .to_owned(),
+        })
+    }
+
     /// Whether this worker may make a write Kafka Connect allows only on the leader and that the
     /// REST API makes itself (altering and resetting offsets): [`HerderError::NotLeader`] on a
     /// distributed follower, so that the REST API forwards the request to the leader. A

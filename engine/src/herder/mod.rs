@@ -31,7 +31,7 @@ use connect_api::config::{ConfigErrors, Properties};
 use connector_config::{ConnectorConfig, NAME, TASKS_MAX};
 
 pub use cluster::{ALGORITHM_HEADER, Cluster, InternalRequest, SIGNATURE_HEADER};
-pub use spawn::{RunningTask, WorkerContext, spawn as spawn_task};
+pub use spawn::{RunningTask, WorkerContext, connector_client_config, spawn as spawn_task};
 
 /// What a connector should be doing (Kafka Connect's target state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -105,7 +105,7 @@ fn client_config(ctx: &WorkerContext, prefix: &str, group: Option<&str>) -> rdka
 
 /// [`client_config`] plus the connector's own `<kind>.override.*` keys (Kafka Connect's
 /// per-connector client overrides, e.g. `consumer.override.isolation.level`), which win.
-fn connector_client_config(
+pub fn connector_client_config(
     ctx: &WorkerContext,
     c: &ConnectorConfig,
     kind: &str,

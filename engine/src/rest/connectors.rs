@@ -415,14 +415,7 @@ pub async fn put_task_configs(
         .iter()
         .map(to_properties)
         .collect::<Result<Vec<_>, _>>()?;
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let signature = header(SIGNATURE_HEADER);
-    let algorithm = header(ALGORITHM_HEADER);
+    let (signature, algorithm) = signature_headers(&headers);
     blocking(&cluster, move |h| {
         h.put_task_configs(
             &name,
@@ -436,6 +429,41 @@ pub async fn put_task_configs(
     })
     .await??;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PUT /connectors/{c}/fence` (internal, KIP-618): a worker about to start a connector's
+/// exactly-once source tasks asks the leader to fence the previous generation's producers. The
+/// body is empty; its signature headers go to the cluster. 204 once fenced and recorded.
+pub async fn fence_zombies(
+    State(cluster): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let (signature, algorithm) = signature_headers(&headers);
+    blocking(&cluster, move |h| {
+        h.fence_zombies(
+            &name,
+            &InternalRequest {
+                body: &body,
+                signature: signature.as_deref(),
+                algorithm: algorithm.as_deref(),
+            },
+        )
+    })
+    .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// An internal request's `X-Connect-Authorization` and `X-Connect-Request-Signature-Algorithm`.
+fn signature_headers(headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    (header(SIGNATURE_HEADER), header(ALGORITHM_HEADER))
 }
 
 /// `GET /connectors/{c}/topics`: the topics the connector is configured to use; none after a

@@ -83,6 +83,7 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
             "/connectors/{c}/tasks/{t}/restart",
             post(connectors::restart_task),
         ),
+        ("/connectors/{c}/fence", put(connectors::fence_zombies)),
         ("/connectors/{c}/pause", put(connectors::pause)),
         ("/connectors/{c}/resume", put(connectors::resume)),
         ("/connectors/{c}/stop", put(connectors::stop)),

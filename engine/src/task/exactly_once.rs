@@ -10,7 +10,10 @@
 //! a worker killed mid-transaction leaves an open transaction that the next `init_transactions`
 //! on the same id aborts (that is the fencing of the old task), the restarted task resumes at the
 //! last committed offsets and produces the aborted records again — a `read_committed` reader sees
-//! each record once. Offsets are read back with `read_committed` (librdkafka's default).
+//! each record once. Offsets are read back with `read_committed` (librdkafka's default). In
+//! distributed mode the leader also fences every id of the previous task generation before new
+//! tasks start (`modes::distributed::fencing`), since a generation with fewer tasks never
+//! registers some old ids again.
 //!
 //! `transaction.boundary`: `poll` (a transaction per non-empty poll, Kafka Connect's default) or
 //! `interval` (`transaction.boundary.interval.ms`, default `offset.flush.interval.ms`).
@@ -89,6 +92,50 @@ pub fn check_connector(props: &Properties, worker: &Properties) -> Vec<FieldErro
     errors
 }
 
+/// `Worker.taskTransactionalId`: `<group.id>-<connector>-<task>`; standalone workers, which
+/// have no `group.id`, use `connect-standalone`.
+pub fn transactional_id(worker: &Properties, connector: &str, task: usize) -> String {
+    let group = worker
+        .get("group.id")
+        .map(|g| g.trim())
+        .filter(|g| !g.is_empty())
+        .unwrap_or("connect-standalone");
+    format!("{group}-{connector}-{task}")
+}
+
+/// Fences the producers of `ids` (Kafka Connect's `Admin.fenceProducers`): each id is
+/// registered with its transaction coordinator again (InitProducerId), which bumps the id's
+/// epoch and aborts any transaction left open under it, so that a zombie still holding one can
+/// neither commit nor write. One thread per id; blocking. The error names the id.
+pub fn fence_producers(base: &ClientConfig, ids: &[String]) -> Result<(), String> {
+    std::thread::scope(|scope| {
+        let fences: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                scope.spawn(move || {
+                    let producer: rdkafka::producer::BaseProducer = base
+                        .clone()
+                        .set("transactional.id", id)
+                        .set("enable.idempotence", "true")
+                        .create()
+                        .map_err(|e| format!("transactional id {id}: {e}"))?;
+                    producer
+                        .init_transactions(TRANSACTION_TIMEOUT)
+                        .map_err(|e| format!("fencing transactional id {id}: {e}"))
+                })
+            })
+            .collect();
+        fences
+            .into_iter()
+            .map(|f| {
+                f.join()
+                    .unwrap_or_else(|_| Err("a fencing thread panicked".to_owned()))
+            })
+            .collect::<Result<Vec<()>, String>>()
+            .map(|_| ())
+    })
+}
+
 /// When a task commits its transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Boundary {
@@ -118,11 +165,6 @@ impl ExactlyOnce {
         if !worker_enabled(worker) {
             return None;
         }
-        let group = worker
-            .get("group.id")
-            .map(|g| g.trim())
-            .filter(|g| !g.is_empty())
-            .unwrap_or("connect-standalone");
         let boundary = match props.get(BOUNDARY).map(|b| b.trim().to_ascii_lowercase()) {
             Some(b) if b == "interval" => Boundary::Interval(
                 props
@@ -133,7 +175,7 @@ impl ExactlyOnce {
             _ => Boundary::Poll,
         };
         Some(Self {
-            transactional_id: format!("{group}-{connector}-{task}"),
+            transactional_id: transactional_id(worker, connector, task),
             boundary,
         })
     }

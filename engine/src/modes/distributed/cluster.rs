@@ -31,6 +31,7 @@ use connect_api::ConnectorType;
 use connect_api::config::{ConfigErrors, Properties};
 
 use super::config_store::{ConnectorTaskId, TargetState as ConfigTarget};
+use super::fencing::FenceError;
 use super::log::LogError;
 use super::status_store::State;
 use super::worker::{DistributedError, DistributedWorker};
@@ -382,5 +383,22 @@ impl Cluster for DistributedWorker {
         self.leader_only()?;
         self.write_task_configs(name, &configs)
             .map_err(|e| from_distributed("write task configs", e))
+    }
+
+    fn fence_zombies(&self, name: &str, request: &InternalRequest<'_>) -> Result<(), HerderError> {
+        // As `DistributedHerder.fenceZombieSourceTasks`: the signature, then the leader rule.
+        self.check_signature(request.signature, request.algorithm, request.body)
+            .map_err(|e| HerderError::Refused {
+                status: e.status(),
+                message: e.to_string(),
+            })?;
+        self.leader_only()?;
+        DistributedWorker::fence_zombies(self, name).map_err(|e| match e {
+            FenceError::NotFound(name) => HerderError::NotFound(name),
+            other => HerderError::Refused {
+                status: other.status(),
+                message: other.to_string(),
+            },
+        })
     }
 }

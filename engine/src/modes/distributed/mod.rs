@@ -8,12 +8,16 @@
 //! - [`config_store`] / [`status_store`]: the config and status topics on top of it.
 //! - [`session`]: signed internal requests (KIP-507): the session key's lifecycle, signing and
 //!   checking requests.
+//! - [`fencing`]: the leader's zombie fencing before exactly-once source tasks start (KIP-618).
+//! - [`internal`]: a follower's requests to the leader (task configs, fencing).
 //! - [`cluster`]: the REST API's [`Cluster`](crate::herder::Cluster) for a distributed worker.
 //! - [`worker`]: a distributed worker made of them ([`worker::DistributedWorker`]): the topics,
 //!   the shards, the membership and the control thread that starts and stops tasks.
 
 pub mod cluster;
 pub mod config_store;
+pub mod fencing;
+mod internal;
 pub mod log;
 pub mod member;
 pub mod session;

@@ -57,8 +57,10 @@
 //! [`cluster`](super::cluster)). Restart requests read from the config topic (KIP-745) restart
 //! the connector's tasks that run here. Under the eager protocol, a worker that cannot read the
 //! config topic to its assignment's offset within `worker.sync.timeout.ms` waits
-//! `worker.unsync.backoff.ms` before rejoining. Not here yet: exactly-once source fencing and
-//! the leader's transactional writes (the exactly-once work).
+//! `worker.unsync.backoff.ms` before rejoining. With `exactly.once.source.support=enabled`,
+//! the source tasks of a connector whose task configs changed start only after the leader has
+//! fenced the previous generation's producers ([`fencing`](super::fencing); a follower asks it
+//! with `PUT /connectors/<c>/fence`). Not here yet: the leader's transactional config writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -70,6 +72,8 @@ use connect_api::ConnectorType;
 use connect_api::config::{Config, ConfigErrors, Properties};
 
 use super::config_store::{self, ClusterConfigState, ConfigStore, ConfigUpdate, TargetState};
+use super::fencing::{self, FenceError};
+use super::internal::Call;
 use super::log::{ClientSettings, LogError};
 use super::member::{
     Assigned, ConfiguredWork, ConnectProtocolCompatibility, ConnectorTaskId, GroupMember,
@@ -78,7 +82,7 @@ use super::member::{
 use super::session::{KeyPolicy, SignatureError};
 use super::status_store::{State, Status, StatusStore};
 use crate::herder::connector_config::{self, ConnectorConfig};
-use crate::herder::{RunningTask, WorkerContext, spawn_task as spawn};
+use crate::herder::{RunningTask, WorkerContext, connector_client_config, spawn_task as spawn};
 use crate::keys::distributed as keys;
 use crate::keys::worker::{
     BOOTSTRAP_SERVERS, BUFFER_MAX_BYTES, LISTENERS, OFFSET_FLUSH_INTERVAL_MS, OFFSET_PARTITIONS,
@@ -213,8 +217,9 @@ struct Work {
     warned: BTreeSet<String>,
     /// The group runs the `sessioned` protocol: internal requests are signed and checked.
     sessioned: bool,
-    /// When this worker (a follower) last sent each connector's task configs to the leader.
-    task_configs_sent: BTreeMap<String, Instant>,
+    /// When this worker (a follower) last sent the leader each connector's internal requests,
+    /// by endpoint.
+    internal_sent: BTreeMap<(String, &'static str), Instant>,
     /// The session key this worker (the leader) last wrote, with when: not written again
     /// until it has been read back or a while has passed.
     key_written: Option<(i64, Instant)>,
@@ -442,6 +447,21 @@ impl Shared {
         } else {
             Vec::new()
         };
+        // Exactly-once source tasks of a connector pending fencing wait for its zombies to be
+        // fenced (before the offsets they resume from are read).
+        let mut fenced: BTreeMap<String, bool> = BTreeMap::new();
+        let to_start: Vec<_> = to_start
+            .into_iter()
+            .filter(|(id, (c, _))| {
+                let exactly_once = c.plugin.kind == ConnectorType::Source
+                    && crate::task::exactly_once::worker_enabled(&self.worker_props);
+                !exactly_once
+                    || !snap.pending_fencing(&id.connector)
+                    || *fenced
+                        .entry(id.connector.clone())
+                        .or_insert_with(|| self.fence_before_start(work, &snap, c))
+            })
+            .collect();
         if to_start
             .iter()
             .any(|(_, (c, _))| c.plugin.kind == ConnectorType::Source)
@@ -536,7 +556,7 @@ impl Shared {
                     }
                 }
             } else {
-                self.send_task_configs(work, &snap, &c, &configs);
+                self.send_to_leader(work, &snap, &c, Call::TaskConfigs(configs));
             }
         }
         if work.leader && work.sessioned {
@@ -544,63 +564,92 @@ impl Shared {
         }
     }
 
-    /// A follower's task configs go to the leader, which writes them (Kafka Connect's
-    /// `POST /connectors/<c>/tasks`), signed with the session key under `sessioned`. Sent on a
-    /// thread of its own; sent again after [`RESEND_TASK_CONFIGS`] while they are not committed.
-    fn send_task_configs(
+    /// Whether the exactly-once source tasks of `c`, pending fencing, may start now: the leader
+    /// fences the zombies itself ([`fencing::fence_zombies`]); a follower asks the leader and
+    /// starts them once it reads the task-count record the leader writes.
+    fn fence_before_start(
+        &self,
+        work: &mut Work,
+        snap: &ClusterConfigState,
+        c: &ConnectorConfig,
+    ) -> bool {
+        if !work.leader {
+            self.send_to_leader(work, snap, &c.name, Call::Fence);
+            return false;
+        }
+        let producer = connector_client_config(&self.ctx, c, "producer", None);
+        match fencing::fence_zombies(&self.config, &self.worker_props, &c.name, &producer) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(message = "Exactly-once source tasks wait: fencing the connector's zombies failed; trying again.", connector = %c.name, error = %e);
+                false
+            }
+        }
+    }
+
+    /// A follower's request to the leader about `connector` ([`Call`]): its task configs, which
+    /// the leader writes (Kafka Connect's `POST /connectors/<c>/tasks`), or a zombie fencing
+    /// request (`PUT /connectors/<c>/fence`); signed with the session key under `sessioned`.
+    /// Sent on a thread of its own; sent again after [`RESEND_INTERNAL`] while its effect has not
+    /// been read from the config topic.
+    fn send_to_leader(
         &self,
         work: &mut Work,
         snap: &ClusterConfigState,
         connector: &str,
-        configs: &[Properties],
+        call: Call,
     ) {
+        let sent_key = (connector.to_owned(), call.endpoint());
         if work
-            .task_configs_sent
-            .get(connector)
-            .is_some_and(|at| at.elapsed() < RESEND_TASK_CONFIGS)
+            .internal_sent
+            .get(&sent_key)
+            .is_some_and(|at| at.elapsed() < RESEND_INTERNAL)
         {
             return;
         }
         let Some(leader) = work.leader_url.clone() else {
             return;
         };
-        let body = task_configs_body(configs);
+        let body = call.body();
         let mut headers = Vec::new();
         if work.sessioned {
             let Some(key) = snap.session_key() else {
                 if work.warned.insert(connector.to_owned()) {
-                    tracing::info!(message = "Waiting for the leader's session key before sending task configs to it.", connector = %connector);
+                    tracing::info!(message = "Waiting for the leader's session key before sending it an internal request.", connector = %connector, request = call.what());
                 }
                 return;
             };
             match self.keys.sign(key, &body) {
                 Ok(signed) => headers.extend(signed),
                 Err(e) => {
-                    tracing::warn!(message = "Cannot sign task configs for the leader.", connector = %connector, error = %e);
+                    tracing::warn!(message = "Cannot sign an internal request for the leader.", connector = %connector, request = call.what(), error = %e);
                     return;
                 }
             }
         }
-        let Some(url) = tasks_url(&leader, connector) else {
-            tracing::warn!(message = "The leader's advertised URL is not a URL; cannot send it task configs.", connector = %connector, leader = %leader);
+        let Some(url) = call.url(&leader, connector) else {
+            tracing::warn!(message = "The leader's advertised URL is not a URL; cannot send it an internal request.", connector = %connector, request = call.what(), leader = %leader);
             return;
         };
-        work.task_configs_sent
-            .insert(connector.to_owned(), Instant::now());
+        work.internal_sent.insert(sent_key, Instant::now());
         let connector = connector.to_owned();
-        let tasks = configs.len();
         let sent = std::thread::Builder::new()
-            .name("task-configs".to_owned())
-            .spawn(move || match post(&url, headers, body) {
-                Ok(()) => {
-                    tracing::info!(message = "Sent task configs to the leader.", connector = %connector, tasks, url = %url)
-                }
+            .name(format!("internal-{}", call.endpoint()))
+            .spawn(move || match call.send(&url, headers, body) {
+                Ok(()) => match &call {
+                    Call::TaskConfigs(configs) => {
+                        tracing::info!(message = "Sent task configs to the leader.", connector = %connector, tasks = configs.len(), url = %url)
+                    }
+                    Call::Fence => {
+                        tracing::info!(message = "The leader fenced the connector's zombies.", connector = %connector, url = %url)
+                    }
+                },
                 Err(e) => {
-                    tracing::warn!(message = "The leader did not take this worker's task configs; sending them again shortly.", connector = %connector, url = %url, error = %e)
+                    tracing::warn!(message = "The leader did not take this worker's request; sending it again shortly.", connector = %connector, request = call.what(), url = %url, error = %e)
                 }
             });
         if let Err(e) = sent {
-            tracing::warn!(message = "Cannot start a thread to send task configs.", error = %e);
+            tracing::warn!(message = "Cannot start a thread for an internal request.", error = %e);
         }
     }
 
@@ -639,60 +688,10 @@ impl Shared {
     }
 }
 
-/// How long a follower waits before sending a connector's task configs to the leader again.
-const RESEND_TASK_CONFIGS: Duration = Duration::from_secs(3);
+/// How long a follower waits before sending the leader the same internal request again.
+const RESEND_INTERNAL: Duration = Duration::from_secs(3);
 /// How long the leader waits for a session key it wrote to be read back before writing another.
 const KEY_READ_BACK: Duration = Duration::from_secs(10);
-/// The bound on one internal request.
-const INTERNAL_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Task configs as the body of `POST /connectors/<c>/tasks`: a JSON array of string maps,
-/// compact, as Jackson writes it.
-fn task_configs_body(configs: &[Properties]) -> Vec<u8> {
-    let list: Vec<&Properties> = configs.iter().collect();
-    serde_json::to_vec(&list).unwrap_or_default()
-}
-
-/// `<leader>/connectors/<connector>/tasks`, the connector name percent-encoded as one path
-/// segment; `None` when the leader's URL does not parse.
-fn tasks_url(leader: &str, connector: &str) -> Option<String> {
-    let mut url = reqwest::Url::parse(leader).ok()?;
-    url.path_segments_mut()
-        .ok()?
-        .pop_if_empty()
-        .extend(["connectors", connector, "tasks"]);
-    Some(url.into())
-}
-
-/// One internal request: POSTs `body` (JSON) with `headers`; a status other than 2xx is an
-/// error naming it and the answer's body.
-fn post(url: &str, headers: Vec<(&'static str, String)>, body: Vec<u8>) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let http = reqwest::Client::builder()
-            .timeout(INTERNAL_REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
-        let mut request = http
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        let response = request.send().await.map_err(|e| e.to_string())?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let answer = response.text().await.unwrap_or_default();
-        Err(format!("{status}: {answer}"))
-    })
-}
-
 /// The membership's view of this worker.
 struct MemberWork(Arc<Shared>);
 
@@ -982,6 +981,32 @@ impl DistributedWorker {
         self.shared
             .keys
             .verify(snap.session_key(), signature, algorithm, body)
+    }
+
+    /// Fences a connector's zombies for a follower about to start its exactly-once source
+    /// tasks (the leader's part of `PUT /connectors/<c>/fence`).
+    pub fn fence_zombies(&self, connector: &str) -> Result<(), FenceError> {
+        let props = self
+            .shared
+            .config
+            .snapshot()
+            .connector_config(connector)
+            .map(to_props)
+            .ok_or_else(|| FenceError::NotFound(connector.to_owned()))?;
+        let c = self
+            .shared
+            .validate(&props)
+            .map_err(|reason| FenceError::Producers {
+                connector: connector.to_owned(),
+                reason,
+            })?;
+        let producer = connector_client_config(&self.shared.ctx, &c, "producer", None);
+        fencing::fence_zombies(
+            &self.shared.config,
+            &self.shared.worker_props,
+            connector,
+            &producer,
+        )
     }
 
     /// Writes task configs a connector's owner computed (the leader's part of
@@ -1418,23 +1443,5 @@ impl Control {
         }
         self.shared.reconcile(&mut work);
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::tasks_url;
-
-    #[test]
-    fn the_tasks_url_keeps_the_connector_name_one_segment() {
-        assert_eq!(
-            tasks_url("http://127.0.0.1:8083/", "my sink/2").as_deref(),
-            Some("http://127.0.0.1:8083/connectors/my%20sink%2F2/tasks")
-        );
-        assert_eq!(
-            tasks_url("http://leader:8083", "c").as_deref(),
-            Some("http://leader:8083/connectors/c/tasks")
-        );
-        assert_eq!(tasks_url("not a url", "c"), None);
     }
 }
