@@ -141,13 +141,23 @@ fn run(cli: Cli, plugins: Arc<Plugins>, logs: crate::logging::LogLevels) -> anyh
     }
 }
 
+/// The worker's properties file with its own config provider placeholders resolved, as Kafka's
+/// `AbstractConfig` resolves a worker config (connector configs are resolved when used).
+fn load_worker_props(path: &std::path::Path) -> anyhow::Result<connect_api::config::Properties> {
+    use connect_api::config::providers::ConfigProviders;
+    let raw = connect_api::config::properties::load(path)?;
+    ConfigProviders::from_worker(&raw)
+        .and_then(|providers| providers.resolve(&raw))
+        .map_err(|e| anyhow::anyhow!("worker config {}: {}: {}", path.display(), e.key, e.message))
+}
+
 fn run_standalone(
     plugins: Arc<Plugins>,
     worker: &std::path::Path,
     connectors: &[PathBuf],
     logs: crate::logging::LogLevels,
 ) -> anyhow::Result<()> {
-    let worker_props = connect_api::config::properties::load(worker)?;
+    let worker_props = load_worker_props(worker)?;
     let rest = worker_config::rest_address(&worker_config::parse(&worker_props)?)
         .map_err(anyhow::Error::msg)?;
     let connector_props = connectors
@@ -223,7 +233,7 @@ fn run_distributed(
     logs: crate::logging::LogLevels,
 ) -> anyhow::Result<()> {
     use crate::modes::distributed::worker::DistributedWorker;
-    let worker_props = connect_api::config::properties::load(worker)?;
+    let worker_props = load_worker_props(worker)?;
     let rest = worker_config::rest_address(&crate::keys::distributed::parse(&worker_props)?)
         .map_err(anyhow::Error::msg)?;
     let running = Arc::new(DistributedWorker::start(plugins, &worker_props)?);

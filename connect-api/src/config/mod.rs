@@ -2,6 +2,7 @@
 
 pub mod def;
 pub mod properties;
+pub mod providers;
 
 pub use def::{
     Config, ConfigDef, ConfigErrors, ConfigKey, ConfigType, FieldError, Importance, Validator,

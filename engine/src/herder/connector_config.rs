@@ -11,6 +11,7 @@
 use crate::keys::connector as framework_keys;
 use crate::plugins::{ConnectorPlugin, Plugins};
 use connect_api::ConnectorType;
+use connect_api::config::providers::{self, ConfigProviders};
 use connect_api::config::{
     Config, ConfigDef, ConfigErrors, ConfigKey, FieldError, Properties, Validator,
 };
@@ -82,18 +83,31 @@ pub fn accepted_def(kind: ConnectorType, checked: &ConfigDef) -> ConfigDef {
     )
 }
 
-/// A connector config that passed validation.
-#[derive(Debug, Clone)]
+/// A connector config that passed validation. Its `Debug` shows the name and class only: the
+/// resolved config holds secrets.
+#[derive(Clone)]
 pub struct ConnectorConfig {
     pub name: String,
     pub plugin: ConnectorPlugin,
     /// The common and plugin keys, validated, with defaults filled in.
     pub config: Config,
-    /// The config as given; what the connector plans its tasks from and REST shows.
+    /// The config with its config provider placeholders resolved: what the connector plans
+    /// its tasks from and its clients are configured with. Never shown.
     pub props: Properties,
+    /// The config as given, placeholders and all: what REST shows and the config topic holds.
+    pub raw: Properties,
     pub converters: RecordConverters,
     pub errors: ErrorPolicy,
     pub restart: RestartPolicy,
+}
+
+impl std::fmt::Debug for ConnectorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorConfig")
+            .field("name", &self.name)
+            .field("class", &self.plugin.class)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The key Kafka Connect's worker adds to each task config: the task's class.
@@ -119,14 +133,15 @@ impl ConnectorConfig {
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(1);
         let class = task_class(self.plugin.class);
-        (self.plugin.connector)()
-            .task_configs(&self.props, max)
+        let mut planned = (self.plugin.connector)().task_configs(&self.props, max);
+        providers::reverse(&self.raw, &mut planned);
+        planned
             .into_iter()
             .map(|mut task| {
                 task.insert(TASK_CLASS.to_owned(), class.clone());
                 if self.plugin.kind == ConnectorType::Sink {
                     for key in [TOPICS, TOPICS_REGEX] {
-                        if let Some(v) = self.props.get(key).filter(|v| !v.trim().is_empty()) {
+                        if let Some(v) = self.raw.get(key).filter(|v| !v.trim().is_empty()) {
                             task.insert(key.to_owned(), v.clone());
                         }
                     }
@@ -137,9 +152,12 @@ impl ConnectorConfig {
     }
 }
 
-/// Kafka Connect's `Map.toString()` of a config, for its messages.
+/// Kafka Connect's `Map.toString()` of a config, for its messages; secrets read `[hidden]`.
 fn java_map(props: &Properties) -> String {
-    let pairs: Vec<String> = props.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let pairs: Vec<String> = props
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::keys::secrets::shown(k, v)))
+        .collect();
     format!("{{{}}}", pairs.join(", "))
 }
 
@@ -170,17 +188,29 @@ fn class_error(plugins: &Plugins, props: &Properties) -> FieldError {
 /// settings and cross-field rules; reports every bad field at once.
 pub fn validate(
     plugins: &Plugins,
-    props: &Properties,
+    raw: &Properties,
     worker_props: &Properties,
 ) -> Result<ConnectorConfig, ConfigErrors> {
-    let name = props.get(NAME).cloned().unwrap_or_default();
+    let name = raw.get(NAME).cloned().unwrap_or_default();
     let subject = format!("connector {name}");
+    // Config provider placeholders are resolved first: the config is checked (and used) with
+    // the values they stand for, as Kafka Connect's `validateConnectorConfig` does.
+    let resolved = ConfigProviders::from_worker(worker_props)
+        .and_then(|providers| providers.resolve(raw))
+        .map_err(|e| ConfigErrors {
+            subject: subject.clone(),
+            errors: vec![FieldError {
+                key: e.key,
+                message: e.message,
+            }],
+        })?;
+    let props = &resolved;
     let class = props.get(CONNECTOR_CLASS).map(String::as_str).unwrap_or("");
     let Some(plugin) = plugins.connector(class).copied() else {
         let common = common_def(ConnectorType::Source);
         let mut errors = common.field_errors(props);
         errors.retain(|e| e.key != CONNECTOR_CLASS);
-        errors.push(class_error(plugins, props));
+        errors.push(class_error(plugins, raw));
         return Err(ConfigErrors { subject, errors });
     };
     let def = common_def(plugin.kind).extend(&(plugin.connector)().config_def());
@@ -215,7 +245,8 @@ pub fn validate(
                 name,
                 plugin,
                 config,
-                props: props.clone(),
+                props: resolved.clone(),
+                raw: raw.clone(),
                 converters,
                 errors: error_policy,
                 restart,

@@ -169,6 +169,7 @@ impl Connector {
         let mut task_configs =
             (self.config.plugin.connector)().task_configs(&self.config.props, max_tasks);
         task_configs.truncate(max_tasks.max(1));
+        connect_api::config::providers::reverse(&self.config.raw, &mut task_configs);
         task_configs
     }
 }
@@ -307,7 +308,7 @@ impl Herder {
             .ok_or_else(|| HerderError::NotFound(name.to_owned()))?;
         Ok(ConnectorInfo {
             name: name.to_owned(),
-            config: c.config.props.clone(),
+            config: c.config.raw.clone(),
             tasks: c.reported_tasks().collect(),
             kind: c.config.plugin.kind,
         })

@@ -15,8 +15,9 @@ use crate::task::sink_task::{self, SinkTaskSetup, Subscription};
 use crate::task::source_task::{self, SourceTaskSetup};
 use crate::task::supervisor::supervise;
 use crate::task::{StopSignal, TaskEnv, TaskId, TaskStats};
-use connect_api::TaskError;
 use connect_api::config::Properties;
+use connect_api::config::providers::ConfigProviders;
+use connect_api::{ErrorClass, TaskError};
 
 /// The outcome of a task, awaitable from any thread.
 pub type TaskResult =
@@ -134,6 +135,25 @@ pub fn spawn(
     let stats = Arc::new(TaskStats::default());
     let stop = StopSignal::default();
     let restart = c.restart;
+    // The task config keeps its config provider placeholders (it is what the config topic and
+    // REST hold); the task runs with what they resolve to, read now. A source that cannot be
+    // read fails the task, naming the key and the provider.
+    let resolved = match ConfigProviders::from_worker(&ctx.worker_props)
+        .and_then(|providers| providers.resolve(&task_props))
+    {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            let error = TaskError::new(ErrorClass::Config, format!("{id}: {}", e.message));
+            tracing::error!(message = "Cannot start the task: its config does not resolve.", task = %id, error = %e.message);
+            return Ok(RunningTask {
+                id,
+                stats,
+                config: task_props,
+                stop,
+                result: Some(Box::pin(async move { Ok(Err(error)) })),
+            });
+        }
+    };
     // What every task gets; the producer settings serve a source's records and any task's
     // dead letter queue.
     let env = TaskEnv {
@@ -142,7 +162,7 @@ pub fn spawn(
         errors: c.errors.clone(),
         bootstrap: ctx.bootstrap.clone(),
         producer_config: connector_client_config(ctx, c, "producer", None),
-        config: task_props.clone(),
+        config: resolved,
         spec: Arc::new((c.plugin.connector)().config_def()),
         flush_interval: ctx.flush_interval,
         stop: stop.clone(),

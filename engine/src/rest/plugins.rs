@@ -1,6 +1,7 @@
 //! `/connector-plugins`: what this worker can run, each plugin's config keys, and validation of
 //! a config with per-field errors — one spec per plugin serves all three.
 
+use crate::keys::secrets;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -449,7 +450,7 @@ pub async fn validate(
     for key in outside {
         configs.push(json!({
             "definition": null,
-            "value": value_json(key, props.get(key).map(String::as_str), &[], &messages_of(key)),
+            "value": value_json(key, props.get(key).map(|v| secrets::shown(key, v)), &[], &messages_of(key)),
         }));
     }
     for entry in &form {
@@ -459,7 +460,8 @@ pub async fn validate(
         // `ConfigDef.validate` leaves it unset.
         let value = match props.get(name) {
             Some(raw) if !parses_as(&entry.spec, raw) => None,
-            Some(raw) => Some(raw.as_str()),
+            Some(_) if entry.definition["type"] == "PASSWORD" => Some(secrets::HIDDEN),
+            Some(raw) => Some(secrets::shown(name, raw)),
             None => entry.definition["default_value"].as_str(),
         };
         configs.push(json!({

@@ -644,9 +644,14 @@ impl Shared {
                         tracing::info!(message = "The leader fenced the connector's zombies.", connector = %connector, url = %url)
                     }
                 },
-                Err(e) => {
-                    tracing::warn!(message = "The leader did not take this worker's request; sending it again shortly.", connector = %connector, request = call.what(), url = %url, error = %e)
-                }
+                Err(e) => match &call {
+                    Call::TaskConfigs(_) => {
+                        tracing::warn!(message = "The leader did not take this worker's task configs; sending them again shortly.", connector = %connector, url = %url, error = %e)
+                    }
+                    Call::Fence => {
+                        tracing::warn!(message = "The leader did not fence the connector's zombies; asking again shortly.", connector = %connector, url = %url, error = %e)
+                    }
+                },
             });
         if let Err(e) = sent {
             tracing::warn!(message = "Cannot start a thread for an internal request.", error = %e);
