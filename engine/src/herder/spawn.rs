@@ -77,12 +77,21 @@ impl std::fmt::Debug for WorkerContext {
     }
 }
 
-/// wharf's client defaults, then the worker's `producer.*` / `consumer.*` overrides. A
-/// consumer (`group` set) gets the sink's consumer group `connect-<connector>`.
+/// The settings of connector `c`'s `kind` clients (`producer`, `consumer`): wharf's client
+/// defaults, then the worker's `<kind>.*` keys, then the connector's own `<kind>.override.*`
+/// keys (Kafka Connect's per-connector client overrides, e.g.
+/// `consumer.override.isolation.level`), which win — Kafka Connect's security keys among them
+/// mapped to librdkafka's ([`kafka::security`]). A consumer (`group` set) gets the sink's
+/// consumer group `connect-<connector>`.
 ///
 /// `wharf.task.buffer.max.bytes` bounds what librdkafka buffers per task — prefetched records
 /// for a sink, unacknowledged records for a source — so memory does not grow with a backlog.
-fn client_config(ctx: &WorkerContext, prefix: &str, group: Option<&str>) -> rdkafka::ClientConfig {
+pub fn connector_client_config(
+    ctx: &WorkerContext,
+    c: &ConnectorConfig,
+    kind: &str,
+    group: Option<&str>,
+) -> Result<rdkafka::ClientConfig, kafka::security::SecurityError> {
     let kib = (ctx.buffer_max_bytes / 1024).max(1).to_string();
     let mut config = match group {
         Some(group) => {
@@ -98,25 +107,20 @@ fn client_config(ctx: &WorkerContext, prefix: &str, group: Option<&str>) -> rdka
             c
         }
     };
-    for (k, v) in worker_config::prefixed(&ctx.worker_props, prefix) {
+    let mut keys: Properties = worker_config::prefixed(&ctx.worker_props, &format!("{kind}."))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    keys.extend(
+        worker_config::prefixed(&c.props, &format!("{kind}.override."))
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    for (k, v) in kafka::security::translate(&keys).map_err(|e| kafka::security::SecurityError {
+        key: format!("{kind}.{}", e.key),
+        message: e.message,
+    })? {
         config.set(k, v);
     }
-    config
-}
-
-/// [`client_config`] plus the connector's own `<kind>.override.*` keys (Kafka Connect's
-/// per-connector client overrides, e.g. `consumer.override.isolation.level`), which win.
-pub fn connector_client_config(
-    ctx: &WorkerContext,
-    c: &ConnectorConfig,
-    kind: &str,
-    group: Option<&str>,
-) -> rdkafka::ClientConfig {
-    let mut config = client_config(ctx, &format!("{kind}."), group);
-    for (k, v) in worker_config::prefixed(&c.props, &format!("{kind}.override.")) {
-        config.set(k, v);
-    }
-    config
+    Ok(config)
 }
 
 /// Starts task `n` of connector `c` with `task_props` on `shard`.
@@ -138,13 +142,32 @@ pub fn spawn(
     // The task config keeps its config provider placeholders (it is what the config topic and
     // REST hold); the task runs with what they resolve to, read now. A source that cannot be
     // read fails the task, naming the key and the provider.
-    let resolved = match ConfigProviders::from_worker(&ctx.worker_props)
+    // Its clients' settings likewise: a security key librdkafka cannot take fails the task.
+    let setup = ConfigProviders::from_worker(&ctx.worker_props)
         .and_then(|providers| providers.resolve(&task_props))
-    {
-        Ok(resolved) => resolved,
-        Err(e) => {
-            let error = TaskError::new(ErrorClass::Config, format!("{id}: {}", e.message));
-            tracing::error!(message = "Cannot start the task: its config does not resolve.", task = %id, error = %e.message);
+        .map_err(|e| e.message)
+        .and_then(|resolved| {
+            let producer = connector_client_config(ctx, c, "producer", None);
+            let consumer = match c.plugin.task {
+                TaskFactory::Sink(_) => connector_client_config(
+                    ctx,
+                    c,
+                    "consumer",
+                    Some(&format!("connect-{}", c.name)),
+                )
+                .map(Some),
+                TaskFactory::Source(_) => Ok(None),
+            };
+            producer
+                .and_then(|p| consumer.map(|c| (p, c)))
+                .map(|(p, c)| (resolved, p, c))
+                .map_err(|e| e.to_string())
+        });
+    let (resolved, producer_config, consumer_config) = match setup {
+        Ok(setup) => setup,
+        Err(message) => {
+            let error = TaskError::new(ErrorClass::Config, format!("{id}: {message}"));
+            tracing::error!(message = "Cannot start the task.", task = %id, error = %message);
             return Ok(RunningTask {
                 id,
                 stats,
@@ -161,7 +184,7 @@ pub fn spawn(
         converters: c.converters.clone(),
         errors: c.errors.clone(),
         bootstrap: ctx.bootstrap.clone(),
-        producer_config: connector_client_config(ctx, c, "producer", None),
+        producer_config,
         config: resolved,
         spec: Arc::new((c.plugin.connector)().config_def()),
         flush_interval: ctx.flush_interval,
@@ -188,10 +211,9 @@ pub fn spawn(
             })?)
         }
         TaskFactory::Sink(make) => {
-            let group = format!("connect-{}", c.name);
             let setup = SinkTaskSetup {
                 env,
-                consumer_config: connector_client_config(ctx, c, "consumer", Some(&group)),
+                consumer_config: consumer_config.unwrap_or_default(),
                 subscription: match c.config.non_empty(TOPICS_REGEX) {
                     Some(regex) => Subscription::Pattern(regex.to_owned()),
                     None => Subscription::Topics(c.config.list(TOPICS)),

@@ -59,6 +59,8 @@ pub fn send_error_class(error: &SendError) -> ErrorClass {
             error_class(source)
         }
         SendError::Canceled { .. } => ErrorClass::Retriable,
+        // Retrying with the same credentials or trust store cannot succeed.
+        SendError::Login { .. } => ErrorClass::Config,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod classify;
 pub mod groups;
 mod reader;
+pub mod security;
 mod sender;
 pub mod wire;
 
@@ -16,7 +17,9 @@ use crate::runtime::GlommioRuntime;
 pub use admin::{AdminError, TopicSpec, ensure_topic};
 pub use classify::{error_class, send_error_class};
 pub use reader::{ReaderConsumer, ReaderContext};
-pub use sender::{AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer};
+pub use sender::{
+    AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer, is_login_failure,
+};
 
 /// A consumer owned by one shard.
 pub type ShardConsumer<C = DefaultConsumerContext> = StreamConsumer<C, GlommioRuntime>;

@@ -35,11 +35,40 @@ pub struct AckContext {
     acked: AtomicU64,
     failed: AtomicBool,
     failure: Mutex<Option<(String, KafkaError)>>,
+    /// The cluster refused the producer's login (SASL or TLS): no record can be delivered,
+    /// and waiting out the delivery timeout would only hide why.
+    login_failure: Mutex<Option<(KafkaError, String)>>,
     /// The sender waiting for deliveries, if any.
     waiter: AtomicWaker,
 }
 
-impl ClientContext for AckContext {}
+/// A client error that means the cluster will not let this client in: a SASL login refused,
+/// or a TLS handshake that failed (an unknown CA, a certificate for another host).
+pub fn is_login_failure(error: &KafkaError) -> bool {
+    matches!(
+        error,
+        KafkaError::Global(
+            RDKafkaErrorCode::Authentication
+                | RDKafkaErrorCode::SaslAuthenticationFailed
+                | RDKafkaErrorCode::SSL
+        )
+    )
+}
+
+impl ClientContext for AckContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::error!(message = "Kafka client error.", %error, reason);
+        if is_login_failure(&error) {
+            let mut failure = self.login_failure.lock().unwrap_or_else(|p| p.into_inner());
+            if failure.is_none() {
+                *failure = Some((error, reason.to_owned()));
+            }
+            drop(failure);
+            self.failed.store(true, Ordering::Release);
+            self.waiter.wake();
+        }
+    }
+}
 
 impl ProducerContext for AckContext {
     type DeliveryOpaque = ();
@@ -79,6 +108,12 @@ pub enum SendError {
     },
     #[error("the producer was closed before delivery to topic {topic} was confirmed")]
     Canceled { topic: String },
+    #[error("the cluster refused the producer's login: {reason}")]
+    Login {
+        reason: String,
+        #[source]
+        source: KafkaError,
+    },
 }
 
 /// Counters of what a [`Sender`] delivered.
@@ -229,6 +264,15 @@ impl Sender {
     fn check_failed(&self) -> Result<(), SendError> {
         if !self.acks().failed.load(Ordering::Acquire) {
             return Ok(());
+        }
+        let login = self
+            .acks()
+            .login_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((source, reason)) = login {
+            return Err(SendError::Login { reason, source });
         }
         let failure = self
             .acks()

@@ -44,7 +44,7 @@ use super::sink_task::{SinkDriver, Subscription};
 use super::{StopSignal, TaskId, TaskStats};
 use crate::kafka::ShardConsumer;
 use crate::record::{BatchBuilder, RawRecord};
-use connect_api::{TaskError, TopicPartition};
+use connect_api::{ErrorClass, TaskError, TopicPartition};
 
 /// What the sink driver needs of its consumer: batches of raw records, the group's assignment
 /// changes, pause / resume, seeks, and offset commits. [`KafkaSinkConsumer`] is the real one;
@@ -167,6 +167,16 @@ impl SinkConsumer for KafkaSinkConsumer {
         // A busy task always finds a record ready and would never wait: once per batch it lets
         // the shard's other tasks (and stops, commits, rebalances) have their turn.
         glommio::executor().yield_now().await;
+        if let Some((error, reason)) = self.consumer.context().login_failure() {
+            return Err(TaskError::with_source(
+                ErrorClass::Config,
+                format!(
+                    "{}: the cluster refused the consumer's login: {reason}",
+                    self.id
+                ),
+                error,
+            ));
+        }
         let consumer = &self.consumer;
         // Waits for the first record at most IDLE_WAIT (rebalances, commits due), and not at all
         // once stopped.
@@ -440,6 +450,9 @@ pub struct SinkConsumerContext {
     reset: Option<Offset>,
     /// Set once the driver is done: revocations while the consumer closes complete at once.
     closing: Arc<AtomicBool>,
+    /// The cluster refused the consumer's login (SASL or TLS; reported only to this callback,
+    /// never by `recv`): the next batch fails the task with it.
+    login_failure: Arc<Mutex<Option<(KafkaError, String)>>>,
 }
 
 /// Marks the consumer as closing when dropped; declare it after the consumer, so that it drops
@@ -482,7 +495,15 @@ impl SinkConsumerContext {
             reset,
             closing: Arc::default(),
             cooperative,
+            login_failure: Arc::default(),
         }
+    }
+
+    fn login_failure(&self) -> Option<(KafkaError, String)> {
+        self.login_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// See [`ClosingGuard`].
@@ -552,7 +573,11 @@ fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
 impl ClientContext for SinkConsumerContext {
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
         // A subscribed topic that does not exist yet is reported here too; the task logs it.
-        if error.rdkafka_error_code()
+        if crate::kafka::is_login_failure(&error) {
+            tracing::error!(message = "The cluster refused the consumer's login.", task = %self.task, error = %error, reason);
+            let mut failure = self.login_failure.lock().unwrap_or_else(|p| p.into_inner());
+            failure.get_or_insert((error, reason.to_owned()));
+        } else if error.rdkafka_error_code()
             == Some(rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition)
         {
             tracing::debug!(message = "Consumer: topic not available yet.", task = %self.task, reason);

@@ -577,8 +577,15 @@ impl Shared {
             self.send_to_leader(work, snap, &c.name, Call::Fence);
             return false;
         }
-        let producer = connector_client_config(&self.ctx, c, "producer", None);
-        match fencing::fence_zombies(&self.config, &self.worker_props, &c.name, &producer) {
+        let fenced = connector_client_config(&self.ctx, c, "producer", None)
+            .map_err(|e| FenceError::Producers {
+                connector: c.name.clone(),
+                reason: e.to_string(),
+            })
+            .and_then(|producer| {
+                fencing::fence_zombies(&self.config, &self.worker_props, &c.name, &producer)
+            });
+        match fenced {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(message = "Exactly-once source tasks wait: fencing the connector's zombies failed; trying again.", connector = %c.name, error = %e);
@@ -1005,7 +1012,13 @@ impl DistributedWorker {
                 connector: connector.to_owned(),
                 reason,
             })?;
-        let producer = connector_client_config(&self.shared.ctx, &c, "producer", None);
+        let producer =
+            connector_client_config(&self.shared.ctx, &c, "producer", None).map_err(|e| {
+                FenceError::Producers {
+                    connector: connector.to_owned(),
+                    reason: e.to_string(),
+                }
+            })?;
         fencing::fence_zombies(
             &self.shared.config,
             &self.shared.worker_props,

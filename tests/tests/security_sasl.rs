@@ -1,0 +1,204 @@
+//! A pipeline over `SASL_SSL` with SCRAM-SHA-512, against the stack broker's SASL_SSL listener
+//! (TLS with the stack's own CA): a `wharf standalone` process runs a file source and a file
+//! sink whose clients are configured with Kafka Connect's keys as users write them
+//! (`producer.` / `consumer.` prefixes, `sasl.jaas.config` with `ScramLoginModule`,
+//! `ssl.truststore.type=PEM`); every line arrives. With a wrong password the task fails with a
+//! message naming the authentication failure — in seconds, not after a delivery timeout — and
+//! the worker keeps serving REST; likewise with a truststore that lacks the broker's CA.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use integration_tests::distributed::{Api, free_port, wait_for};
+use integration_tests::{ChildGuard, temp_dir, unique, wharf_bin};
+
+/// The stack's SASL_SSL listener, CA and login (`eval "$(scripts/stack env)"`).
+struct Secured {
+    bootstrap: String,
+    ca: String,
+    user: String,
+    password: String,
+}
+
+fn secured() -> Secured {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the tests through scripts/test, or eval \"$(scripts/stack env)\"")
+        })
+    };
+    Secured {
+        bootstrap: var("KAFKA_SASL_SSL_BOOTSTRAP"),
+        ca: var("KAFKA_CA_FILE"),
+        user: var("KAFKA_SASL_USER"),
+        password: var("KAFKA_SASL_PASSWORD"),
+    }
+}
+
+/// Kafka Connect's client keys for SCRAM-SHA-512 over TLS, under `prefix`.
+fn client_keys(prefix: &str, s: &Secured, password: &str, ca: &str) -> String {
+    format!(
+        "{prefix}security.protocol=SASL_SSL\n{prefix}sasl.mechanism=SCRAM-SHA-512\n\
+         {prefix}sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"{}\" password=\"{password}\";\n\
+         {prefix}ssl.truststore.type=PEM\n{prefix}ssl.truststore.location={ca}\n",
+        s.user
+    )
+}
+
+fn worker(dir: &std::path::Path, port: u16, s: &Secured, password: &str, ca: &str) -> ChildGuard {
+    let props = format!(
+        "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\n\
+         offset.storage.file.filename={}\noffset.flush.interval.ms=500\n\
+         key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+         value.converter=org.apache.kafka.connect.storage.StringConverter\n{}{}",
+        s.bootstrap,
+        dir.join("offsets").display(),
+        client_keys("producer.", s, password, ca),
+        client_keys("consumer.", s, password, ca),
+    );
+    std::fs::write(dir.join("worker.properties"), props).unwrap();
+    ChildGuard(
+        Command::new(wharf_bin())
+            .arg("standalone")
+            .arg(dir.join("worker.properties"))
+            .arg(dir.join("source.properties"))
+            .arg(dir.join("sink.properties"))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("worker.log")).unwrap(),
+            ))
+            .spawn()
+            .expect("wharf starts"),
+    )
+}
+
+fn connectors(dir: &std::path::Path, topic: &str) -> (String, String) {
+    let (source, sink) = (unique("sasl-source"), unique("sasl-sink"));
+    std::fs::write(
+        dir.join("source.properties"),
+        format!(
+            "name={source}\nconnector.class=FileStreamSource\ntopic={topic}\nfile={}\n",
+            dir.join("in.txt").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sink.properties"),
+        format!(
+            "name={sink}\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\n",
+            dir.join("out.txt").display()
+        ),
+    )
+    .unwrap();
+    (source, sink)
+}
+
+#[test]
+fn a_file_pipeline_runs_over_sasl_ssl_with_scram() {
+    const LINES: usize = 2_000;
+    let s = secured();
+    let dir = temp_dir("sasl-pipeline");
+    let topic = unique("sasl-lines");
+    integration_tests::distributed::create_topic(&topic, 2, vec![]);
+    let text: String = (0..LINES).map(|i| format!("secured line {i}\n")).collect();
+    std::fs::write(dir.join("in.txt"), &text).unwrap();
+    connectors(&dir, &topic);
+    let port = free_port();
+    let mut process = worker(&dir, port, &s, &s.password, &s.ca);
+    wait_for(
+        "every line in the sink's file",
+        Duration::from_secs(90),
+        || {
+            let out = std::fs::read_to_string(dir.join("out.txt")).unwrap_or_default();
+            let n = out.lines().count();
+            if n >= LINES {
+                Ok(())
+            } else {
+                let log = std::fs::read_to_string(dir.join("worker.log")).unwrap_or_default();
+                Err(format!(
+                    "{n} lines; log tail: {}",
+                    &log[log.len().saturating_sub(2000)..]
+                ))
+            }
+        },
+    );
+    let mut out: Vec<String> = std::fs::read_to_string(dir.join("out.txt"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    let mut expected: Vec<String> = text.lines().map(str::to_owned).collect();
+    expected.sort();
+    assert_eq!(out, expected, "each line once");
+    println!("{LINES} lines file -> Kafka (SASL_SSL, SCRAM-SHA-512) -> file");
+    let pid = process.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = process.0.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts a worker whose clients cannot get in (`password`, `ca`) and waits until both tasks
+/// failed; each trace must contain `cause` (in lower case) and not the password.
+fn refused(what: &str, password: &str, ca: &str, cause: &str) {
+    let s = secured();
+    let dir = temp_dir(what);
+    let topic = unique(what);
+    integration_tests::distributed::create_topic(&topic, 1, vec![]);
+    std::fs::write(dir.join("in.txt"), "one\ntwo\n").unwrap();
+    let (source, sink) = connectors(&dir, &topic);
+    let port = free_port();
+    let mut process = worker(&dir, port, &s, password, ca);
+    let api = Api::new(port);
+    let started = std::time::Instant::now();
+    for connector in [&source, &sink] {
+        let trace = wait_for(
+            &format!("{connector}'s task FAILED"),
+            Duration::from_secs(60),
+            || {
+                let (code, status) = api.get(&format!("/connectors/{connector}/status"));
+                match status["tasks"][0]["state"].as_str() {
+                    Some("FAILED") => Ok(status["tasks"][0]["trace"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()),
+                    _ => Err(format!("{code} {status}")),
+                }
+            },
+        );
+        println!(
+            "{what}: {connector} failed after {:.1}s: {}",
+            started.elapsed().as_secs_f64(),
+            trace.lines().next().unwrap_or_default()
+        );
+        assert!(
+            trace.to_ascii_lowercase().contains(cause),
+            "the trace names the cause ({cause}): {trace}"
+        );
+        assert!(!trace.contains(password), "the trace shows the password");
+    }
+    let (code, _) = api.get("/connectors");
+    assert_eq!(code, 200, "the worker keeps serving REST");
+    let pid = process.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = process.0.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_wrong_password_fails_the_tasks_naming_the_cause_and_rest_keeps_serving() {
+    let s = secured();
+    refused("sasl-wrong", "not-the-password", &s.ca, "authentication");
+}
+
+#[test]
+fn a_broker_certificate_from_an_unknown_ca_fails_the_tasks_naming_it() {
+    // The system's public CAs never signed the stack's broker certificate.
+    let s = secured();
+    refused(
+        "sasl-unknown-ca",
+        &s.password,
+        "/etc/ssl/certs/ca-certificates.crt",
+        "certificate verify failed",
+    );
+}
