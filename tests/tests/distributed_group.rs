@@ -194,8 +194,10 @@ fn generation(w: &Worker) -> i32 {
 /// The group as the broker describes it, asked of its coordinator.
 fn describe(group: &str) -> wire::GroupDescription {
     let timeout = Duration::from_secs(10);
-    let coordinator = wire::find_coordinator(&bootstrap(), group, timeout).expect("coordinator");
-    Connection::open(&coordinator, timeout)
+    let plaintext = engine::kafka::wire_auth::WireSecurity::default();
+    let coordinator =
+        wire::find_coordinator(&bootstrap(), group, timeout, &plaintext).expect("coordinator");
+    Connection::open(&coordinator, timeout, &plaintext)
         .expect("connect to the coordinator")
         .describe_group(group)
         .expect("DescribeGroups")

@@ -4,7 +4,8 @@
 //! (`producer.` / `consumer.` prefixes, `sasl.jaas.config` with `ScramLoginModule`,
 //! `ssl.truststore.type=PEM`); every line arrives. With a wrong password the task fails with a
 //! message naming the authentication failure — in seconds, not after a delivery timeout — and
-//! the worker keeps serving REST; likewise with a truststore that lacks the broker's CA.
+//! the worker keeps serving REST; likewise with a truststore that lacks the broker's CA. And a
+//! distributed pair whose group membership, internal topics and tasks all go over SASL_SSL.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -201,4 +202,114 @@ fn a_broker_certificate_from_an_unknown_ca_fails_the_tasks_naming_it() {
         "/etc/ssl/certs/ca-certificates.crt",
         "certificate verify failed",
     );
+}
+
+#[test]
+fn a_distributed_pair_runs_over_sasl_ssl_group_internal_topics_and_tasks() {
+    const LINES: usize = 1_000;
+    let s = secured();
+    let dir = temp_dir("sasl-distributed");
+    let group = unique("sasl-group");
+    let topics = [
+        unique("sasl-configs"),
+        unique("sasl-offsets"),
+        unique("sasl-status"),
+    ];
+    let topic = unique("sasl-dlines");
+    integration_tests::distributed::create_topic(&topic, 2, vec![]);
+    let jaas = format!(
+        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"{}\" password=\"{}\";",
+        s.user, s.password
+    );
+    // The worker's own clients (group, internal topics) take the top-level keys; tasks' clients
+    // the `producer.` / `consumer.` ones, as in Kafka Connect.
+    let mut overrides: Vec<(String, String)> = vec![
+        ("bootstrap.servers".into(), s.bootstrap.clone()),
+        ("heartbeat.interval.ms".into(), "500".into()),
+        ("wharf.shards".into(), "1".into()),
+    ];
+    for prefix in ["", "producer.", "consumer."] {
+        for (k, v) in [
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "SCRAM-SHA-512"),
+            ("sasl.jaas.config", jaas.as_str()),
+            ("ssl.truststore.type", "PEM"),
+            ("ssl.truststore.location", s.ca.as_str()),
+        ] {
+            overrides.push((format!("{prefix}{k}"), v.to_owned()));
+        }
+    }
+    let borrowed: Vec<(&str, &str)> = overrides
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let workers: Vec<integration_tests::distributed::Worker> = ["a", "b"]
+        .into_iter()
+        .map(|n| integration_tests::distributed::Worker::start(n, &dir, &group, &topics, &borrowed))
+        .collect();
+    let text: String = (0..LINES)
+        .map(|i| format!("distributed secured line {i}\n"))
+        .collect();
+    std::fs::write(dir.join("in.txt"), &text).unwrap();
+    for (name, config) in [
+        (
+            unique("sasl-dsource"),
+            serde_json::json!({"connector.class": "FileStreamSource", "topic": topic,
+                               "file": dir.join("in.txt").to_str().unwrap()}),
+        ),
+        (
+            unique("sasl-dsink"),
+            serde_json::json!({"connector.class": "FileStreamSink", "topics": topic,
+                               "file": dir.join("out.txt").to_str().unwrap()}),
+        ),
+    ] {
+        wait_for(
+            &format!("{name} created"),
+            Duration::from_secs(90),
+            || match workers[0].api.call(
+                "PUT",
+                &format!("/connectors/{name}/config"),
+                Some(config.clone()),
+            ) {
+                (201 | 200, _) => Ok(()),
+                (code, answer) => Err(format!("{code} {answer}\n{}", workers[0].log())),
+            },
+        );
+    }
+    wait_for(
+        "every line in the sink's file",
+        Duration::from_secs(90),
+        || {
+            let n = std::fs::read_to_string(dir.join("out.txt"))
+                .unwrap_or_default()
+                .lines()
+                .count();
+            if n >= LINES {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{n} lines\n{}\n{}",
+                    workers[0].log(),
+                    workers[1].log()
+                ))
+            }
+        },
+    );
+    let mut out: Vec<String> = std::fs::read_to_string(dir.join("out.txt"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    let mut expected: Vec<String> = text.lines().map(str::to_owned).collect();
+    expected.sort();
+    assert_eq!(out, expected, "each line once");
+    println!(
+        "{LINES} lines through a two-worker cluster whose group, internal topics and tasks all use SASL_SSL"
+    );
+    for mut w in workers {
+        w.sigterm();
+        w.wait_clean_exit(Duration::from_secs(60));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

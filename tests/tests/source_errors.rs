@@ -399,7 +399,6 @@ mod pairing {
                     dlq_replication_factor: 1,
                     dlq_context_headers: false,
                 },
-                bootstrap: bootstrap(),
                 config,
                 spec: Arc::new(connect_api::ConfigDef::default()),
                 producer_config: kafka::producer_config(&bootstrap()),

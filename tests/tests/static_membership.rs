@@ -181,6 +181,7 @@ fn leaving_for_a_member_that_is_not_there_is_fine() {
         "nobody-0",
         "test",
         Duration::from_secs(5),
+        &engine::kafka::wire_auth::WireSecurity::default(),
     )
     .expect("LeaveGroup for an absent static member");
 }

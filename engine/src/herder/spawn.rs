@@ -183,7 +183,6 @@ pub fn spawn(
         id: id.clone(),
         converters: c.converters.clone(),
         errors: c.errors.clone(),
-        bootstrap: ctx.bootstrap.clone(),
         producer_config,
         config: resolved,
         spec: Arc::new((c.plugin.connector)().config_def()),

@@ -44,10 +44,20 @@ pub enum AdminError {
 
 /// Creates the topic unless it already exists (an existing topic is left as it is).
 pub async fn ensure_topic(bootstrap: &str, spec: &TopicSpec<'_>) -> Result<(), AdminError> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .map_err(|source| AdminError::Client {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", bootstrap);
+    ensure_topic_with(&config, spec).await
+}
+
+/// [`ensure_topic`] with a client's settings (`bootstrap.servers` and, for a secured cluster,
+/// its TLS and SASL settings in librdkafka's terms).
+pub async fn ensure_topic_with(
+    config: &ClientConfig,
+    spec: &TopicSpec<'_>,
+) -> Result<(), AdminError> {
+    let bootstrap = config.get("bootstrap.servers").unwrap_or_default();
+    let admin: AdminClient<DefaultClientContext> =
+        config.create().map_err(|source| AdminError::Client {
             bootstrap: bootstrap.to_owned(),
             source,
         })?;

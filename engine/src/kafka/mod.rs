@@ -8,13 +8,14 @@ mod reader;
 pub mod security;
 mod sender;
 pub mod wire;
+pub mod wire_auth;
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{DefaultConsumerContext, StreamConsumer};
 
 use crate::runtime::GlommioRuntime;
 
-pub use admin::{AdminError, TopicSpec, ensure_topic};
+pub use admin::{AdminError, TopicSpec, ensure_topic, ensure_topic_with};
 pub use classify::{error_class, send_error_class};
 pub use reader::{ReaderConsumer, ReaderContext};
 pub use sender::{

@@ -124,6 +124,24 @@ pub fn translate(props: &Properties) -> Result<Properties, SecurityError> {
     Ok(out)
 }
 
+/// The worker's own clients' security settings (its top-level `security.protocol`, `sasl.*`
+/// and `ssl.*` keys, as Kafka Connect's internal topic clients and group membership take
+/// them), in librdkafka's terms.
+pub fn worker_client_settings(worker: &Properties) -> Result<Properties, SecurityError> {
+    translate(&worker_security_keys(worker))
+}
+
+/// The worker's top-level `security.protocol`, `sasl.*` and `ssl.*` keys, as written.
+pub fn worker_security_keys(worker: &Properties) -> Properties {
+    worker
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str() == "security.protocol" || k.starts_with("sasl.") || k.starts_with("ssl.")
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// A store's type in upper case; Java's default is JKS.
 fn store_type(props: &Properties, key: &str) -> String {
     props

@@ -18,6 +18,8 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+
+use super::wire_auth::{Stream, WireSecurity};
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -27,7 +29,8 @@ use kafka_protocol::messages::leave_group_request::{LeaveGroupRequest, MemberIde
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, ApiVersionsResponse, DescribeGroupsRequest, GroupId,
-    HeartbeatRequest, JoinGroupRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
+    HeartbeatRequest, JoinGroupRequest, RequestHeader, ResponseHeader, SaslAuthenticateRequest,
+    SaslHandshakeRequest, SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 
@@ -83,6 +86,9 @@ pub enum WireError {
     },
     #[error("{addr}: {message}")]
     Protocol { addr: String, message: String },
+    /// The TLS handshake or the SASL login failed: retrying will not help.
+    #[error("{addr}: {message}")]
+    Login { addr: String, message: String },
     #[error("{addr} does not support {api:?} in a version this client speaks")]
     Unsupported { addr: String, api: ApiKey },
     #[error("{api:?} failed with Kafka error code {code}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
@@ -185,15 +191,16 @@ pub struct DescribedMember {
 #[derive(Debug)]
 pub struct Connection {
     addr: String,
-    stream: TcpStream,
+    stream: Stream,
     correlation: i32,
     /// Per API key: the broker's (min, max) version.
     versions: BTreeMap<i16, (i16, i16)>,
 }
 
 impl Connection {
-    /// Connects to `addr` (`host:port`) and asks which versions it speaks.
-    pub fn open(addr: &str, timeout: Duration) -> Result<Self, WireError> {
+    /// Connects to `addr` (`host:port`) with `security` (TLS, then a SASL login, when
+    /// configured) and asks which versions it speaks.
+    pub fn open(addr: &str, timeout: Duration, security: &WireSecurity) -> Result<Self, WireError> {
         let connect_error = |source| WireError::Connect {
             addr: addr.to_owned(),
             source,
@@ -219,6 +226,14 @@ impl Connection {
         stream.set_read_timeout(Some(timeout)).map_err(io)?;
         stream.set_write_timeout(Some(timeout)).map_err(io)?;
         stream.set_nodelay(true).map_err(io)?;
+        let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let stream = security
+            .wrap(stream, host)
+            .map_err(|message| WireError::Login {
+                addr: addr.to_owned(),
+                message,
+            })?;
         let mut conn = Self {
             addr: addr.to_owned(),
             stream,
@@ -226,7 +241,48 @@ impl Connection {
             versions: BTreeMap::new(),
         };
         conn.negotiate()?;
+        if let Some(sasl) = security.sasl() {
+            conn.authenticate(sasl)?;
+        }
         Ok(conn)
+    }
+
+    /// SaslHandshake v1 naming the mechanism, then SaslAuthenticate until the exchange is done.
+    fn authenticate(&mut self, sasl: &super::wire_auth::Sasl) -> Result<(), WireError> {
+        let addr = self.addr.clone();
+        let login = |message: String| WireError::Login {
+            addr: addr.clone(),
+            message,
+        };
+        let mechanism = sasl.mechanism.name();
+        let handshake: kafka_protocol::messages::SaslHandshakeResponse = self.send(
+            &SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism)),
+            1,
+        )?;
+        if handshake.error_code != 0 {
+            let enabled: Vec<String> = handshake.mechanisms.iter().map(|m| m.to_string()).collect();
+            return Err(login(format!(
+                "the broker does not take SASL mechanism {mechanism} (it takes {})",
+                enabled.join(", ")
+            )));
+        }
+        let mut exchange = sasl.start();
+        let mut answer: Option<Bytes> = None;
+        while let Some(bytes) = exchange.next(sasl, answer.as_deref()).map_err(login)? {
+            let (response, _) =
+                self.call(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(bytes)))?;
+            if response.error_code != 0 {
+                return Err(login(format!(
+                    "SASL authentication failed ({mechanism}): {}",
+                    response.error_message.map_or_else(
+                        || format!("error code {}", response.error_code),
+                        |m| m.to_string()
+                    )
+                )));
+            }
+            answer = Some(response.auth_bytes);
+        }
+        Ok(())
     }
 
     /// ApiVersions at v3; a broker that does not speak it answers UNSUPPORTED_VERSION with its
@@ -281,8 +337,14 @@ impl Connection {
             addr: self.addr.clone(),
             source,
         };
-        self.stream.set_read_timeout(Some(timeout)).map_err(io)?;
-        self.stream.set_write_timeout(Some(timeout)).map_err(io)
+        self.stream
+            .tcp()
+            .set_read_timeout(Some(timeout))
+            .map_err(io)?;
+        self.stream
+            .tcp()
+            .set_write_timeout(Some(timeout))
+            .map_err(io)
     }
 
     /// JoinGroup as a dynamic member (`group_instance_id` null). `member_id` is the member's id,
@@ -588,6 +650,7 @@ pub fn find_coordinator(
     bootstrap: &str,
     group: &str,
     timeout: Duration,
+    security: &WireSecurity,
 ) -> Result<String, WireError> {
     let mut last = None;
     for server in bootstrap
@@ -596,7 +659,7 @@ pub fn find_coordinator(
         .filter(|s| !s.is_empty())
     {
         let server = server.rsplit("://").next().unwrap_or(server);
-        let mut conn = match Connection::open(server, timeout) {
+        let mut conn = match Connection::open(server, timeout, security) {
             Ok(c) => c,
             Err(e) => {
                 last = Some(e);
@@ -658,9 +721,10 @@ pub fn leave_group(
     instance_id: &str,
     reason: &str,
     timeout: Duration,
+    security: &WireSecurity,
 ) -> Result<(), WireError> {
-    let coordinator = find_coordinator(bootstrap, group, timeout)?;
-    let mut conn = Connection::open(&coordinator, timeout)?;
+    let coordinator = find_coordinator(bootstrap, group, timeout, security)?;
+    let mut conn = Connection::open(&coordinator, timeout, security)?;
     if conn.version_of::<LeaveGroupRequest>()? < 3 {
         return Err(WireError::Unsupported {
             addr: coordinator,

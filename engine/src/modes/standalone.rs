@@ -39,6 +39,18 @@ pub enum StandaloneError {
     Herder(#[from] HerderError),
 }
 
+/// The worker's own clients' TLS and SASL settings; a key librdkafka cannot take is a worker
+/// config error naming it.
+fn security_settings(worker_props: &Properties) -> Result<Properties, ConfigErrors> {
+    crate::kafka::security::worker_client_settings(worker_props).map_err(|e| ConfigErrors {
+        subject: "worker".to_owned(),
+        errors: vec![connect_api::config::FieldError {
+            key: e.key,
+            message: e.message,
+        }],
+    })
+}
+
 /// Reads a connector config: Java properties, or JSON as `POST /connectors` takes it
 /// (`{"name": .., "config": {..}}`) or a flat JSON object of strings.
 pub fn load_connector_file(path: &Path) -> Result<Properties, StandaloneError> {
@@ -161,6 +173,7 @@ pub fn start_herder(
             topic,
             worker.int(OFFSET_PARTITIONS).unwrap_or(25),
             worker.int(OFFSET_REPLICATION).unwrap_or(3),
+            &security_settings(worker_props)?,
         )?),
         (None, None) => {
             return Err(ConfigErrors {

@@ -45,15 +45,26 @@ fn kafka_error(topic: &str, what: &str, e: impl std::fmt::Display) -> OffsetErro
 }
 
 impl TopicOffsetStore {
-    /// Creates the topic if needed (compacted) and reads it to the end.
+    /// Creates the topic if needed (compacted) and reads it to the end. `client` holds the
+    /// worker's own client settings in librdkafka's terms (TLS and SASL for a secured cluster;
+    /// [`kafka::security::worker_client_settings`]).
     pub fn open(
         bootstrap: &str,
         topic: &str,
         partitions: i32,
         replication_factor: i32,
+        client: &BTreeMap<String, String>,
     ) -> Result<Self, OffsetError> {
-        futures::executor::block_on(kafka::ensure_topic(
-            bootstrap,
+        let base = || {
+            let mut config = ClientConfig::new();
+            for (k, v) in client {
+                config.set(k, v);
+            }
+            config.set("bootstrap.servers", bootstrap);
+            config
+        };
+        futures::executor::block_on(kafka::ensure_topic_with(
+            &base(),
             &TopicSpec {
                 name: topic,
                 partitions,
@@ -62,11 +73,10 @@ impl TopicOffsetStore {
             },
         ))
         .map_err(|e| kafka_error(topic, "cannot create the offsets topic", e))?;
-        let offsets = read_all(bootstrap, topic)?;
+        let offsets = read_all(base(), topic)?;
         // Java's murmur2 partitioning (librdkafka's default is CRC32): a key lands on the
         // partition Kafka Connect's readers and writers use for it.
-        let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-            .set("bootstrap.servers", bootstrap)
+        let producer: ThreadedProducer<DefaultProducerContext> = base()
             .set("enable.idempotence", "true")
             .set("partitioner", "murmur2_random")
             .create()
@@ -115,9 +125,11 @@ fn retrying<T>(
     }
 }
 
-fn read_all(bootstrap: &str, topic: &str) -> Result<BTreeMap<OffsetKey, JsonMap>, OffsetError> {
-    let consumer: kafka::ReaderConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
+fn read_all(
+    mut base: ClientConfig,
+    topic: &str,
+) -> Result<BTreeMap<OffsetKey, JsonMap>, OffsetError> {
+    let consumer: kafka::ReaderConsumer = base
         .set("group.id", "wharf-offsets-reader")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "true")

@@ -54,7 +54,6 @@ impl DeadLetterQueue {
     pub async fn open(
         id: &TaskId,
         policy: &ErrorPolicy,
-        bootstrap: &str,
         producer_config: &rdkafka::ClientConfig,
         stats: &Arc<TaskStats>,
     ) -> Result<Self, TaskError> {
@@ -77,14 +76,16 @@ impl DeadLetterQueue {
             replication_factor: policy.dlq_replication_factor,
             configs: Vec::new(),
         };
-        kafka::ensure_topic(bootstrap, &spec).await.map_err(|e| {
-            error(
-                id,
-                ErrorClass::Config,
-                format!("cannot create dead letter queue topic {topic}: {e}"),
-                e,
-            )
-        })?;
+        kafka::ensure_topic_with(producer_config, &spec)
+            .await
+            .map_err(|e| {
+                error(
+                    id,
+                    ErrorClass::Config,
+                    format!("cannot create dead letter queue topic {topic}: {e}"),
+                    e,
+                )
+            })?;
         let producer: ShardProducer = kafka::create_producer(producer_config).map_err(|e| {
             error(
                 id,

@@ -52,8 +52,6 @@ pub struct TaskEnv {
     pub id: TaskId,
     pub converters: RecordConverters,
     pub errors: ErrorPolicy,
-    /// For the dead letter queue topic, when `errors.deadletterqueue.topic.name` is set.
-    pub bootstrap: String,
     /// A source's producer; any task's dead letter queue.
     pub producer_config: rdkafka::ClientConfig,
     /// The task's config as the connector planned it; parsed with `spec` before `start`.
@@ -90,14 +88,7 @@ impl TaskEnv {
 
     /// The task's dead letter queue (on its shard; does nothing when none is configured).
     pub(crate) async fn open_dlq(&self) -> Result<dlq::DeadLetterQueue, connect_api::TaskError> {
-        dlq::DeadLetterQueue::open(
-            &self.id,
-            &self.errors,
-            &self.bootstrap,
-            &self.producer_config,
-            &self.stats,
-        )
-        .await
+        dlq::DeadLetterQueue::open(&self.id, &self.errors, &self.producer_config, &self.stats).await
     }
 
     /// The task's transform chain, built on its shard: a chain caches derived schemas and is

@@ -151,10 +151,22 @@ pub async fn run(task: Box<dyn SinkTask>, setup: SinkTaskSetup) -> Result<(), Ta
             .unwrap_or_default()
             .to_owned();
         let task = env.id.to_string();
+        // The consumer's own TLS and SASL settings reach the coordinator too.
+        let client: connect_api::config::Properties = config
+            .config_map()
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         glommio::executor()
             .spawn_blocking(move || {
                 let reason = format!("task {task} stopped");
-                match crate::kafka::wire::leave_group(&bootstrap, &group, &instance, &reason, LEAVE_TIMEOUT) {
+                let left = crate::kafka::wire_auth::WireSecurity::from_props(&client)
+                    .map_err(|e| e.to_string())
+                    .and_then(|security| {
+                        crate::kafka::wire::leave_group(&bootstrap, &group, &instance, &reason, LEAVE_TIMEOUT, &security)
+                            .map_err(|e| e.to_string())
+                    });
+                match left {
                     Ok(()) => tracing::debug!(message = "Static member left the group.", task = %task, group = %group, instance = %instance),
                     Err(e) => tracing::warn!(message = "Could not remove the static member from the group; its partitions move once its session times out.", task = %task, group = %group, instance = %instance, error = %e),
                 }

@@ -320,7 +320,6 @@ fn env(stop: &StopSignal) -> TaskEnv {
             dlq_replication_factor: 1,
             dlq_context_headers: false,
         },
-        bootstrap: "unused:9092".into(),
         producer_config: rdkafka::ClientConfig::new(),
         config: Properties::new(),
         spec: Arc::new(ConfigDef::default()),

@@ -244,10 +244,8 @@ impl KafkaLog {
         } else {
             setup.partitions
         };
-        // `kafka::ensure_topic` connects with the bootstrap servers alone: a secured cluster
-        // needs `settings.common` passed to it as well.
-        futures::executor::block_on(kafka::ensure_topic(
-            bootstrap,
+        futures::executor::block_on(kafka::ensure_topic_with(
+            &base_config(bootstrap, settings),
             &TopicSpec {
                 name: topic,
                 partitions,

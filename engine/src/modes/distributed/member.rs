@@ -68,6 +68,7 @@ pub use connect_protocol::protocol::{Assignment, ConnectProtocolCompatibility, C
 use connect_protocol::protocol::{PROTOCOL_TYPE, WorkerState, metadata_request};
 
 use crate::kafka::wire::{self, Connection, JoinGroup, Joined, WireError, codes};
+use crate::kafka::wire_auth::WireSecurity;
 use crate::keys::distributed as keys;
 
 /// How this worker joins the group.
@@ -96,6 +97,8 @@ pub struct MemberConfig {
     /// `retry.backoff.ms` (100): first pause before finding the coordinator again (doubling up
     /// to 1 s).
     pub retry_backoff: Duration,
+    /// TLS and SASL to the brokers (the worker's `security.protocol`, `sasl.*`, `ssl.*`).
+    pub security: WireSecurity,
 }
 
 impl MemberConfig {
@@ -116,6 +119,7 @@ impl MemberConfig {
             scheduled_rebalance_max_delay_ms: 300_000,
             request_timeout: Duration::from_millis(40_000),
             retry_backoff: Duration::from_millis(100),
+            security: WireSecurity::default(),
         }
     }
 
@@ -484,12 +488,15 @@ impl GroupMember {
             let timeout = self.config.request_timeout;
             let coordinator = match coordinator {
                 Some(c) => Ok(c),
-                None => {
-                    wire::find_coordinator(&self.config.bootstrap, &self.config.group_id, timeout)
-                }
+                None => wire::find_coordinator(
+                    &self.config.bootstrap,
+                    &self.config.group_id,
+                    timeout,
+                    &self.config.security,
+                ),
             };
             coordinator
-                .and_then(|c| Connection::open(&c, timeout))
+                .and_then(|c| Connection::open(&c, timeout, &self.config.security))
                 .and_then(|mut conn| {
                     conn.leave_group(&self.config.group_id, &member_id, None, reason)
                 })
@@ -671,9 +678,13 @@ impl Core {
                 return false;
             }
             let timeout = self.config.request_timeout;
-            let found =
-                wire::find_coordinator(&self.config.bootstrap, &self.config.group_id, timeout)
-                    .and_then(|addr| Connection::open(&addr, timeout));
+            let found = wire::find_coordinator(
+                &self.config.bootstrap,
+                &self.config.group_id,
+                timeout,
+                &self.config.security,
+            )
+            .and_then(|addr| Connection::open(&addr, timeout, &self.config.security));
             match found {
                 Ok(conn) => {
                     tracing::debug!(message = "Found the group coordinator.", group = %self.config.group_id, coordinator = conn.addr());
@@ -682,7 +693,11 @@ impl Core {
                     self.set_state(MemberState::Unjoined);
                 }
                 Err(e) => {
-                    tracing::info!(message = "Group coordinator not found yet.", group = %self.config.group_id, error = %e);
+                    if matches!(e, WireError::Login { .. }) {
+                        tracing::error!(message = "The brokers refused this worker's TLS handshake or SASL login; trying again.", group = %self.config.group_id, error = %e);
+                    } else {
+                        tracing::info!(message = "Group coordinator not found yet.", group = %self.config.group_id, error = %e);
+                    }
                     self.maybe_revoke_all();
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(Duration::from_secs(1));
@@ -963,6 +978,7 @@ impl Core {
         let member = self.member_id.clone();
         let generation = self.generation;
         let interval = self.config.heartbeat_interval;
+        let security = self.config.security.clone();
         let timeout = self.config.session_timeout.min(self.config.request_timeout);
         let addr = self
             .coordinator
@@ -975,7 +991,7 @@ impl Core {
                 let fail = |error| {
                     let _ = report.send(Command::Heartbeat { generation, error });
                 };
-                let mut conn = match Connection::open(&addr, timeout) {
+                let mut conn = match Connection::open(&addr, timeout, &security) {
                     Ok(c) => c,
                     Err(e) => return fail(e),
                 };

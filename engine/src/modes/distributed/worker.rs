@@ -119,6 +119,8 @@ pub enum DistributedError {
     NotFound(String),
     #[error("connector config has no name")]
     NoName,
+    #[error("{key}: {message}")]
+    Security { key: String, message: String },
 }
 
 /// A connector's statuses as the status topic has them.
@@ -131,6 +133,8 @@ pub struct ConnectorStatus {
 /// The offsets topic store, re-read when a source task is about to start here.
 struct ReloadableOffsets {
     bootstrap: String,
+    /// The worker's own clients' settings (TLS, SASL), in librdkafka's terms.
+    client: BTreeMap<String, String>,
     topic: String,
     partitions: i32,
     replication: i32,
@@ -148,6 +152,7 @@ impl ReloadableOffsets {
             &self.topic,
             self.partitions,
             self.replication,
+            &self.client,
         )?;
         *self.inner.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
         Ok(())
@@ -824,11 +829,26 @@ impl DistributedWorker {
         let config = keys::parse(worker_props)?;
         let bootstrap = config.list(BOOTSTRAP_SERVERS).join(",");
         let url = advertised_url(&config)?;
-        let member_config = MemberConfig::from_props(worker_props, bootstrap.clone(), url.clone())
-            .map_err(|message| DistributedError::Key {
-                key: keys::GROUP_ID,
-                message,
-            })?;
+        let mut member_config =
+            MemberConfig::from_props(worker_props, bootstrap.clone(), url.clone()).map_err(
+                |message| DistributedError::Key {
+                    key: keys::GROUP_ID,
+                    message,
+                },
+            )?;
+        // The worker's own clients — internal topics and the group membership — take its
+        // top-level TLS and SASL keys, as Kafka Connect's do.
+        let security_error =
+            |e: crate::kafka::security::SecurityError| DistributedError::Security {
+                key: e.key,
+                message: e.message,
+            };
+        member_config.security = crate::kafka::wire_auth::WireSecurity::from_props(
+            &crate::kafka::security::worker_security_keys(worker_props),
+        )
+        .map_err(security_error)?;
+        let client_settings =
+            crate::kafka::security::worker_client_settings(worker_props).map_err(security_error)?;
         let group = member_config.group_id.clone();
         let need = |key: &'static str| {
             config
@@ -848,13 +868,16 @@ impl DistributedWorker {
                 &offsets_topic,
                 offsets_partitions,
                 offsets_replication,
+                &client_settings,
             )?)),
+            client: client_settings.clone(),
             bootstrap: bootstrap.clone(),
             topic: offsets_topic,
             partitions: offsets_partitions,
             replication: offsets_replication,
         });
         let settings = |suffix: &str| ClientSettings {
+            common: client_settings.clone(),
             client_id: Some(format!("connect-{group}-{suffix}")),
             ..ClientSettings::default()
         };
