@@ -36,6 +36,9 @@ enum Command {
     },
     /// Print the plugin reference (every config key of the worker and each connector) as Markdown.
     Docs,
+    /// Read a password from standard input and print its hash for the REST API's users file
+    /// (`wharf.rest.basic.auth.users.file`: `user: <hash>`).
+    HashPassword,
     /// Run connectors in one process: worker.properties, then connector configs
     /// (.properties, or .json as POST /connectors takes them). Stops cleanly on SIGINT/SIGTERM.
     Standalone {
@@ -90,6 +93,17 @@ fn run(cli: Cli, plugins: Arc<Plugins>, logs: crate::logging::LogLevels) -> anyh
         Command::Loadgen { mode, json } => run_loadgen(mode, json),
         Command::Docs => {
             print!("{}", crate::docs::plugin_reference(&plugins));
+            Ok(())
+        }
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            anyhow::ensure!(!password.is_empty(), "no password on standard input");
+            println!(
+                "{}",
+                crate::rest::auth::hash_password(password).map_err(anyhow::Error::msg)?
+            );
             Ok(())
         }
         Command::Standalone { worker, connectors } => {
@@ -176,15 +190,13 @@ fn run_standalone(
     control.block_on(async move {
         let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
         let server = match rest {
-            Some(addr) => {
-                let listener = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (listeners): {e}"))?;
-                tracing::info!(message = "REST API listening.", address = %listener.local_addr()?);
-                Some(tokio::spawn(crate::rest::serve(listener, cluster, logs.clone(), async {
+            Some(addr) => Some(
+                crate::rest::spawn(addr, cluster, logs.clone(), async {
                     let _ = rest_stopped.await;
-                })))
-            }
+                })
+                .await
+                .map_err(anyhow::Error::msg)?,
+            ),
             None => None,
         };
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -243,20 +255,13 @@ fn run_distributed(
     control.block_on(async move {
         let (stop_rest, rest_stopped) = tokio::sync::oneshot::channel::<()>();
         let server = match rest {
-            Some(addr) => {
-                let listener = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (listeners): {e}"))?;
-                tracing::info!(message = "REST API listening.", address = %listener.local_addr()?);
-                Some(tokio::spawn(crate::rest::serve(
-                    listener,
-                    cluster,
-                    logs.clone(),
-                    async {
-                        let _ = rest_stopped.await;
-                    },
-                )))
-            }
+            Some(addr) => Some(
+                crate::rest::spawn(addr, cluster, logs.clone(), async {
+                    let _ = rest_stopped.await;
+                })
+                .await
+                .map_err(anyhow::Error::msg)?,
+            ),
             None => None,
         };
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -126,7 +126,7 @@ impl Worker {
     /// Starts worker `name` of `group` on the config, offsets and status `topics`, with its
     /// worker.properties and log in `dir`. The defaults suit a test on one broker (replication
     /// factors 1, no scheduled rebalance delay, String converters); `overrides` replace or add
-    /// keys.
+    /// keys (with `listeners.https.*` among them the listener is `https://`).
     pub fn start(
         name: &'static str,
         dir: &Path,
@@ -146,7 +146,18 @@ impl Worker {
             ("status.storage.replication.factor", "1".to_owned()),
             ("offset.storage.partitions", "3".to_owned()),
             ("status.storage.partitions", "3".to_owned()),
-            ("listeners", format!("http://127.0.0.1:{port}")),
+            // `listeners.https.*` overrides make the listener HTTPS.
+            (
+                "listeners",
+                if overrides
+                    .iter()
+                    .any(|(k, _)| k.starts_with("listeners.https."))
+                {
+                    format!("https://127.0.0.1:{port}")
+                } else {
+                    format!("http://127.0.0.1:{port}")
+                },
+            ),
             ("scheduled.rebalance.max.delay.ms", "0".to_owned()),
             ("heartbeat.interval.ms", "1000".to_owned()),
             ("session.timeout.ms", "6000".to_owned()),

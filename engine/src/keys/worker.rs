@@ -99,7 +99,7 @@ pub fn prefixed<'a>(
         .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|k| (k, v.as_str())))
 }
 
-/// The REST API's bind address from `listeners` (first `http://host:port`; empty host = all
+/// The REST API's bind address from `listeners` (first `http://` or `https://host:port`; empty host = all
 /// interfaces), or a message naming the bad value.
 pub fn rest_address(
     config: &connect_api::config::Config,
@@ -110,7 +110,10 @@ pub fn rest_address(
     };
     let rest = first
         .strip_prefix("http://")
-        .ok_or_else(|| format!("{LISTENERS}: only http:// listeners are supported, got {first}"))?;
+        .or_else(|| first.strip_prefix("https://"))
+        .ok_or_else(|| {
+            format!("{LISTENERS}: only http:// and https:// listeners are supported, got {first}")
+        })?;
     let (host, port) = rest
         .rsplit_once(':')
         .ok_or_else(|| format!("{LISTENERS}: {first} has no port"))?;

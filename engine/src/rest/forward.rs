@@ -35,11 +35,14 @@ pub(super) struct Forwarder {
 }
 
 impl Forwarder {
-    pub(super) fn new() -> Arc<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(FORWARD_TIMEOUT)
-            .build()
-            .unwrap_or_default();
+    /// Trusting `roots` besides the platform's CAs (the HTTPS listener's truststore), as the
+    /// other workers' certificates are signed by it.
+    pub(super) fn new(roots: Vec<reqwest::Certificate>) -> Arc<Self> {
+        let mut builder = reqwest::Client::builder().timeout(FORWARD_TIMEOUT);
+        for root in roots {
+            builder = builder.add_root_certificate(root);
+        }
+        let http = builder.build().unwrap_or_default();
         Arc::new(Self { http })
     }
 }

@@ -2,6 +2,7 @@
 //! scripts written for Kafka Connect work unchanged. Runs on the control-plane tokio runtime;
 //! calls that stop tasks run on its blocking pool.
 
+pub mod auth;
 mod connectors;
 mod error;
 mod forward;
@@ -9,6 +10,7 @@ mod loggers;
 mod metrics;
 mod offsets;
 mod plugins;
+pub mod tls;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -55,6 +57,10 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
     .with_state(loggers::Loggers::new(logs));
     let cluster_id = Arc::new(OnceLock::new());
     let bootstrap = cluster.bootstrap().to_owned();
+    let roots = tls::client_roots(cluster.worker_props()).unwrap_or_else(|e| {
+        tracing::warn!(message = "The REST truststore cannot be read; forwarded requests trust the platform's CAs only.", error = %e);
+        Vec::new()
+    });
     let connectors = routes(vec![
         (
             "/connectors",
@@ -110,7 +116,7 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
     ])
     .with_state(cluster)
     .layer(axum::middleware::from_fn_with_state(
-        forward::Forwarder::new(),
+        forward::Forwarder::new(roots),
         forward::forward_to_leader,
     ));
     Router::new()
@@ -236,7 +242,53 @@ async fn health(State(cluster): State<Shared>) -> (StatusCode, axum::Json<serde_
     )
 }
 
-/// Serves the API on `listener` until `shutdown` resolves.
+/// Binds `addr` and serves the API there until `shutdown` resolves: over HTTPS when the first
+/// of `listeners` is `https://` ([`tls`]), with basic authentication when the worker turns it on
+/// ([`auth`]). Errors name the setting at fault.
+pub async fn spawn(
+    addr: std::net::SocketAddr,
+    cluster: Arc<dyn Cluster>,
+    logs: LogLevels,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<tokio::task::JoinHandle<std::io::Result<()>>, String> {
+    let worker = cluster.worker_props().clone();
+    let auth = auth::BasicAuth::from_worker(&worker)
+        .map_err(|(key, message)| format!("{key}: {message}"))?;
+    let tls = if tls::is_https(&worker) {
+        Some(tls::server_config(&worker)?)
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} (listeners): {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut app = router(cluster, logs);
+    let authenticated = auth.is_some();
+    if let Some(auth) = auth {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            Arc::new(auth),
+            auth::require,
+        ));
+    }
+    tracing::info!(message = "REST API listening.", address = %local, https = tls.is_some(), basic_auth = authenticated);
+    Ok(tokio::spawn(async move {
+        match tls {
+            Some(config) => {
+                axum::serve(tls::TlsListener::new(listener, config), app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        }
+    }))
+}
+
+/// Serves the API on `listener` until `shutdown` resolves (plain HTTP, no authentication).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     cluster: Arc<dyn Cluster>,

@@ -45,8 +45,11 @@ use crate::task::{TaskId, TaskStats};
 
 /// The REST URL of the worker a status names (`host:port`, its advertised address). Kafka
 /// Connect takes it from the group's assignment; the status names the same address.
-fn owner_url(worker_id: &str) -> String {
-    format!("http://{worker_id}")
+/// The REST URL of the worker `worker_id` (`host:port`): with this worker's scheme, since the
+/// workers of a cluster share their listener settings.
+fn owner_url(own_url: &str, worker_id: &str) -> String {
+    let scheme = own_url.split_once("://").map_or("http", |(s, _)| s);
+    format!("{scheme}://{worker_id}")
 }
 
 fn to_config_target(target: TargetState) -> ConfigTarget {
@@ -320,7 +323,7 @@ impl Cluster for DistributedWorker {
             owner_url: chosen
                 .first()
                 .and_then(|id| statuses.tasks.get(&id.task))
-                .map(|s| owner_url(&s.worker_id)),
+                .map(|s| owner_url(self.url(), &s.worker_id)),
         })
     }
 
@@ -337,7 +340,9 @@ impl Cluster for DistributedWorker {
         let statuses =
             DistributedWorker::status(self, name).map_err(|e| from_distributed("read", e))?;
         Err(HerderError::NotAssigned {
-            owner_url: statuses.connector.map(|s| owner_url(&s.worker_id)),
+            owner_url: statuses
+                .connector
+                .map(|s| owner_url(self.url(), &s.worker_id)),
         })
     }
 

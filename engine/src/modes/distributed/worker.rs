@@ -644,10 +644,11 @@ impl Shared {
             return;
         };
         work.internal_sent.insert(sent_key, Instant::now());
+        let roots = crate::rest::tls::client_roots(&self.worker_props).unwrap_or_default();
         let connector = connector.to_owned();
         let sent = std::thread::Builder::new()
             .name(format!("internal-{}", call.endpoint()))
-            .spawn(move || match call.send(&url, headers, body) {
+            .spawn(move || match call.send(&url, headers, body, roots) {
                 Ok(()) => match &call {
                     Call::TaskConfigs(configs) => {
                         tracing::info!(message = "Sent task configs to the leader.", connector = %connector, tasks = configs.len(), url = %url)
