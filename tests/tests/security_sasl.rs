@@ -45,16 +45,19 @@ fn client_keys(prefix: &str, s: &Secured, password: &str, ca: &str) -> String {
     )
 }
 
-fn worker(dir: &std::path::Path, port: u16, s: &Secured, password: &str, ca: &str) -> ChildGuard {
+/// Both tasks' clients' keys for SCRAM over TLS with `password` and the truststore `ca`.
+fn scram_keys(s: &Secured, password: &str, ca: &str) -> String {
+    client_keys("producer.", s, password, ca) + &client_keys("consumer.", s, password, ca)
+}
+
+fn worker(dir: &std::path::Path, port: u16, s: &Secured, clients: &str) -> ChildGuard {
     let props = format!(
         "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\n\
          offset.storage.file.filename={}\noffset.flush.interval.ms=500\n\
          key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-         value.converter=org.apache.kafka.connect.storage.StringConverter\n{}{}",
+         value.converter=org.apache.kafka.connect.storage.StringConverter\n{clients}",
         s.bootstrap,
         dir.join("offsets").display(),
-        client_keys("producer.", s, password, ca),
-        client_keys("consumer.", s, password, ca),
     );
     std::fs::write(dir.join("worker.properties"), props).unwrap();
     ChildGuard(
@@ -105,7 +108,7 @@ fn a_file_pipeline_runs_over_sasl_ssl_with_scram() {
     std::fs::write(dir.join("in.txt"), &text).unwrap();
     connectors(&dir, &topic);
     let port = free_port();
-    let mut process = worker(&dir, port, &s, &s.password, &s.ca);
+    let mut process = worker(&dir, port, &s, &scram_keys(&s, &s.password, &s.ca));
     wait_for(
         "every line in the sink's file",
         Duration::from_secs(90),
@@ -139,17 +142,17 @@ fn a_file_pipeline_runs_over_sasl_ssl_with_scram() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Starts a worker whose clients cannot get in (`password`, `ca`) and waits until both tasks
-/// failed; each trace must contain `cause` (in lower case) and not the password.
-fn refused(what: &str, password: &str, ca: &str, cause: &str) {
-    let s = secured();
+/// Starts a worker whose clients (`clients`: their keys) cannot get in and waits until both
+/// tasks failed; each trace must contain `cause` (in lower case) and not `password`.
+fn refused(what: &str, clients: &str, password: &str, cause: &str) {
     let dir = temp_dir(what);
+    let s = secured();
     let topic = unique(what);
     integration_tests::distributed::create_topic(&topic, 1, vec![]);
     std::fs::write(dir.join("in.txt"), "one\ntwo\n").unwrap();
     let (source, sink) = connectors(&dir, &topic);
     let port = free_port();
-    let mut process = worker(&dir, port, &s, password, ca);
+    let mut process = worker(&dir, port, &s, clients);
     let api = Api::new(port);
     let started = std::time::Instant::now();
     for connector in [&source, &sink] {
@@ -189,17 +192,19 @@ fn refused(what: &str, password: &str, ca: &str, cause: &str) {
 #[test]
 fn a_wrong_password_fails_the_tasks_naming_the_cause_and_rest_keeps_serving() {
     let s = secured();
-    refused("sasl-wrong", "not-the-password", &s.ca, "authentication");
+    let keys = scram_keys(&s, "not-the-password", &s.ca);
+    refused("sasl-wrong", &keys, "not-the-password", "authentication");
 }
 
 #[test]
 fn a_broker_certificate_from_an_unknown_ca_fails_the_tasks_naming_it() {
     // The system's public CAs never signed the stack's broker certificate.
     let s = secured();
+    let keys = scram_keys(&s, &s.password, "/etc/ssl/certs/ca-certificates.crt");
     refused(
         "sasl-unknown-ca",
+        &keys,
         &s.password,
-        "/etc/ssl/certs/ca-certificates.crt",
         "certificate verify failed",
     );
 }

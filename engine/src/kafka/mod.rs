@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod classify;
 pub mod groups;
+mod login;
 mod reader;
 pub mod security;
 mod sender;
@@ -17,10 +18,9 @@ use crate::runtime::GlommioRuntime;
 
 pub use admin::{AdminError, TopicSpec, ensure_topic, ensure_topic_with};
 pub use classify::{error_class, send_error_class};
+pub use login::LoginWatch;
 pub use reader::{ReaderConsumer, ReaderContext};
-pub use sender::{
-    AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer, is_login_failure,
-};
+pub use sender::{AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer};
 
 /// A consumer owned by one shard.
 pub type ShardConsumer<C = DefaultConsumerContext> = StreamConsumer<C, GlommioRuntime>;

@@ -37,33 +37,15 @@ pub struct AckContext {
     failure: Mutex<Option<(String, KafkaError)>>,
     /// The cluster refused the producer's login (SASL or TLS): no record can be delivered,
     /// and waiting out the delivery timeout would only hide why.
-    login_failure: Mutex<Option<(KafkaError, String)>>,
+    login: super::login::LoginWatch,
     /// The sender waiting for deliveries, if any.
     waiter: AtomicWaker,
-}
-
-/// A client error that means the cluster will not let this client in: a SASL login refused,
-/// or a TLS handshake that failed (an unknown CA, a certificate for another host).
-pub fn is_login_failure(error: &KafkaError) -> bool {
-    matches!(
-        error,
-        KafkaError::Global(
-            RDKafkaErrorCode::Authentication
-                | RDKafkaErrorCode::SaslAuthenticationFailed
-                | RDKafkaErrorCode::SSL
-        )
-    )
 }
 
 impl ClientContext for AckContext {
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::error!(message = "Kafka client error.", %error, reason);
-        if is_login_failure(&error) {
-            let mut failure = self.login_failure.lock().unwrap_or_else(|p| p.into_inner());
-            if failure.is_none() {
-                *failure = Some((error, reason.to_owned()));
-            }
-            drop(failure);
+        if self.login.observe(&error, reason) {
             self.failed.store(true, Ordering::Release);
             self.waiter.wake();
         }
@@ -265,13 +247,7 @@ impl Sender {
         if !self.acks().failed.load(Ordering::Acquire) {
             return Ok(());
         }
-        let login = self
-            .acks()
-            .login_failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some((source, reason)) = login {
+        if let Some((source, reason)) = self.acks().login.failure() {
             return Err(SendError::Login { reason, source });
         }
         let failure = self

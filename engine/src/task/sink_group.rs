@@ -167,7 +167,7 @@ impl SinkConsumer for KafkaSinkConsumer {
         // A busy task always finds a record ready and would never wait: once per batch it lets
         // the shard's other tasks (and stops, commits, rebalances) have their turn.
         glommio::executor().yield_now().await;
-        if let Some((error, reason)) = self.consumer.context().login_failure() {
+        if let Some((error, reason)) = self.consumer.context().login.failure() {
             return Err(TaskError::with_source(
                 ErrorClass::Config,
                 format!(
@@ -452,7 +452,7 @@ pub struct SinkConsumerContext {
     closing: Arc<AtomicBool>,
     /// The cluster refused the consumer's login (SASL or TLS; reported only to this callback,
     /// never by `recv`): the next batch fails the task with it.
-    login_failure: Arc<Mutex<Option<(KafkaError, String)>>>,
+    login: Arc<crate::kafka::LoginWatch>,
 }
 
 /// Marks the consumer as closing when dropped; declare it after the consumer, so that it drops
@@ -495,15 +495,8 @@ impl SinkConsumerContext {
             reset,
             closing: Arc::default(),
             cooperative,
-            login_failure: Arc::default(),
+            login: Arc::default(),
         }
-    }
-
-    fn login_failure(&self) -> Option<(KafkaError, String)> {
-        self.login_failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 
     /// See [`ClosingGuard`].
@@ -573,10 +566,8 @@ fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
 impl ClientContext for SinkConsumerContext {
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
         // A subscribed topic that does not exist yet is reported here too; the task logs it.
-        if crate::kafka::is_login_failure(&error) {
+        if self.login.observe(&error, reason) {
             tracing::error!(message = "The cluster refused the consumer's login.", task = %self.task, error = %error, reason);
-            let mut failure = self.login_failure.lock().unwrap_or_else(|p| p.into_inner());
-            failure.get_or_insert((error, reason.to_owned()));
         } else if error.rdkafka_error_code()
             == Some(rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition)
         {
