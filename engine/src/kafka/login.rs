@@ -1,6 +1,7 @@
 //! Telling a client that can never get in from one that is merely waiting for a broker.
 //! librdkafka reports a refused SASL login or a failed TLS handshake (an unknown CA, a
-//! certificate for another host) only to the client's error callback and then retries forever;
+//! certificate for another host, a TLS alert from a broker that wants a client certificate) only
+//! to the client's error callback and then retries forever;
 //! records would wait out their delivery timeout (minutes) before anything failed. A
 //! [`LoginWatch`] keeps the first such error so the task can fail at once, naming it.
 
@@ -17,14 +18,19 @@ pub struct LoginWatch {
 impl LoginWatch {
     /// Looks at an error the client's callback got; `true` once the client cannot get in.
     pub fn observe(&self, error: &KafkaError, reason: &str) -> bool {
-        let refused = matches!(
-            error,
+        let refused = match error {
             KafkaError::Global(
                 RDKafkaErrorCode::Authentication
-                    | RDKafkaErrorCode::SaslAuthenticationFailed
-                    | RDKafkaErrorCode::SSL,
-            )
-        );
+                | RDKafkaErrorCode::SaslAuthenticationFailed
+                | RDKafkaErrorCode::SSL,
+            ) => true,
+            // The broker answered the TLS handshake with an alert (no or a bad client
+            // certificate): a refusal, unlike an end of stream when a broker goes away.
+            KafkaError::Global(RDKafkaErrorCode::BrokerTransportFailure) => {
+                reason.contains("SSL routines::") && reason.contains(" alert ")
+            }
+            _ => false,
+        };
         if refused {
             self.failure
                 .lock()
@@ -54,7 +60,14 @@ mod tests {
         assert!(!watch.observe(&down, "down"));
         let transport = KafkaError::Global(RDKafkaErrorCode::BrokerTransportFailure);
         assert!(!watch.observe(&transport, "Connection refused"));
+        let eof = "Receive failed: error:0A000126:SSL routines::unexpected eof while reading";
+        assert!(!watch.observe(&transport, eof));
         assert!(watch.failure().is_none());
+        let alert = LoginWatch::default();
+        assert!(alert.observe(
+            &transport,
+            "Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate: SSL alert number 42"
+        ));
         let auth = KafkaError::Global(RDKafkaErrorCode::Authentication);
         assert!(watch.observe(&auth, "bad password"));
         assert!(!watch.observe(&transport, "later"));

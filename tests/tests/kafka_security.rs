@@ -1,8 +1,10 @@
-//! A pipeline over `SASL_SSL` with SCRAM-SHA-512, against the stack broker's SASL_SSL listener
-//! (TLS with the stack's own CA): a `wharf standalone` process runs a file source and a file
-//! sink whose clients are configured with Kafka Connect's keys as users write them
+//! Pipelines to a secured broker, configured with Kafka Connect's keys as users write them
 //! (`producer.` / `consumer.` prefixes, `sasl.jaas.config` with `ScramLoginModule`,
-//! `ssl.truststore.type=PEM`); every line arrives. With a wrong password the task fails with a
+//! `ssl.truststore.type=PEM`, PEM keystores): over `SASL_SSL` with SCRAM-SHA-512 (the stack's
+//! SASL_SSL listener, TLS with the stack's own CA) and over mutual TLS (the SSL listener that
+//! requires a client certificate), each in standalone mode (a file source and sink) and in a
+//! two-worker distributed cluster; every line arrives. Without a client certificate the mutual
+//! TLS listener fails both tasks. With a wrong password the task fails with a
 //! message naming the authentication failure — in seconds, not after a delivery timeout — and
 //! the worker keeps serving REST; likewise with a truststore that lacks the broker's CA. And a
 //! distributed pair whose group membership, internal topics and tasks all go over SASL_SSL.
@@ -19,6 +21,9 @@ struct Secured {
     ca: String,
     user: String,
     password: String,
+    /// The SSL listener that requires a client certificate, and a PEM keystore holding one.
+    mtls_bootstrap: String,
+    client_keystore: String,
 }
 
 fn secured() -> Secured {
@@ -32,6 +37,8 @@ fn secured() -> Secured {
         ca: var("KAFKA_CA_FILE"),
         user: var("KAFKA_SASL_USER"),
         password: var("KAFKA_SASL_PASSWORD"),
+        mtls_bootstrap: var("KAFKA_SSL_BOOTSTRAP"),
+        client_keystore: var("KAFKA_CLIENT_KEYSTORE"),
     }
 }
 
@@ -50,13 +57,13 @@ fn scram_keys(s: &Secured, password: &str, ca: &str) -> String {
     client_keys("producer.", s, password, ca) + &client_keys("consumer.", s, password, ca)
 }
 
-fn worker(dir: &std::path::Path, port: u16, s: &Secured, clients: &str) -> ChildGuard {
+fn worker(dir: &std::path::Path, port: u16, bootstrap: &str, clients: &str) -> ChildGuard {
     let props = format!(
         "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\n\
          offset.storage.file.filename={}\noffset.flush.interval.ms=500\n\
          key.converter=org.apache.kafka.connect.storage.StringConverter\n\
          value.converter=org.apache.kafka.connect.storage.StringConverter\n{clients}",
-        s.bootstrap,
+        bootstrap,
         dir.join("offsets").display(),
     );
     std::fs::write(dir.join("worker.properties"), props).unwrap();
@@ -97,18 +104,18 @@ fn connectors(dir: &std::path::Path, topic: &str) -> (String, String) {
     (source, sink)
 }
 
-#[test]
-fn a_file_pipeline_runs_over_sasl_ssl_with_scram() {
+/// A file source and sink on one worker whose clients use `clients` (their keys) against
+/// `bootstrap`: every line arrives, once.
+fn pipeline(what: &str, bootstrap: &str, clients: &str) {
     const LINES: usize = 2_000;
-    let s = secured();
-    let dir = temp_dir("sasl-pipeline");
-    let topic = unique("sasl-lines");
+    let dir = temp_dir(what);
+    let topic = unique(what);
     integration_tests::distributed::create_topic(&topic, 2, vec![]);
     let text: String = (0..LINES).map(|i| format!("secured line {i}\n")).collect();
     std::fs::write(dir.join("in.txt"), &text).unwrap();
     connectors(&dir, &topic);
     let port = free_port();
-    let mut process = worker(&dir, port, &s, &scram_keys(&s, &s.password, &s.ca));
+    let mut process = worker(&dir, port, bootstrap, clients);
     wait_for(
         "every line in the sink's file",
         Duration::from_secs(90),
@@ -135,24 +142,68 @@ fn a_file_pipeline_runs_over_sasl_ssl_with_scram() {
     let mut expected: Vec<String> = text.lines().map(str::to_owned).collect();
     expected.sort();
     assert_eq!(out, expected, "each line once");
-    println!("{LINES} lines file -> Kafka (SASL_SSL, SCRAM-SHA-512) -> file");
+    println!("{what}: {LINES} lines file -> Kafka -> file");
     let pid = process.0.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let _ = process.0.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Starts a worker whose clients (`clients`: their keys) cannot get in and waits until both
-/// tasks failed; each trace must contain `cause` (in lower case) and not `password`.
-fn refused(what: &str, clients: &str, password: &str, cause: &str) {
-    let dir = temp_dir(what);
+#[test]
+fn a_file_pipeline_runs_over_sasl_ssl_with_scram() {
     let s = secured();
+    pipeline(
+        "sasl-pipeline",
+        &s.bootstrap,
+        &scram_keys(&s, &s.password, &s.ca),
+    );
+}
+
+/// Kafka Connect's keys for TLS with a client certificate (PEM keystore), under `prefix`.
+fn mtls_keys(prefix: &str, s: &Secured, keystore: Option<&str>) -> String {
+    let mut keys = format!(
+        "{prefix}security.protocol=SSL\n{prefix}ssl.truststore.type=PEM\n{prefix}ssl.truststore.location={}\n",
+        s.ca
+    );
+    if let Some(keystore) = keystore {
+        keys.push_str(&format!(
+            "{prefix}ssl.keystore.type=PEM\n{prefix}ssl.keystore.location={keystore}\n"
+        ));
+    }
+    keys
+}
+
+#[test]
+fn a_file_pipeline_runs_over_mutual_tls() {
+    let s = secured();
+    let keys = mtls_keys("producer.", &s, Some(&s.client_keystore))
+        + &mtls_keys("consumer.", &s, Some(&s.client_keystore));
+    pipeline("mtls-pipeline", &s.mtls_bootstrap, &keys);
+}
+
+#[test]
+fn without_a_client_certificate_the_mutual_tls_listener_fails_the_tasks() {
+    let s = secured();
+    let keys = mtls_keys("producer.", &s, None) + &mtls_keys("consumer.", &s, None);
+    refused(
+        "mtls-nocert",
+        &s.mtls_bootstrap,
+        &keys,
+        None,
+        "bad certificate",
+    );
+}
+
+/// Starts a worker whose clients (`clients`: their keys) cannot get in and waits until both
+/// tasks failed; each trace must contain `cause` (in lower case) and not `password`, if any.
+fn refused(what: &str, bootstrap: &str, clients: &str, password: Option<&str>, cause: &str) {
+    let dir = temp_dir(what);
     let topic = unique(what);
     integration_tests::distributed::create_topic(&topic, 1, vec![]);
     std::fs::write(dir.join("in.txt"), "one\ntwo\n").unwrap();
     let (source, sink) = connectors(&dir, &topic);
     let port = free_port();
-    let mut process = worker(&dir, port, &s, clients);
+    let mut process = worker(&dir, port, bootstrap, clients);
     let api = Api::new(port);
     let started = std::time::Instant::now();
     for connector in [&source, &sink] {
@@ -179,7 +230,10 @@ fn refused(what: &str, clients: &str, password: &str, cause: &str) {
             trace.to_ascii_lowercase().contains(cause),
             "the trace names the cause ({cause}): {trace}"
         );
-        assert!(!trace.contains(password), "the trace shows the password");
+        assert!(
+            password.is_none_or(|p| !trace.contains(p)),
+            "the trace shows the password"
+        );
     }
     let (code, _) = api.get("/connectors");
     assert_eq!(code, 200, "the worker keeps serving REST");
@@ -193,7 +247,13 @@ fn refused(what: &str, clients: &str, password: &str, cause: &str) {
 fn a_wrong_password_fails_the_tasks_naming_the_cause_and_rest_keeps_serving() {
     let s = secured();
     let keys = scram_keys(&s, "not-the-password", &s.ca);
-    refused("sasl-wrong", &keys, "not-the-password", "authentication");
+    refused(
+        "sasl-wrong",
+        &s.bootstrap,
+        &keys,
+        Some("not-the-password"),
+        "authentication",
+    );
 }
 
 #[test]
@@ -203,45 +263,36 @@ fn a_broker_certificate_from_an_unknown_ca_fails_the_tasks_naming_it() {
     let keys = scram_keys(&s, &s.password, "/etc/ssl/certs/ca-certificates.crt");
     refused(
         "sasl-unknown-ca",
+        &s.bootstrap,
         &keys,
-        &s.password,
+        Some(&s.password),
         "certificate verify failed",
     );
 }
 
-#[test]
-fn a_distributed_pair_runs_over_sasl_ssl_group_internal_topics_and_tasks() {
+/// A two-worker cluster whose group, internal topics and tasks all use `security` (Kafka
+/// Connect's keys, set at the top level for the worker's own clients and under `producer.` /
+/// `consumer.` for tasks' clients, as in Kafka Connect) against `bootstrap`: a file source and
+/// sink move every line once.
+fn distributed_pipeline(what: &str, bootstrap: &str, security: &[(&str, &str)]) {
     const LINES: usize = 1_000;
-    let s = secured();
-    let dir = temp_dir("sasl-distributed");
-    let group = unique("sasl-group");
+    let dir = temp_dir(what);
+    let group = unique(&format!("{what}-group"));
     let topics = [
-        unique("sasl-configs"),
-        unique("sasl-offsets"),
-        unique("sasl-status"),
+        unique(&format!("{what}-configs")),
+        unique(&format!("{what}-offsets")),
+        unique(&format!("{what}-status")),
     ];
-    let topic = unique("sasl-dlines");
+    let topic = unique(&format!("{what}-lines"));
     integration_tests::distributed::create_topic(&topic, 2, vec![]);
-    let jaas = format!(
-        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"{}\" password=\"{}\";",
-        s.user, s.password
-    );
-    // The worker's own clients (group, internal topics) take the top-level keys; tasks' clients
-    // the `producer.` / `consumer.` ones, as in Kafka Connect.
     let mut overrides: Vec<(String, String)> = vec![
-        ("bootstrap.servers".into(), s.bootstrap.clone()),
+        ("bootstrap.servers".into(), bootstrap.to_owned()),
         ("heartbeat.interval.ms".into(), "500".into()),
         ("wharf.shards".into(), "1".into()),
     ];
     for prefix in ["", "producer.", "consumer."] {
-        for (k, v) in [
-            ("security.protocol", "SASL_SSL"),
-            ("sasl.mechanism", "SCRAM-SHA-512"),
-            ("sasl.jaas.config", jaas.as_str()),
-            ("ssl.truststore.type", "PEM"),
-            ("ssl.truststore.location", s.ca.as_str()),
-        ] {
-            overrides.push((format!("{prefix}{k}"), v.to_owned()));
+        for (k, v) in security {
+            overrides.push((format!("{prefix}{k}"), (*v).to_owned()));
         }
     }
     let borrowed: Vec<(&str, &str)> = overrides
@@ -258,12 +309,12 @@ fn a_distributed_pair_runs_over_sasl_ssl_group_internal_topics_and_tasks() {
     std::fs::write(dir.join("in.txt"), &text).unwrap();
     for (name, config) in [
         (
-            unique("sasl-dsource"),
+            unique(&format!("{what}-source")),
             serde_json::json!({"connector.class": "FileStreamSource", "topic": topic,
                                "file": dir.join("in.txt").to_str().unwrap()}),
         ),
         (
-            unique("sasl-dsink"),
+            unique(&format!("{what}-sink")),
             serde_json::json!({"connector.class": "FileStreamSink", "topics": topic,
                                "file": dir.join("out.txt").to_str().unwrap()}),
         ),
@@ -310,11 +361,47 @@ fn a_distributed_pair_runs_over_sasl_ssl_group_internal_topics_and_tasks() {
     expected.sort();
     assert_eq!(out, expected, "each line once");
     println!(
-        "{LINES} lines through a two-worker cluster whose group, internal topics and tasks all use SASL_SSL"
+        "{what}: {LINES} lines through a two-worker cluster whose group, internal topics and tasks are all secured"
     );
     for mut w in workers {
         w.sigterm();
         w.wait_clean_exit(Duration::from_secs(60));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_distributed_pair_runs_over_sasl_ssl_group_internal_topics_and_tasks() {
+    let s = secured();
+    let jaas = format!(
+        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"{}\" password=\"{}\";",
+        s.user, s.password
+    );
+    distributed_pipeline(
+        "sasl-dist",
+        &s.bootstrap,
+        &[
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "SCRAM-SHA-512"),
+            ("sasl.jaas.config", &jaas),
+            ("ssl.truststore.type", "PEM"),
+            ("ssl.truststore.location", &s.ca),
+        ],
+    );
+}
+
+#[test]
+fn a_distributed_pair_runs_over_mutual_tls() {
+    let s = secured();
+    distributed_pipeline(
+        "mtls-dist",
+        &s.mtls_bootstrap,
+        &[
+            ("security.protocol", "SSL"),
+            ("ssl.truststore.type", "PEM"),
+            ("ssl.truststore.location", &s.ca),
+            ("ssl.keystore.type", "PEM"),
+            ("ssl.keystore.location", &s.client_keystore),
+        ],
+    );
 }
