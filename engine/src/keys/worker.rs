@@ -15,6 +15,10 @@ pub const OFFSET_REPLICATION: &str = "offset.storage.replication.factor";
 pub const SHARDS: &str = "wharf.shards";
 pub const LISTENERS: &str = "listeners";
 pub const BUFFER_MAX_BYTES: &str = "wharf.task.buffer.max.bytes";
+pub const CONFIG_PROVIDERS: &str = "config.providers";
+pub const REST_EXTENSIONS: &str = "rest.extension.classes";
+pub const REST_USERS_FILE: &str = "wharf.rest.basic.auth.users.file";
+pub const SECURITY_PROTOCOL: &str = "security.protocol";
 
 /// Kafka Connect's default for `offset.flush.interval.ms`.
 const DEFAULT_FLUSH_INTERVAL_MS: &str = "60000";
@@ -70,8 +74,36 @@ pub fn worker_def() -> ConfigDef {
             LISTENERS,
             ConfigType::List,
             "http://:8083",
-            "List of comma-separated URIs the REST API will listen on (http only). An empty host binds all interfaces.",
+            "List of comma-separated URIs the REST API will listen on (http:// or https://; an https listener takes listeners.https.ssl.keystore.* in PEM, and listeners.https.ssl.client.auth with a PEM truststore for mutual TLS). An empty host binds all interfaces.",
         ),
+        ConfigKey::optional(
+            CONFIG_PROVIDERS,
+            ConfigType::List,
+            "",
+            "Names of config providers (config.providers.<name>.class: FileConfigProvider, EnvVarConfigProvider, DirectoryConfigProvider; config.providers.<name>.param.*). Connector configs may then hold ${<name>:path:key} placeholders, resolved when tasks start and never shown.",
+        )
+        .importance(Importance::Low),
+        ConfigKey::optional(
+            REST_EXTENSIONS,
+            ConfigType::List,
+            "",
+            "REST extensions; org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension turns on HTTP basic authentication with the users of wharf.rest.basic.auth.users.file.",
+        )
+        .importance(Importance::Low),
+        ConfigKey::optional(
+            REST_USERS_FILE,
+            ConfigType::String,
+            "",
+            "The REST API's users for basic authentication: lines of user: credential, the credential a hash printed by wharf hash-password (or the password itself, as Kafka Connect's properties file has it).",
+        )
+        .importance(Importance::Low),
+        ConfigKey::optional(
+            SECURITY_PROTOCOL,
+            ConfigType::String,
+            "PLAINTEXT",
+            "How the worker's own clients (internal topics, group membership) reach the brokers: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, with sasl.mechanism, sasl.jaas.config and ssl.* as in Kafka; tasks' clients take the same keys under producer. and consumer.",
+        )
+        .importance(Importance::Medium),
         ConfigKey::optional(
             BUFFER_MAX_BYTES,
             ConfigType::Long,

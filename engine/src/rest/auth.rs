@@ -25,14 +25,11 @@ use connect_protocol::config_topic::{base64_decode, base64_encode};
 use ring::{pbkdf2, rand::SecureRandom};
 
 use super::error::RestError;
+use crate::keys::worker::{REST_EXTENSIONS as EXTENSIONS, REST_USERS_FILE as USERS_FILE};
 
-/// `rest.extension.classes`.
-pub const EXTENSIONS: &str = "rest.extension.classes";
 /// Kafka Connect's basic authentication extension.
 pub const BASIC_AUTH_EXTENSION: &str =
     "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
-/// The users file.
-pub const USERS_FILE: &str = "wharf.rest.basic.auth.users.file";
 
 const HASH_PREFIX: &str = "PBKDF2-SHA256";
 const ITERATIONS: u32 = 100_000;
