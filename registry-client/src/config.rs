@@ -32,6 +32,20 @@ pub const RETRIES: &str = "schema.registry.retries";
 pub const RETRY_BACKOFF_MS: &str = "schema.registry.retry.backoff.ms";
 /// Longest pause between attempts, in milliseconds.
 pub const RETRY_BACKOFF_MAX_MS: &str = "schema.registry.retry.backoff.max.ms";
+/// A PEM file of the CAs to trust for `https://` registries (besides the platform's).
+pub const SSL_TRUSTSTORE_LOCATION: &str = "schema.registry.ssl.truststore.location";
+/// The truststore's type; only `PEM` is read.
+pub const SSL_TRUSTSTORE_TYPE: &str = "schema.registry.ssl.truststore.type";
+/// The CAs inline, PEM.
+pub const SSL_TRUSTSTORE_CERTIFICATES: &str = "schema.registry.ssl.truststore.certificates";
+/// A PEM file holding the client certificate chain and its unencrypted key (mutual TLS).
+pub const SSL_KEYSTORE_LOCATION: &str = "schema.registry.ssl.keystore.location";
+/// The keystore's type; only `PEM` is read.
+pub const SSL_KEYSTORE_TYPE: &str = "schema.registry.ssl.keystore.type";
+/// The client certificate chain inline, PEM (with [`SSL_KEYSTORE_KEY`]).
+pub const SSL_KEYSTORE_CERTIFICATE_CHAIN: &str = "schema.registry.ssl.keystore.certificate.chain";
+/// The client key inline, PEM.
+pub const SSL_KEYSTORE_KEY: &str = "schema.registry.ssl.keystore.key";
 
 /// Confluent's `max.schemas.per.subject` default, the size of its serializers' caches.
 pub const fn default_cache_capacity() -> usize {
@@ -107,6 +121,75 @@ pub struct RegistryConfig {
     pub request_timeout: Duration,
     /// Retries and backoff.
     pub retry: RetryPolicy,
+    /// TLS: extra trusted CAs and a client certificate.
+    pub tls: TlsConfig,
+}
+
+/// TLS settings for `https://` registries, as PEM (the `schema.registry.ssl.*` keys).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// CA certificates to trust besides the platform's; empty for none.
+    pub roots_pem: Vec<u8>,
+    /// The client certificate chain and its key, for mutual TLS.
+    pub identity_pem: Option<Vec<u8>>,
+}
+
+/// The `schema.registry.ssl.*` settings: PEM files or inline PEM. JKS and PKCS12 stores are
+/// refused with the command that converts them.
+fn tls_config(
+    get: &dyn Fn(&str) -> Option<String>,
+    fail: &mut dyn FnMut(&str, String),
+) -> TlsConfig {
+    let mut tls = TlsConfig::default();
+    let read = |key: &str, path: &str, fail: &mut dyn FnMut(&str, String)| match std::fs::read(path)
+    {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            fail(key, format!("cannot read {path}: {e}"));
+            None
+        }
+    };
+    let pem_type = |key: &str, fail: &mut dyn FnMut(&str, String)| {
+        let kind = get(key)
+            .unwrap_or_else(|| "JKS".to_owned())
+            .to_ascii_uppercase();
+        if kind == "PEM" {
+            true
+        } else {
+            fail(
+                key,
+                format!(
+                    "a {kind} store is not read; convert it to PEM (openssl pkcs12 -in store.p12 \
+                     -nodes -out store.pem, after keytool -importkeystore -deststoretype PKCS12 \
+                     for JKS) and set {key}=PEM"
+                ),
+            );
+            false
+        }
+    };
+    if let Some(path) = get(SSL_TRUSTSTORE_LOCATION) {
+        if pem_type(SSL_TRUSTSTORE_TYPE, fail)
+            && let Some(bytes) = read(SSL_TRUSTSTORE_LOCATION, &path, fail)
+        {
+            tls.roots_pem = bytes;
+        }
+    } else if let Some(pem) = get(SSL_TRUSTSTORE_CERTIFICATES) {
+        tls.roots_pem = pem.into_bytes();
+    }
+    if let Some(path) = get(SSL_KEYSTORE_LOCATION) {
+        if pem_type(SSL_KEYSTORE_TYPE, fail) {
+            tls.identity_pem = read(SSL_KEYSTORE_LOCATION, &path, fail);
+        }
+    } else if let Some(chain) = get(SSL_KEYSTORE_CERTIFICATE_CHAIN) {
+        match get(SSL_KEYSTORE_KEY) {
+            Some(key) => tls.identity_pem = Some(format!("{chain}\n{key}").into_bytes()),
+            None => fail(
+                SSL_KEYSTORE_KEY,
+                format!("is required with {SSL_KEYSTORE_CERTIFICATE_CHAIN}"),
+            ),
+        }
+    }
+    tls
 }
 
 /// One bad property.
@@ -250,6 +333,7 @@ impl RegistryConfig {
         let backoff_ms = number(RETRY_BACKOFF_MS, millis(default_retry_backoff()));
         let backoff_max_ms = number(RETRY_BACKOFF_MAX_MS, millis(default_retry_backoff_max()));
 
+        let tls = tls_config(&|key| get(key).map(str::to_owned), &mut fail);
         let cache_capacity = usize::try_from(cache_capacity).unwrap_or_else(|_| {
             fail(CACHE_CAPACITY, "is too large".into());
             0
@@ -293,6 +377,7 @@ impl RegistryConfig {
                 initial_backoff: Duration::from_millis(backoff_ms),
                 max_backoff: Duration::from_millis(backoff_max_ms),
             },
+            tls,
         })
     }
 }

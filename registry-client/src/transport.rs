@@ -49,14 +49,33 @@ impl Transport {
         }
         // reqwest's `rustls` feature falls back to aws-lc-rs when no process-wide rustls
         // provider is installed, so building never panics for want of one.
-        let http = reqwest::Client::builder()
+        let client_error = |what: &str, e: reqwest::Error| RegistryError::Client {
+            message: format!("{what}: {e}"),
+        };
+        let mut builder = reqwest::Client::builder()
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout)
-            .user_agent(concat!("wharf-registry-client/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("wharf-registry-client/", env!("CARGO_PKG_VERSION")));
+        if !config.tls.roots_pem.is_empty() {
+            for root in
+                reqwest::Certificate::from_pem_bundle(&config.tls.roots_pem).map_err(|e| {
+                    client_error("schema.registry.ssl.truststore: not PEM certificates", e)
+                })?
+            {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        if let Some(pem) = &config.tls.identity_pem {
+            builder = builder.identity(reqwest::Identity::from_pem(pem).map_err(|e| {
+                client_error(
+                    "schema.registry.ssl.keystore: not a PEM certificate chain and unencrypted key",
+                    e,
+                )
+            })?);
+        }
+        let http = builder
             .build()
-            .map_err(|e| RegistryError::Client {
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
+            .map_err(|e| client_error("cannot build the HTTP client", e))?;
         Ok(Transport {
             http,
             endpoints: config.endpoints.clone(),

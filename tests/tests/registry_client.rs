@@ -397,3 +397,65 @@ async fn fails_over_from_a_dead_url() {
     assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
     purge(&client, &subject).await;
 }
+
+/// The stack registry's HTTPS port (`SCHEMA_REGISTRY_HTTPS_URL`) and CA (`KAFKA_CA_FILE`).
+fn https_registry() -> (String, String) {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the tests through scripts/test, or eval \"$(scripts/stack env)\"")
+        })
+    };
+    (var("SCHEMA_REGISTRY_HTTPS_URL"), var("KAFKA_CA_FILE"))
+}
+
+#[tokio::test]
+async fn https_with_the_registrys_ca_works_and_without_it_fails_naming_tls() {
+    let (url, ca) = https_registry();
+    let trusted = RegistryClient::from_props([
+        ("schema.registry.url", url.as_str()),
+        ("schema.registry.ssl.truststore.type", "PEM"),
+        ("schema.registry.ssl.truststore.location", ca.as_str()),
+    ])
+    .expect("registry client");
+    let subject = unique("https-subject");
+    let id = trusted
+        .register(&subject, &Schema::avro(v1(&subject)))
+        .await
+        .expect("register over HTTPS");
+    assert_eq!(trusted.latest(&subject).await.unwrap().id, id);
+    purge(&trusted, &subject).await;
+    // A client certificate (mutual TLS) is read and offered; this registry does not ask for one.
+    let keystore = std::env::var("KAFKA_CLIENT_KEYSTORE").expect("KAFKA_CLIENT_KEYSTORE");
+    let with_identity = RegistryClient::from_props([
+        ("schema.registry.url", url.as_str()),
+        ("schema.registry.ssl.truststore.type", "PEM"),
+        ("schema.registry.ssl.truststore.location", ca.as_str()),
+        ("schema.registry.ssl.keystore.type", "PEM"),
+        ("schema.registry.ssl.keystore.location", keystore.as_str()),
+    ])
+    .expect("registry client with a client certificate");
+    with_identity.subjects().await.expect("subjects over HTTPS");
+
+    let untrusted = RegistryClient::from_props([
+        ("schema.registry.url", url.as_str()),
+        ("schema.registry.retries", "0"),
+    ])
+    .expect("registry client");
+    let err = untrusted.subjects().await.unwrap_err();
+    let text = format!("{err} {err:?}").to_ascii_lowercase();
+    assert!(
+        text.contains("certificate") || text.contains("tls") || text.contains("unknownissuer"),
+        "the error names the TLS failure: {err:?}"
+    );
+    let jks = RegistryConfig::from_props([
+        ("schema.registry.url", url.as_str()),
+        ("schema.registry.ssl.truststore.location", ca.as_str()),
+    ])
+    .unwrap_err();
+    assert!(
+        jks.errors
+            .iter()
+            .any(|e| e.key == "schema.registry.ssl.truststore.type"),
+        "{jks}"
+    );
+}
