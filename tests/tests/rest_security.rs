@@ -3,7 +3,8 @@
 //! - A standalone worker on `listeners=https://...` (a PEM keystore signed by the stack's CA) with
 //!   Kafka Connect's `BasicAuthSecurityRestExtension` and a users file holding a hash made by
 //!   `wharf hash-password`: no credentials → 401 with Kafka Connect's JSON error body, wrong
-//!   password → 401, right → 200; plain HTTP to the TLS port gets no answer.
+//!   password → 401, right → 200; a body above `wharf.rest.request.max.bytes` → 413 with a JSON
+//!   body naming the key; plain HTTP to the TLS port gets no answer.
 //! - Two distributed workers likewise: a connector created through the follower (forwarded to
 //!   the leader over HTTPS with the caller's credentials) runs, so the follower's task configs —
 //!   an internal request, signed, not authenticated — reached the leader too.
@@ -129,6 +130,7 @@ fn https_with_basic_auth_answers_only_the_right_password() {
     for (k, v) in security_keys(&keystore, &ca, &users) {
         props.push_str(&format!("{k}={v}\n"));
     }
+    props.push_str("wharf.rest.request.max.bytes=16384\n");
     std::fs::write(dir.join("worker.properties"), props).unwrap();
     let mut worker = ChildGuard(
         Command::new(wharf_bin())
@@ -158,6 +160,18 @@ fn https_with_basic_auth_answers_only_the_right_password() {
     assert_eq!(code, 401, "an unknown user");
     let (code, body) = curl(&ca, "GET", &url, Some((USER, PASSWORD)), None);
     assert_eq!((code, body.as_str()), (200, "[]"), "the right password");
+    // A body above wharf.rest.request.max.bytes: 413 with a JSON body naming the key.
+    let big = json!({"name": "big", "config": {"connector.class": "FileStreamSink", "topics": "t",
+                     "padding": "x".repeat(40_000)}});
+    let (code, body) = curl(&ca, "POST", &url, Some((USER, PASSWORD)), Some(&big));
+    assert_eq!(code, 413, "{body}");
+    let error: Value = serde_json::from_str(&body).expect("a JSON error body");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("wharf.rest.request.max.bytes")),
+        "{body}"
+    );
     let (code, _) = curl(
         &ca,
         "GET",
@@ -166,7 +180,9 @@ fn https_with_basic_auth_answers_only_the_right_password() {
         None,
     );
     assert_ne!(code, 200, "plain HTTP to the TLS port");
-    println!("HTTPS + basic auth: none 401, wrong 401, unknown 401, right 200, plain HTTP {code}");
+    println!(
+        "HTTPS + basic auth: none 401, wrong 401, unknown 401, right 200, 40 KB body 413, plain HTTP {code}"
+    );
     let pid = worker.0.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let _ = worker.0.wait();

@@ -19,6 +19,9 @@ pub const CONFIG_PROVIDERS: &str = "config.providers";
 pub const REST_EXTENSIONS: &str = "rest.extension.classes";
 pub const REST_USERS_FILE: &str = "wharf.rest.basic.auth.users.file";
 pub const SECURITY_PROTOCOL: &str = "security.protocol";
+pub const REST_REQUEST_MAX_BYTES: &str = "wharf.rest.request.max.bytes";
+/// The default of [`REST_REQUEST_MAX_BYTES`]: 32 MiB.
+pub const DEFAULT_REST_REQUEST_MAX_BYTES: u64 = 32 << 20;
 
 /// Kafka Connect's default for `offset.flush.interval.ms`.
 const DEFAULT_FLUSH_INTERVAL_MS: &str = "60000";
@@ -97,6 +100,14 @@ pub fn worker_def() -> ConfigDef {
             "The REST API's users for basic authentication: lines of user: credential, the credential a hash printed by wharf hash-password (or the password itself, as Kafka Connect's properties file has it).",
         )
         .importance(Importance::Low),
+        ConfigKey::optional(
+            REST_REQUEST_MAX_BYTES,
+            ConfigType::Long,
+            "33554432",
+            "The largest request body the REST API takes; a larger one is answered 413 naming this key.",
+        )
+        .importance(Importance::Low)
+        .validate(Validator::Range { min: 1024, max: 1 << 31 }),
         ConfigKey::optional(
             SECURITY_PROTOCOL,
             ConfigType::String,

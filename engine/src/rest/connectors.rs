@@ -158,7 +158,13 @@ pub async fn create(
     State(cluster): State<Shared>,
     body: Result<Json<CreateRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
-    let Json(request) = body.map_err(|e| RestError::bad_request(create_rejection(&e)))?;
+    let Json(request) = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            super::error::too_large()
+        } else {
+            RestError::bad_request(create_rejection(&e))
+        }
+    })?;
     let name = request
         .name
         .filter(|n| !n.trim().is_empty())
@@ -218,7 +224,7 @@ pub async fn put_config(
     Path(name): Path<String>,
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
-    let Json(config) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let Json(config) = body.map_err(|e| RestError::rejected(&e))?;
     let mut props = to_properties(&config)?;
     if let Some(n) = props.get(NAME)
         && *n != name
@@ -243,7 +249,7 @@ pub async fn patch_config(
     Path(name): Path<String>,
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
-    let Json(patch) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let Json(patch) = body.map_err(|e| RestError::rejected(&e))?;
     let mut props = cluster.info(&name)?.config;
     for (key, value) in &patch {
         match value {

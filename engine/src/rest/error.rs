@@ -32,6 +32,27 @@ impl RestError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
+
+    /// A body the JSON extractor refused: 413 when it is larger than the limit, else 400 (as
+    /// Kafka Connect answers a malformed body).
+    pub fn rejected(rejection: &axum::extract::rejection::JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            Self::bad_request(rejection.body_text())
+        }
+    }
+}
+
+/// The 413 answer to a body above `wharf.rest.request.max.bytes`.
+pub fn too_large() -> RestError {
+    RestError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "The request body is larger than this worker takes ({} in worker.properties)",
+            crate::keys::worker::REST_REQUEST_MAX_BYTES
+        ),
+    )
 }
 
 impl IntoResponse for RestError {

@@ -158,7 +158,7 @@ pub async fn set(
     Path(name): Path<String>,
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, RestError> {
-    let Json(body) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| RestError::rejected(&e))?;
     let Some(level) = body.get("level").and_then(Value::as_str) else {
         return Err(RestError::bad_request(
             "Desired 'level' parameter was not specified in request.",

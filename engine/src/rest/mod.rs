@@ -57,6 +57,12 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
     .with_state(loggers::Loggers::new(logs));
     let cluster_id = Arc::new(OnceLock::new());
     let bootstrap = cluster.bootstrap().to_owned();
+    let limit = cluster
+        .worker_props()
+        .get(crate::keys::worker::REST_REQUEST_MAX_BYTES)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(crate::keys::worker::DEFAULT_REST_REQUEST_MAX_BYTES);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let roots = tls::client_roots(cluster.worker_props()).unwrap_or_else(|e| {
         tracing::warn!(message = "The REST truststore cannot be read; forwarded requests trust the platform's CAs only.", error = %e);
         Vec::new()
@@ -128,6 +134,30 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
         .merge(admin)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(move |request, next| {
+            refuse_large(limit, request, next)
+        }))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+}
+
+/// 413 with Kafka Connect's JSON error body for a request that declares a body above `limit`
+/// (`wharf.rest.request.max.bytes`); one without a length is cut off at the limit by the body
+/// extractors, which answer the same.
+async fn refuse_large(
+    limit: usize,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return error::too_large().into_response();
+    }
+    next.run(request).await
 }
 
 /// Jersey's answer to a path no resource serves.

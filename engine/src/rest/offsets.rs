@@ -127,7 +127,7 @@ pub async fn alter(
     Path(name): Path<String>,
     body: Result<Json<AlterRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
-    let Json(request) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let Json(request) = body.map_err(|e| RestError::rejected(&e))?;
     cluster.require_leader()?;
     match require_stopped(&*cluster, &name)? {
         ConnectorType::Source => {

@@ -364,7 +364,7 @@ pub async fn validate(
     Path(name): Path<String>,
     body: Result<Json<Map<String, Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Answer {
-    let Json(body) = body.map_err(|e| RestError::bad_request(e.body_text()))?;
+    let Json(body) = body.map_err(|e| RestError::rejected(&e))?;
     let plugins = cluster.plugins();
     let plugin = find(plugins, &name)?;
     let mut props = Properties::new();
