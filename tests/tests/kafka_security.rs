@@ -83,6 +83,19 @@ fn worker(dir: &std::path::Path, port: u16, bootstrap: &str, clients: &str) -> C
     )
 }
 
+/// The sink's file holds every line of `text` exactly once (in any order across partitions).
+fn assert_each_line_once(out: &std::path::Path, text: &str) {
+    let mut got: Vec<String> = std::fs::read_to_string(out)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    got.sort();
+    let mut expected: Vec<String> = text.lines().map(str::to_owned).collect();
+    expected.sort();
+    assert_eq!(got, expected, "each line once");
+}
+
 fn connectors(dir: &std::path::Path, topic: &str) -> (String, String) {
     let (source, sink) = (unique("sasl-source"), unique("sasl-sink"));
     std::fs::write(
@@ -133,15 +146,7 @@ fn pipeline(what: &str, bootstrap: &str, clients: &str) {
             }
         },
     );
-    let mut out: Vec<String> = std::fs::read_to_string(dir.join("out.txt"))
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    out.sort();
-    let mut expected: Vec<String> = text.lines().map(str::to_owned).collect();
-    expected.sort();
-    assert_eq!(out, expected, "each line once");
+    assert_each_line_once(&dir.join("out.txt"), &text);
     println!("{what}: {LINES} lines file -> Kafka -> file");
     let pid = process.0.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -351,15 +356,7 @@ fn distributed_pipeline(what: &str, bootstrap: &str, security: &[(&str, &str)]) 
             }
         },
     );
-    let mut out: Vec<String> = std::fs::read_to_string(dir.join("out.txt"))
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    out.sort();
-    let mut expected: Vec<String> = text.lines().map(str::to_owned).collect();
-    expected.sort();
-    assert_eq!(out, expected, "each line once");
+    assert_each_line_once(&dir.join("out.txt"), &text);
     println!(
         "{what}: {LINES} lines through a two-worker cluster whose group, internal topics and tasks are all secured"
     );
