@@ -2,15 +2,18 @@
 //! connector whose transforms take their values from `${file:...}` and `${env:...}` runs with
 //! what they resolve to (read back from Kafka), while the REST API (config, tasks, status,
 //! validate) and the worker's debug log never contain either secret; a password key reads
-//! `[hidden]` in an error message that quotes the config; a placeholder whose file is missing is refused naming the
-//! key.
+//! `[hidden]` in an error message that quotes the config; a placeholder whose file is missing is
+//! refused naming the key; a resolved value an error quotes reads `[hidden]` in the status trace,
+//! the log and the DLQ's context headers.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use integration_tests::distributed::{Api, free_port, wait_for};
-use integration_tests::{ChildGuard, bootstrap, consume_n, temp_dir, unique, wharf_bin};
+use integration_tests::{
+    ChildGuard, bootstrap, consume_n, produce_all, temp_dir, unique, wharf_bin,
+};
 use serde_json::{Value, json};
 
 const RECORDS: usize = 20;
@@ -176,6 +179,127 @@ fn placeholders_resolve_for_the_task_and_secrets_never_show() {
          held neither",
         records.len(),
         shown.len(),
+        log_text.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sink whose transform takes a field name from `${file:...}`: records without that field fail
+/// with "Unknown field: <name>". The message reaches the DLQ's context headers, the worker's
+/// error log and — for a sink that does not tolerate errors — the task's status trace, each with
+/// the resolved value shown as `[hidden]`.
+#[test]
+fn a_secret_quoted_by_an_error_stays_out_of_traces_logs_and_dlq_headers() {
+    let dir = temp_dir("providers-errors");
+    let port = free_port();
+    let topic = unique("providers-errors");
+    let dlq = unique("providers-dlq");
+    let field = unique("secret-field");
+    integration_tests::distributed::create_topic(&topic, 1, Vec::new());
+    std::fs::write(dir.join("secrets.properties"), format!("field={field}\n")).unwrap();
+    write_files(&dir, port, &topic, "unused");
+    let sink = |name: &str, extra: &str| {
+        let path = dir.join(format!("{name}.properties"));
+        std::fs::write(
+            &path,
+            format!(
+                "name={name}\nconnector.class=FileStreamSink\ntopics={topic}\nfile={}\n\
+                 value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+                 value.converter.schemas.enable=true\n\
+                 transforms=pick\n\
+                 transforms.pick.type=org.apache.kafka.connect.transforms.ExtractField$Value\n\
+                 transforms.pick.field=${{file:{}:field}}\n{extra}",
+                dir.join(format!("{name}.txt")).display(),
+                dir.join("secrets.properties").display()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let tolerant = sink(
+        "tolerant",
+        &format!(
+            "errors.tolerance=all\nerrors.log.enable=true\nerrors.log.include.messages=true\n\
+             errors.deadletterqueue.topic.name={dlq}\n\
+             errors.deadletterqueue.topic.replication.factor=1\n\
+             errors.deadletterqueue.context.headers.enable=true\n"
+        ),
+    );
+    let strict = sink("strict", "");
+    let value: &[u8] = br#"{"schema":{"type":"struct","fields":[{"field":"a","type":"int32"}]},"payload":{"a":1}}"#;
+    produce_all(&topic, &[(None, Some(value)); 3]);
+
+    let log_path = dir.join("worker.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut worker = ChildGuard(
+        Command::new(wharf_bin())
+            .arg("standalone")
+            .arg(dir.join("worker.properties"))
+            .arg(&tolerant)
+            .arg(&strict)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("wharf starts"),
+    );
+
+    let dead = consume_n(&dlq, 3, Duration::from_secs(60));
+    for (_, _, headers) in &dead {
+        let message = headers
+            .iter()
+            .find(|(k, _)| k == "__connect.errors.exception.message")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        assert!(message.contains("Unknown field: [hidden]"), "{headers:?}");
+        for (key, value) in headers {
+            assert!(
+                !value.contains(&field),
+                "header {key} shows the secret: {value}"
+            );
+        }
+    }
+
+    let api = Api::new(port);
+    let trace = wait_for(
+        "the strict sink's task to fail",
+        Duration::from_secs(60),
+        || match api.get("/connectors/strict/status") {
+            (200, body) if body["tasks"][0]["state"] == "FAILED" => Ok(body["tasks"][0]["trace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()),
+            (code, body) => Err(format!("{code} {body}")),
+        },
+    );
+    assert!(trace.contains("Unknown field: [hidden]"), "{trace}");
+    assert!(
+        !trace.contains(&field),
+        "the status trace shows the secret: {trace}"
+    );
+
+    let pid = worker.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = worker.0.wait();
+    let log_text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log_text.contains("Unknown field: [hidden]"),
+        "the log names the failure"
+    );
+    assert!(
+        !log_text.contains(&field),
+        "the worker's log shows the secret: {}",
+        log_text
+            .lines()
+            .filter(|l| l.contains(&field))
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    println!(
+        "{} DLQ records, the status trace and {} bytes of debug log name the failure and hide \
+         the secret",
+        dead.len(),
         log_text.len()
     );
     let _ = std::fs::remove_dir_all(&dir);

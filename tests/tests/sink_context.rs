@@ -253,6 +253,7 @@ fn a_task_seeks_on_open_pauses_and_resumes_partitions() {
             flush_interval: Duration::from_secs(3600),
             stop: stop.clone(),
             stats: Arc::new(TaskStats::default()),
+            secrets: Default::default(),
         },
         consumer_config: {
             // Small fetches, so that partition 1 is read in many batches and the pause shows.

@@ -405,6 +405,7 @@ mod pairing {
                 flush_interval: Duration::ZERO,
                 stop: StopSignal::default(),
                 stats: Arc::new(TaskStats::default()),
+                secrets: Default::default(),
             },
             offsets: Arc::clone(&offsets),
             exactly_once: None,

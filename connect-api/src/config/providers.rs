@@ -354,8 +354,18 @@ impl ConfigProviders {
 
     /// `props` with their placeholders replaced (`ConfigTransformer.transform`).
     pub fn resolve(&self, props: &Properties) -> Result<Properties, ProviderError> {
+        self.resolve_tracked(props).map(|(resolved, _)| resolved)
+    }
+
+    /// As [`resolve`](Self::resolve), and the values the placeholders resolved to: they are
+    /// secrets, to be kept out of anything shown (status traces, logs, DLQ headers).
+    pub fn resolve_tracked(
+        &self,
+        props: &Properties,
+    ) -> Result<(Properties, BTreeSet<String>), ProviderError> {
+        let mut substituted = BTreeSet::new();
         if self.providers.is_empty() {
-            return Ok(props.clone());
+            return Ok((props.clone(), substituted));
         }
         // Every (provider, path) is asked once, for all its keys.
         let mut wanted: BTreeMap<(&str, &str), (BTreeSet<&str>, &str)> = BTreeMap::new();
@@ -371,7 +381,7 @@ impl ConfigProviders {
             }
         }
         if wanted.is_empty() {
-            return Ok(props.clone());
+            return Ok((props.clone(), substituted));
         }
         let mut values: BTreeMap<(&str, &str), BTreeMap<String, String>> = BTreeMap::new();
         for ((provider, path), (keys, config_key)) in wanted {
@@ -386,7 +396,7 @@ impl ConfigProviders {
                 })?;
             values.insert((provider, path), got);
         }
-        Ok(props
+        let resolved = props
             .iter()
             .map(|(k, v)| {
                 let mut out = String::with_capacity(v.len());
@@ -397,13 +407,15 @@ impl ConfigProviders {
                     {
                         out.push_str(&v[last..p.start]);
                         out.push_str(found);
+                        substituted.insert(found.clone());
                         last = p.end;
                     }
                 }
                 out.push_str(&v[last..]);
                 (k.clone(), out)
             })
-            .collect())
+            .collect();
+        Ok((resolved, substituted))
     }
 }
 

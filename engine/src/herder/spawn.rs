@@ -1,5 +1,6 @@
 //! Starting one task of a connector on a shard, under the restart supervisor.
 
+use crate::keys::secrets::Secrets;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -144,9 +145,9 @@ pub fn spawn(
     // read fails the task, naming the key and the provider.
     // Its clients' settings likewise: a security key librdkafka cannot take fails the task.
     let setup = ConfigProviders::from_worker(&ctx.worker_props)
-        .and_then(|providers| providers.resolve(&task_props))
+        .and_then(|providers| providers.resolve_tracked(&task_props))
         .map_err(|e| e.message)
-        .and_then(|resolved| {
+        .and_then(|(resolved, substituted)| {
             let producer = connector_client_config(ctx, c, "producer", None);
             let consumer = match c.plugin.task {
                 TaskFactory::Sink(_) => connector_client_config(
@@ -160,10 +161,13 @@ pub fn spawn(
             };
             producer
                 .and_then(|p| consumer.map(|c| (p, c)))
-                .map(|(p, c)| (resolved, p, c))
+                .map(|(p, c)| {
+                    let secrets = Secrets::new(substituted, [&resolved, &ctx.worker_props]);
+                    (resolved, Arc::new(secrets), p, c)
+                })
                 .map_err(|e| e.to_string())
         });
-    let (resolved, producer_config, consumer_config) = match setup {
+    let (resolved, secrets, producer_config, consumer_config) = match setup {
         Ok(setup) => setup,
         Err(message) => {
             let error = TaskError::new(ErrorClass::Config, format!("{id}: {message}"));
@@ -189,6 +193,7 @@ pub fn spawn(
         flush_interval: ctx.flush_interval,
         stop: stop.clone(),
         stats: Arc::clone(&stats),
+        secrets: Arc::clone(&secrets),
     };
     let result: TaskResult = match c.plugin.task {
         TaskFactory::Source(make) => {
@@ -206,7 +211,7 @@ pub fn spawn(
             let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
             Box::pin(pool.spawn_on(shard, move || async move {
                 let attempt = || source_task::run(make(), setup.clone());
-                supervise(id, &stats, &stop, restart, attempt).await
+                supervise(id, &stats, &stop, restart, &secrets, attempt).await
             })?)
         }
         TaskFactory::Sink(make) => {
@@ -221,7 +226,7 @@ pub fn spawn(
             let (id, stats, stop) = (id.clone(), Arc::clone(&stats), stop.clone());
             Box::pin(pool.spawn_on(shard, move || async move {
                 let attempt = || sink_task::run(make(), setup.clone());
-                supervise(id, &stats, &stop, restart, attempt).await
+                supervise(id, &stats, &stop, restart, &secrets, attempt).await
             })?)
         }
     };

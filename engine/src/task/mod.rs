@@ -62,6 +62,8 @@ pub struct TaskEnv {
     pub flush_interval: Duration,
     pub stop: StopSignal,
     pub stats: Arc<TaskStats>,
+    /// What must not be shown in the task's error logs and DLQ headers.
+    pub secrets: Arc<crate::keys::secrets::Secrets>,
 }
 
 impl fmt::Debug for TaskEnv {
@@ -82,6 +84,7 @@ impl TaskEnv {
         operator::RecordErrors {
             id: self.id.clone(),
             policy: self.errors.clone(),
+            secrets: Arc::clone(&self.secrets),
             stop: self.stop.clone(),
         }
     }

@@ -102,6 +102,8 @@ pub struct RecordErrors {
     pub id: TaskId,
     pub policy: ErrorPolicy,
     pub stop: StopSignal,
+    /// Kept out of the logged messages and the DLQ's context headers.
+    pub secrets: std::sync::Arc<crate::keys::secrets::Secrets>,
 }
 
 impl RecordErrors {
@@ -185,10 +187,11 @@ impl RecordErrors {
         why: &Rejection,
     ) -> Result<(), TaskError> {
         if self.policy.log {
+            let error = self.secrets.redact(&why.message);
             if self.policy.log_messages {
-                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %why.message, record = ?logged);
+                tracing::error!(message = "Skipping record (errors.tolerance=all).", %error, record = ?logged);
             } else {
-                tracing::error!(message = "Skipping record (errors.tolerance=all).", error = %why.message);
+                tracing::error!(message = "Skipping record (errors.tolerance=all).", %error);
             }
         }
         let Some(raw) = raw else {
@@ -200,7 +203,7 @@ impl RecordErrors {
             stage: why.stage,
             class_name: &why.class_name,
             error_type: why.error_type,
-            message: why.error.clone(),
+            message: self.secrets.redact(&why.error).into_owned(),
         };
         dlq.send(raw, &failure).await
     }
@@ -228,6 +231,7 @@ mod tests {
                 dlq_context_headers: false,
             },
             stop: StopSignal::default(),
+            secrets: Default::default(),
         }
     }
 

@@ -327,6 +327,7 @@ fn env(stop: &StopSignal) -> TaskEnv {
         flush_interval: Duration::from_secs(3600),
         stop: stop.clone(),
         stats: Arc::new(TaskStats::default()),
+        secrets: Default::default(),
     }
 }
 

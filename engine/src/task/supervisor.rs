@@ -6,6 +6,9 @@
 //! the error is a config or fatal error (restarting cannot fix it), or the worker is stopping. The
 //! backoff wait ends at once when the task is stopped.
 
+use std::borrow::Cow;
+
+use crate::keys::secrets::Secrets;
 use std::future::Future;
 use std::time::Duration;
 
@@ -115,11 +118,15 @@ impl RestartPolicy {
 }
 
 /// Runs `attempt` until it succeeds or must not be retried; see the module docs.
+///
+/// A failure's trace and log line go through `secrets` first: an error may quote a config value
+/// that came from a secret.
 pub async fn supervise<F, Fut>(
     id: TaskId,
     stats: &TaskStats,
     stop: &StopSignal,
     policy: RestartPolicy,
+    secrets: &Secrets,
     mut attempt: F,
 ) -> Result<(), TaskError>
 where
@@ -134,7 +141,7 @@ where
                 tracing::info!(message = "Task finished.", task = %id);
                 return Ok(());
             }
-            Err(error) => error,
+            Err(error) => redacted(error, secrets),
         };
         stats.set_failure(Some(trace(&error)));
         tracing::error!(message = "Task failed.", task = %id, %error, class = ?error.class());
@@ -151,6 +158,28 @@ where
         }
         stats.restarted();
         backoff = (backoff * 2).min(policy.max.max(policy.initial));
+    }
+}
+
+/// `error` with every secret in its message and causes replaced: what the task returns goes to
+/// logs and to the status topic.
+fn redacted(error: TaskError, secrets: &Secrets) -> TaskError {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let message = secrets.redact(error.message());
+    let cause = secrets.redact(&causes.join("\nCaused by: ")).into_owned();
+    if matches!(message, Cow::Borrowed(_)) && causes.join("\nCaused by: ") == cause {
+        return error;
+    }
+    let message = message.into_owned();
+    if causes.is_empty() {
+        TaskError::new(error.class(), message)
+    } else {
+        TaskError::with_boxed_source(error.class(), message, cause.into())
     }
 }
 
