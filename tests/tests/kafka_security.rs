@@ -6,7 +6,8 @@
 //! two-worker distributed cluster; every line arrives. Without a client certificate the mutual
 //! TLS listener fails both tasks. With a wrong password the task fails with a
 //! message naming the authentication failure — in seconds, not after a delivery timeout — and
-//! the worker keeps serving REST; likewise with a truststore that lacks the broker's CA. And a
+//! the worker keeps serving REST; likewise with a truststore that lacks the broker's CA, and
+//! with no security keys at all against the TLS listener (plaintext to a TLS port). And a
 //! distributed pair whose group membership, internal topics and tasks all go over SASL_SSL.
 
 use std::process::{Command, Stdio};
@@ -272,6 +273,20 @@ fn a_broker_certificate_from_an_unknown_ca_fails_the_tasks_naming_it() {
         &keys,
         Some(&s.password),
         "certificate verify failed",
+    );
+}
+
+#[test]
+fn a_plaintext_client_on_a_tls_listener_fails_the_tasks_naming_it() {
+    // No security keys at all, as a user who forgot them would start: librdkafka only logs
+    // "connecting to a SSL listener?" and retries forever.
+    let s = secured();
+    refused(
+        "plaintext-on-tls",
+        &s.bootstrap,
+        "",
+        None,
+        "is a tls listener",
     );
 }
 

@@ -4,10 +4,28 @@
 //! to the client's error callback and then retries forever;
 //! records would wait out their delivery timeout (minutes) before anything failed. A
 //! [`LoginWatch`] keeps the first such error so the task can fail at once, naming it.
+//!
+//! A plaintext client talking to a TLS listener is not even reported there: librdkafka only logs
+//! (at info level) "127.0.0.1:9094/bootstrap: Disconnected: connection closed by peer: receive 0
+//! after POLLIN (after 1ms in state APIVERSION_QUERY)" and retries forever. The same line can
+//! come from a broker that went away mid-request (a restart), so the watch checks before it
+//! believes it: it sends that broker a plaintext ApiVersions request of its own. A broker that
+//! answers, or a port nobody listens on, is no TLS listener; one that takes the connection and
+//! closes it without an answer is. Only lines about plaintext connections count: librdkafka names
+//! a TLS one `ssl://host:port/..`.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+/// How librdkafka's FAIL line ends when the broker hung up before answering ApiVersion, the
+/// first request on a new connection.
+const CLOSED_IN_APIVERSION: &str = "in state APIVERSION_QUERY";
+
+/// How long the check of a suspected TLS listener may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The first login failure a client reported; see the module docs.
 #[derive(Debug, Default)]
@@ -40,12 +58,105 @@ impl LoginWatch {
         refused
     }
 
+    /// Looks at a line librdkafka logs; `true` once it showed (and a check confirmed) that a
+    /// plaintext client talks to a TLS listener. Called on librdkafka's thread: the check blocks
+    /// that broker's thread, which is waiting to reconnect anyway, for at most two seconds.
+    pub fn observe_log(&self, facility: &str, line: &str) -> bool {
+        if facility != "FAIL"
+            || !line.contains("Disconnected")
+            || !line.contains(CLOSED_IN_APIVERSION)
+        {
+            return false;
+        }
+        let Some(addr) = failed_plaintext_broker(line) else {
+            return false;
+        };
+        if self.failure().is_some() || !closes_plaintext_requests(addr) {
+            return false;
+        }
+        let reason = format!(
+            "{addr} is a TLS listener: it closed the connection on a plaintext request \
+             (security.protocol is PLAINTEXT or SASL_PLAINTEXT; this listener needs SSL or SASL_SSL)"
+        );
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(|| {
+                (
+                    KafkaError::Global(RDKafkaErrorCode::BrokerTransportFailure),
+                    reason,
+                )
+            });
+        true
+    }
+
     /// The error and librdkafka's reason, once the client cannot get in.
     pub fn failure(&self) -> Option<(KafkaError, String)> {
         self.failure
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+}
+
+/// The `host:port` of the broker a FAIL line is about, if the connection was plaintext:
+/// librdkafka starts the line with the broker's name, `host:port/id` for a plaintext connection,
+/// `proto://host:port/id` for the others.
+fn failed_plaintext_broker(line: &str) -> Option<&str> {
+    // With `log.thread.name` (the default) the line starts with `[thrd:<thread>]: `.
+    let line = match line.strip_prefix("[thrd:") {
+        Some(rest) => rest.split_once("]: ")?.1,
+        None => line,
+    };
+    let name = line.split_whitespace().next()?.trim_end_matches(':');
+    let name = match name.split_once("://") {
+        Some(("sasl_plaintext", rest)) => rest,
+        Some(_) => return None,
+        None => name,
+    };
+    let addr = name.rsplit_once('/').map_or(name, |(addr, _)| addr);
+    addr.rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+        .then_some(addr)
+}
+
+/// Whether `addr` accepts a connection and closes it on a plaintext ApiVersions request.
+fn closes_plaintext_requests(addr: &str) -> bool {
+    use super::wire::{Connection, WireError};
+    match Connection::open(
+        addr,
+        PROBE_TIMEOUT,
+        &super::wire_auth::WireSecurity::default(),
+    ) {
+        Ok(_) => false,
+        // Nobody listens (a broker restarting): nothing learned.
+        Err(WireError::Connect { .. }) => false,
+        Err(error) => {
+            tracing::debug!(message = "A plaintext ApiVersions request got no answer.", addr, %error);
+            true
+        }
+    }
+}
+
+/// librdkafka's log line at the level it gave it, as rdkafka's default `ClientContext::log`
+/// does, for contexts that look at the lines too.
+pub fn forward_log(level: RDKafkaLogLevel, facility: &str, line: &str) {
+    match level {
+        RDKafkaLogLevel::Emerg
+        | RDKafkaLogLevel::Alert
+        | RDKafkaLogLevel::Critical
+        | RDKafkaLogLevel::Error => {
+            tracing::error!(target: "librdkafka", "librdkafka: {facility} {line}");
+        }
+        RDKafkaLogLevel::Warning => {
+            tracing::warn!(target: "librdkafka", "librdkafka: {facility} {line}")
+        }
+        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+            tracing::info!(target: "librdkafka", "librdkafka: {facility} {line}");
+        }
+        RDKafkaLogLevel::Debug => {
+            tracing::debug!(target: "librdkafka", "librdkafka: {facility} {line}")
+        }
     }
 }
 
@@ -72,5 +183,59 @@ mod tests {
         assert!(watch.observe(&auth, "bad password"));
         assert!(!watch.observe(&transport, "later"));
         assert!(watch.failure().is_some_and(|(_, r)| r == "bad password"));
+    }
+
+    #[test]
+    fn the_failed_brokers_address_is_read_from_librdkafkas_line() {
+        let line = "127.0.0.1:9094/bootstrap: Disconnected: connection closed by peer: receive 0 \
+                    after POLLIN (after 1ms in state APIVERSION_QUERY)";
+        assert_eq!(failed_plaintext_broker(line), Some("127.0.0.1:9094"));
+        let threaded = format!("[thrd:127.0.0.1:9094/bootstrap]: {line}");
+        assert_eq!(failed_plaintext_broker(&threaded), Some("127.0.0.1:9094"));
+        assert_eq!(
+            failed_plaintext_broker("sasl_plaintext://[::1]:9095/1: Disconnected"),
+            Some("[::1]:9095")
+        );
+        assert_eq!(
+            failed_plaintext_broker("ssl://127.0.0.1:9094/1: Disconnected"),
+            None
+        );
+        assert_eq!(
+            failed_plaintext_broker("Disconnected: connection closed"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_port_nobody_listens_on_is_no_tls_listener() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let watch = LoginWatch::default();
+        let line =
+            format!("127.0.0.1:{port}/bootstrap: Disconnected (after 1ms {CLOSED_IN_APIVERSION})");
+        assert!(!watch.observe_log("FAIL", &line));
+        assert!(watch.failure().is_none());
+    }
+
+    #[test]
+    fn a_listener_that_closes_plaintext_requests_is_a_tls_listener() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = std::thread::spawn(move || {
+            // As a TLS listener does: read what looks like no ClientHello, then hang up.
+            let (mut socket, _) = listener.accept().expect("accept");
+            let mut buf = [0u8; 64];
+            let _ = socket.read(&mut buf);
+        });
+        let watch = LoginWatch::default();
+        let line = format!("{addr}/bootstrap: Disconnected (after 1ms {CLOSED_IN_APIVERSION})");
+        assert!(watch.observe_log("FAIL", &line));
+        let (_, reason) = watch.failure().expect("a failure");
+        assert!(reason.contains("is a TLS listener"), "{reason}");
+        assert!(!watch.observe_log("BROKER", &line), "only FAIL lines count");
+        server.join().expect("server");
     }
 }

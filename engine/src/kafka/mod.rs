@@ -18,7 +18,7 @@ use crate::runtime::GlommioRuntime;
 
 pub use admin::{AdminError, TopicSpec, ensure_topic, ensure_topic_with};
 pub use classify::{error_class, send_error_class};
-pub use login::LoginWatch;
+pub use login::{LoginWatch, forward_log};
 pub use reader::{ReaderConsumer, ReaderContext};
 pub use sender::{AckContext, SendError, Sender, SenderStats, ShardProducer, create_producer};
 

@@ -50,6 +50,15 @@ impl ClientContext for AckContext {
             self.waiter.wake();
         }
     }
+
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, line: &str) {
+        super::login::forward_log(level, facility, line);
+        if self.login.observe_log(facility, line) {
+            tracing::error!(message = "The cluster refused the producer's connection.", reason = ?self.login.failure().map(|(_, r)| r));
+            self.failed.store(true, Ordering::Release);
+            self.waiter.wake();
+        }
+    }
 }
 
 impl ProducerContext for AckContext {

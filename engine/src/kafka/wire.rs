@@ -240,7 +240,21 @@ impl Connection {
             correlation: 0,
             versions: BTreeMap::new(),
         };
-        conn.negotiate()?;
+        conn.negotiate().map_err(|e| match e {
+            // A TLS listener hangs up on a plaintext request; say so, as it is the likely cause
+            // (it stays a network error: a broker going away does the same).
+            WireError::Io { addr, source } if !security.is_tls() => WireError::Io {
+                addr,
+                source: std::io::Error::new(
+                    source.kind(),
+                    format!(
+                        "{source} (the broker hung up before answering ApiVersions, as a TLS \
+                         listener does to a plaintext client: check security.protocol)"
+                    ),
+                ),
+            },
+            e => e,
+        })?;
         if let Some(sasl) = security.sasl() {
             conn.authenticate(sasl)?;
         }

@@ -114,6 +114,11 @@ impl WireSecurity {
         })
     }
 
+    /// Whether connections use TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     pub(super) fn sasl(&self) -> Option<&Sasl> {
         self.sasl.as_ref()
     }

@@ -577,6 +577,13 @@ impl ClientContext for SinkConsumerContext {
         }
     }
 
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, line: &str) {
+        crate::kafka::forward_log(level, facility, line);
+        if self.login.observe_log(facility, line) {
+            tracing::error!(message = "The cluster refused the consumer's connection.", task = %self.task, reason = ?self.login.failure().map(|(_, r)| r));
+        }
+    }
+
     fn stats(&self, statistics: Statistics) {
         // Lag is -1 for partitions this consumer does not fetch.
         let lag: i64 = statistics
