@@ -8,6 +8,8 @@
 //! - Two distributed workers likewise: a connector created through the follower (forwarded to
 //!   the leader over HTTPS with the caller's credentials) runs, so the follower's task configs —
 //!   an internal request, signed, not authenticated — reached the leader too.
+//! - `admin.listeners`: the admin endpoints on their own HTTPS listener (404 on the API's), not
+//!   served when it is empty, on the API's listener when it is not set.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -313,5 +315,120 @@ fn a_secured_distributed_pair_forwards_with_credentials_and_keeps_internal_reque
         w.sigterm();
         w.wait_clean_exit(Duration::from_secs(60));
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts a standalone worker with `extra` worker keys on `listeners=http://127.0.0.1:<port>`.
+fn plain_worker(dir: &Path, port: u16, extra: &str) -> ChildGuard {
+    std::fs::write(
+        dir.join("worker.properties"),
+        format!(
+            "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\n\
+             offset.storage.file.filename={}\n{extra}",
+            bootstrap(),
+            dir.join("offsets").display()
+        ),
+    )
+    .unwrap();
+    ChildGuard(
+        Command::new(wharf_bin())
+            .arg("standalone")
+            .arg(dir.join("worker.properties"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("wharf starts"),
+    )
+}
+
+fn stop(mut worker: ChildGuard) {
+    let pid = worker.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = worker.0.wait().unwrap();
+    assert!(status.success(), "clean exit: {status}");
+}
+
+/// `admin.listeners` as Kafka Connect has it: set, the admin endpoints move there (HTTPS with
+/// `admin.listeners.https.ssl.*`, behind the same basic authentication) and the API's listener
+/// answers 404 for them; set empty, nobody serves them; not set, the API's listener does.
+#[test]
+fn admin_listeners_keep_the_admin_endpoints_apart() {
+    let dir = temp_dir("rest-admin");
+    let (ca, keystore) = tls_files(&dir);
+    let users = users_file(&dir);
+    let (port, admin_port) = (free_port(), free_port());
+    let login = Some((USER, PASSWORD));
+    let extra = format!(
+        "admin.listeners=https://127.0.0.1:{admin_port}\n\
+         admin.listeners.https.ssl.keystore.type=PEM\n\
+         admin.listeners.https.ssl.keystore.location={}\n\
+         rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension\n\
+         wharf.rest.basic.auth.users.file={}\n",
+        keystore.display(),
+        users.display()
+    );
+    let worker = plain_worker(&dir, port, &extra);
+    let api = format!("http://127.0.0.1:{port}");
+    let admin = format!("https://127.0.0.1:{admin_port}");
+    wait_for(
+        "the admin listener",
+        Duration::from_secs(30),
+        || match curl(&ca, "GET", &format!("{admin}/admin/loggers"), login, None) {
+            (200, body) => Ok(body),
+            (code, body) => Err(format!("{code} {body}")),
+        },
+    );
+    let (code, body) = curl(&ca, "GET", &format!("{api}/admin/loggers"), login, None);
+    assert_eq!(
+        code, 404,
+        "the API's listener no longer serves them: {body}"
+    );
+    let (code, _) = curl(&ca, "GET", &format!("{api}/connectors"), login, None);
+    assert_eq!(code, 200, "the API's listener serves the API");
+    let (code, _) = curl(&ca, "GET", &format!("{admin}/connectors"), login, None);
+    assert_eq!(
+        code, 404,
+        "the admin listener serves the admin endpoints only"
+    );
+    let (code, _) = curl(&ca, "GET", &format!("{admin}/admin/loggers"), None, None);
+    assert_eq!(code, 401, "the admin listener asks for credentials");
+    let level = json!({"level": "DEBUG"});
+    let (code, body) = curl(
+        &ca,
+        "PUT",
+        &format!("{admin}/admin/loggers/engine"),
+        login,
+        Some(&level),
+    );
+    assert_eq!(code, 200, "a level set through the admin listener: {body}");
+    stop(worker);
+
+    let port = free_port();
+    let worker = plain_worker(&dir, port, "admin.listeners=\n");
+    let api = format!("http://127.0.0.1:{port}");
+    wait_for("the API", Duration::from_secs(30), || {
+        match curl(&ca, "GET", &format!("{api}/connectors"), None, None) {
+            (200, body) => Ok(body),
+            (code, body) => Err(format!("{code} {body}")),
+        }
+    });
+    let (code, _) = curl(&ca, "GET", &format!("{api}/admin/loggers"), None, None);
+    assert_eq!(code, 404, "admin.listeners set empty: not served");
+    stop(worker);
+
+    let port = free_port();
+    let worker = plain_worker(&dir, port, "");
+    let api = format!("http://127.0.0.1:{port}");
+    wait_for("the API", Duration::from_secs(30), || {
+        match curl(&ca, "GET", &format!("{api}/admin/loggers"), None, None) {
+            (200, body) => Ok(body),
+            (code, body) => Err(format!("{code} {body}")),
+        }
+    });
+    stop(worker);
+    println!(
+        "admin.listeners: admin endpoints 200 (HTTPS, with credentials) / 401 without there, 404 on \
+         the API's listener; empty: 404; not set: 200 on the API's listener"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,6 +14,7 @@ pub const OFFSET_PARTITIONS: &str = "offset.storage.partitions";
 pub const OFFSET_REPLICATION: &str = "offset.storage.replication.factor";
 pub const SHARDS: &str = "wharf.shards";
 pub const LISTENERS: &str = "listeners";
+pub const ADMIN_LISTENERS: &str = "admin.listeners";
 pub const BUFFER_MAX_BYTES: &str = "wharf.task.buffer.max.bytes";
 pub const CONFIG_PROVIDERS: &str = "config.providers";
 pub const REST_EXTENSIONS: &str = "rest.extension.classes";
@@ -79,6 +80,13 @@ pub fn worker_def() -> ConfigDef {
             "http://:8083",
             "List of comma-separated URIs the REST API will listen on (http:// or https://; an https listener takes listeners.https.ssl.keystore.* in PEM, and listeners.https.ssl.client.auth with a PEM truststore for mutual TLS). An empty host binds all interfaces.",
         ),
+        ConfigKey::optional(
+            ADMIN_LISTENERS,
+            ConfigType::List,
+            "",
+            "List of comma-separated URIs the admin endpoints (/admin/loggers) listen on (http:// or https://, an https one with admin.listeners.https.ssl.* else the worker's ssl.*), served there only. Not set: they are served on listeners; set to an empty value: not served at all.",
+        )
+        .importance(Importance::Low),
         ConfigKey::optional(
             CONFIG_PROVIDERS,
             ConfigType::List,
@@ -151,15 +159,41 @@ pub fn rest_address(
     let Some(first) = listeners.first() else {
         return Ok(None);
     };
-    let rest = first
+    listener_address(LISTENERS, first).map(Some)
+}
+
+/// Where the admin endpoints listen (`admin.listeners`, each `http://` or `https://host:port`),
+/// each with whether it is HTTPS: `None` when the key is not set (they share `listeners`), an
+/// empty list when it is set empty (they are not served).
+pub fn admin_addresses(
+    props: &Properties,
+) -> Result<Option<Vec<(std::net::SocketAddr, bool)>>, String> {
+    let Some(raw) = props.get(ADMIN_LISTENERS) else {
+        return Ok(None);
+    };
+    connect_api::config::split_list(raw)
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let https = l.to_ascii_lowercase().starts_with("https://");
+            listener_address(ADMIN_LISTENERS, l).map(|addr| (addr, https))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The bind address of listener `uri` of `key`.
+fn listener_address(key: &str, uri: &str) -> Result<std::net::SocketAddr, String> {
+    let rest = uri
         .strip_prefix("http://")
-        .or_else(|| first.strip_prefix("https://"))
+        .or_else(|| uri.strip_prefix("https://"))
         .ok_or_else(|| {
-            format!("{LISTENERS}: only http:// and https:// listeners are supported, got {first}")
+            format!("{key}: only http:// and https:// listeners are supported, got {uri}")
         })?;
     let (host, port) = rest
         .rsplit_once(':')
-        .ok_or_else(|| format!("{LISTENERS}: {first} has no port"))?;
+        .ok_or_else(|| format!("{key}: {uri} has no port"))?;
     let host = match host.trim_matches(['[', ']']) {
         "" => "0.0.0.0",
         "localhost" => "127.0.0.1",
@@ -167,9 +201,9 @@ pub fn rest_address(
     };
     let port: u16 = port
         .parse()
-        .map_err(|_| format!("{LISTENERS}: bad port in {first}"))?;
+        .map_err(|_| format!("{key}: bad port in {uri}"))?;
     let ip: std::net::IpAddr = host
         .parse()
-        .map_err(|_| format!("{LISTENERS}: host of {first} must be an IP address or localhost"))?;
-    Ok(Some(std::net::SocketAddr::new(ip, port)))
+        .map_err(|_| format!("{key}: host of {uri} must be an IP address or localhost"))?;
+    Ok(std::net::SocketAddr::new(ip, port))
 }

@@ -50,19 +50,49 @@ fn routes<S: Clone + Send + Sync + 'static>(
 
 /// All routes, bound to `cluster` and the worker's log levels.
 pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
-    let admin = routes(vec![
+    app(cluster, Some(logs))
+}
+
+/// The admin endpoints (`/admin/loggers`).
+fn admin_routes(logs: LogLevels) -> Router {
+    routes(vec![
         ("/admin/loggers", get(loggers::list)),
         ("/admin/loggers/{name}", get(loggers::get).put(loggers::set)),
     ])
-    .with_state(loggers::Loggers::new(logs));
-    let cluster_id = Arc::new(OnceLock::new());
-    let bootstrap = cluster.bootstrap().to_owned();
-    let limit = cluster
-        .worker_props()
+    .with_state(loggers::Loggers::new(logs))
+}
+
+/// `wharf.rest.request.max.bytes` of the worker.
+fn body_limit(worker: &Properties) -> usize {
+    let limit = worker
         .get(crate::keys::worker::REST_REQUEST_MAX_BYTES)
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(crate::keys::worker::DEFAULT_REST_REQUEST_MAX_BYTES);
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}
+
+/// `router` with Jersey's answers to unknown paths and methods, and the body limit.
+fn finished(router: Router, limit: usize) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(move |request, next| {
+            refuse_large(limit, request, next)
+        }))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+}
+
+/// What an admin listener serves: the admin endpoints only.
+fn admin_app(worker: &Properties, logs: LogLevels) -> Router {
+    finished(admin_routes(logs), body_limit(worker))
+}
+
+/// The API on `listeners`: every route, and the admin endpoints when `admin` brings the log
+/// levels (`admin.listeners` is not set).
+fn app(cluster: Arc<dyn Cluster>, admin: Option<LogLevels>) -> Router {
+    let cluster_id = Arc::new(OnceLock::new());
+    let bootstrap = cluster.bootstrap().to_owned();
+    let limit = body_limit(cluster.worker_props());
     let roots = tls::client_roots(cluster.worker_props()).unwrap_or_else(|e| {
         tracing::warn!(message = "The REST truststore cannot be read; forwarded requests trust the platform's CAs only.", error = %e);
         Vec::new()
@@ -125,19 +155,16 @@ pub fn router(cluster: Arc<dyn Cluster>, logs: LogLevels) -> Router {
         forward::Forwarder::new(roots),
         forward::forward_to_leader,
     ));
-    Router::new()
+    let mut router = Router::new()
         .route(
             "/",
             get(move || root(bootstrap.clone(), Arc::clone(&cluster_id))),
         )
-        .merge(connectors)
-        .merge(admin)
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(move |request, next| {
-            refuse_large(limit, request, next)
-        }))
-        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .merge(connectors);
+    if let Some(logs) = admin {
+        router = router.merge(admin_routes(logs));
+    }
+    finished(router, limit)
 }
 
 /// 413 with Kafka Connect's JSON error body for a request that declares a body above `limit`
@@ -274,48 +301,88 @@ async fn health(State(cluster): State<Shared>) -> (StatusCode, axum::Json<serde_
 
 /// Binds `addr` and serves the API there until `shutdown` resolves: over HTTPS when the first
 /// of `listeners` is `https://` ([`tls`]), with basic authentication when the worker turns it on
-/// ([`auth`]). Errors name the setting at fault.
+/// ([`auth`]). With `admin.listeners` set, the admin endpoints are served on those listeners
+/// only (HTTPS with `admin.listeners.https.ssl.*`), or nowhere when it is empty, as Kafka
+/// Connect's `RestServer` does; unlike it, an admin listener asks for the same credentials as
+/// the API (the log levels are the worker's, and Kafka Connect leaves them open there). Errors
+/// name the setting at fault.
 pub async fn spawn(
     addr: std::net::SocketAddr,
     cluster: Arc<dyn Cluster>,
     logs: LogLevels,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<tokio::task::JoinHandle<std::io::Result<()>>, String> {
+    use futures::FutureExt;
     let worker = cluster.worker_props().clone();
     let auth = auth::BasicAuth::from_worker(&worker)
-        .map_err(|(key, message)| format!("{key}: {message}"))?;
+        .map_err(|(key, message)| format!("{key}: {message}"))?
+        .map(Arc::new);
+    let admin = crate::keys::worker::admin_addresses(&worker)?;
+    let shutdown = shutdown.shared();
+    let main = app(cluster, admin.is_none().then(|| logs.clone()));
     let tls = if tls::is_https(&worker) {
         Some(tls::server_config(&worker)?)
     } else {
         None
     };
+    let mut servers =
+        vec![serve_on(addr, "listeners", main, tls, auth.clone(), shutdown.clone()).await?];
+    for (addr, https) in admin.into_iter().flatten() {
+        let tls = if https {
+            Some(tls::server_config_for(
+                &worker,
+                tls::ADMIN_LISTENERS_PREFIX,
+            )?)
+        } else {
+            None
+        };
+        let app = admin_app(&worker, logs.clone());
+        servers.push(
+            serve_on(
+                addr,
+                "admin.listeners",
+                app,
+                tls,
+                auth.clone(),
+                shutdown.clone(),
+            )
+            .await?,
+        );
+    }
+    Ok(tokio::spawn(async move {
+        futures::future::try_join_all(servers).await.map(|_| ())
+    }))
+}
+
+/// A server of `app` bound to `addr` (of worker key `key`), ready to run until `shutdown`.
+async fn serve_on(
+    addr: std::net::SocketAddr,
+    key: &str,
+    mut app: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    auth: Option<Arc<auth::BasicAuth>>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<futures::future::BoxFuture<'static, std::io::Result<()>>, String> {
+    use futures::FutureExt;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr} (listeners): {e}"))?;
+        .map_err(|e| format!("cannot listen on {addr} ({key}): {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let mut app = router(cluster, logs);
     let authenticated = auth.is_some();
     if let Some(auth) = auth {
-        app = app.layer(axum::middleware::from_fn_with_state(
-            Arc::new(auth),
-            auth::require,
-        ));
+        app = app.layer(axum::middleware::from_fn_with_state(auth, auth::require));
     }
-    tracing::info!(message = "REST API listening.", address = %local, https = tls.is_some(), basic_auth = authenticated);
-    Ok(tokio::spawn(async move {
-        match tls {
-            Some(config) => {
-                axum::serve(tls::TlsListener::new(listener, config), app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
-            None => {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
-        }
-    }))
+    tracing::info!(message = "REST API listening.", address = %local, listeners = key, https = tls.is_some(), basic_auth = authenticated);
+    Ok(match tls {
+        Some(config) => axum::serve(tls::TlsListener::new(listener, config), app)
+            .with_graceful_shutdown(shutdown)
+            .into_future()
+            .boxed(),
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .into_future()
+            .boxed(),
+    })
 }
 
 /// Serves the API on `listener` until `shutdown` resolves (plain HTTP, no authentication).

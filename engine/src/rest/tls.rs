@@ -23,21 +23,31 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 /// A handshake that takes longer is dropped, so one slow client cannot hold the listener.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `listeners.https.<key>`, else `<key>`.
-fn setting<'a>(worker: &'a Properties, key: &str) -> Option<&'a str> {
+/// The prefix of the REST listeners' own TLS settings.
+pub const LISTENERS_PREFIX: &str = "listeners.https.";
+/// The prefix of the admin listeners' own TLS settings.
+pub const ADMIN_LISTENERS_PREFIX: &str = "admin.listeners.https.";
+
+/// `<prefix><key>`, else `<key>`.
+fn setting<'a>(worker: &'a Properties, prefix: &str, key: &str) -> Option<&'a str> {
     worker
-        .get(&format!("listeners.https.{key}"))
+        .get(&format!("{prefix}{key}"))
         .or_else(|| worker.get(key))
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
 }
 
-/// Whether the first listener is `https://`.
-pub fn is_https(worker: &Properties) -> bool {
+/// Whether the first of the URIs in worker key `listeners_key` is `https://`.
+pub fn first_is_https(worker: &Properties, listeners_key: &str) -> bool {
     worker
-        .get("listeners")
+        .get(listeners_key)
         .and_then(|l| connect_api::config::split_list(l).into_iter().next())
         .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("https://"))
+}
+
+/// Whether the first listener is `https://`.
+pub fn is_https(worker: &Properties) -> bool {
+    first_is_https(worker, "listeners")
 }
 
 fn certs(what: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
@@ -55,13 +65,16 @@ fn read(key: &str, path: &str) -> Result<Vec<u8>, String> {
 }
 
 /// The PEM truststore of `ssl.truststore.location` (or `.certificates`), if any.
-fn truststore(worker: &Properties) -> Result<Option<Vec<CertificateDer<'static>>>, String> {
-    let kind = setting(worker, "ssl.truststore.type")
+fn truststore(
+    worker: &Properties,
+    prefix: &str,
+) -> Result<Option<Vec<CertificateDer<'static>>>, String> {
+    let kind = setting(worker, prefix, "ssl.truststore.type")
         .unwrap_or("JKS")
         .to_ascii_uppercase();
     match (
-        setting(worker, "ssl.truststore.location"),
-        setting(worker, "ssl.truststore.certificates"),
+        setting(worker, prefix, "ssl.truststore.location"),
+        setting(worker, prefix, "ssl.truststore.certificates"),
     ) {
         (Some(path), _) if kind == "PEM" => Ok(Some(certs(
             "ssl.truststore.location",
@@ -79,12 +92,21 @@ fn truststore(worker: &Properties) -> Result<Option<Vec<CertificateDer<'static>>
 
 /// The server's TLS settings for an `https://` listener.
 pub fn server_config(worker: &Properties) -> Result<Arc<rustls::ServerConfig>, String> {
-    let kind = setting(worker, "ssl.keystore.type")
+    server_config_for(worker, LISTENERS_PREFIX)
+}
+
+/// The server's TLS settings for an `https://` listener whose own settings carry `prefix`
+/// ([`LISTENERS_PREFIX`], [`ADMIN_LISTENERS_PREFIX`]).
+pub fn server_config_for(
+    worker: &Properties,
+    prefix: &str,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    let kind = setting(worker, prefix, "ssl.keystore.type")
         .unwrap_or("JKS")
         .to_ascii_uppercase();
     let (chain, key): (Vec<u8>, Vec<u8>) = match (
-        setting(worker, "ssl.keystore.location"),
-        setting(worker, "ssl.keystore.certificate.chain"),
+        setting(worker, prefix, "ssl.keystore.location"),
+        setting(worker, prefix, "ssl.keystore.certificate.chain"),
     ) {
         (Some(path), _) if kind == "PEM" => {
             let pem = read("ssl.keystore.location", path)?;
@@ -99,16 +121,16 @@ pub fn server_config(worker: &Properties) -> Result<Arc<rustls::ServerConfig>, S
         }
         (None, Some(chain)) => (
             chain.as_bytes().to_vec(),
-            setting(worker, "ssl.keystore.key")
+            setting(worker, prefix, "ssl.keystore.key")
                 .ok_or("ssl.keystore.certificate.chain needs ssl.keystore.key")?
                 .as_bytes()
                 .to_vec(),
         ),
         (None, None) => {
-            return Err(
-                "listeners: an https:// listener needs listeners.https.ssl.keystore.location (PEM)"
-                    .to_owned(),
-            );
+            let listeners = prefix.trim_end_matches(".https.");
+            return Err(format!(
+                "{listeners}: an https:// listener needs {prefix}ssl.keystore.location (PEM)"
+            ));
         }
     };
     let chain = certs("ssl.keystore.location", &chain)?;
@@ -118,7 +140,7 @@ pub fn server_config(worker: &Properties) -> Result<Arc<rustls::ServerConfig>, S
     let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
-    let client_auth = setting(worker, "ssl.client.auth")
+    let client_auth = setting(worker, prefix, "ssl.client.auth")
         .unwrap_or("none")
         .to_ascii_lowercase();
     let builder =
@@ -126,7 +148,7 @@ pub fn server_config(worker: &Properties) -> Result<Arc<rustls::ServerConfig>, S
             "none" => builder.with_no_client_auth(),
             "required" | "requested" => {
                 let mut roots = rustls::RootCertStore::empty();
-                for cert in truststore(worker)?.ok_or(
+                for cert in truststore(worker, prefix)?.ok_or(
                 "ssl.client.auth needs ssl.truststore.location (PEM) to check client certificates",
             )? {
                 roots.add(cert).map_err(|e| format!("ssl.truststore.location: {e}"))?;
@@ -162,7 +184,7 @@ pub fn server_config(worker: &Properties) -> Result<Arc<rustls::ServerConfig>, S
 /// The certificates a worker trusts when it calls other workers' REST APIs (the HTTPS
 /// listener's truststore), for reqwest.
 pub fn client_roots(worker: &Properties) -> Result<Vec<reqwest::Certificate>, String> {
-    let Some(certs) = truststore(worker)? else {
+    let Some(certs) = truststore(worker, LISTENERS_PREFIX)? else {
         return Ok(Vec::new());
     };
     certs
