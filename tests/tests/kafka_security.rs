@@ -7,7 +7,10 @@
 //! TLS listener fails both tasks. With a wrong password the task fails with a
 //! message naming the authentication failure — in seconds, not after a delivery timeout — and
 //! the worker keeps serving REST; likewise with a truststore that lacks the broker's CA, and
-//! with no security keys at all against the TLS listener (plaintext to a TLS port). And a
+//! with no security keys at all against the TLS listener (plaintext to a TLS port). Over
+//! OAUTHBEARER (the stack's SASL_PLAINTEXT listener): with an unsecured token, and with tokens
+//! fetched from a token endpoint (OIDC client credentials, the endpoint a small server in the
+//! test) — and a client secret the endpoint refuses fails both tasks naming it. And a
 //! distributed pair whose group membership, internal topics and tasks all go over SASL_SSL.
 
 use std::process::{Command, Stdio};
@@ -416,4 +419,148 @@ fn a_distributed_pair_runs_over_mutual_tls() {
             ("ssl.keystore.location", &s.client_keystore),
         ],
     );
+}
+
+/// Kafka Connect's client keys for OAUTHBEARER over the stack's SASL_PLAINTEXT listener, under
+/// `prefix`, with `jaas` (the login module's options) and `extra` keys.
+fn oauth_keys(prefix: &str, jaas: &str, extra: &[(&str, &str)]) -> String {
+    let mut keys = format!(
+        "{prefix}security.protocol=SASL_PLAINTEXT\n{prefix}sasl.mechanism=OAUTHBEARER\n\
+         {prefix}sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required {jaas};\n"
+    );
+    for (k, v) in extra {
+        keys.push_str(&format!("{prefix}{k}={v}\n"));
+    }
+    keys
+}
+
+fn oauth_bootstrap() -> String {
+    std::env::var("KAFKA_OAUTH_BOOTSTRAP").unwrap_or_else(|_| {
+        panic!("KAFKA_OAUTH_BOOTSTRAP is not set: run the tests through scripts/test, or eval \"$(scripts/stack env)\"")
+    })
+}
+
+#[test]
+fn a_file_pipeline_runs_over_oauthbearer_with_an_unsecured_token() {
+    let jaas = "unsecuredLoginStringClaim_sub=\"wharf-static\"";
+    let keys = oauth_keys("producer.", jaas, &[]) + &oauth_keys("consumer.", jaas, &[]);
+    pipeline("oauth-static", &oauth_bootstrap(), &keys);
+}
+
+/// base64url without padding, as JWTs are written.
+fn base64url(bytes: &[u8]) -> String {
+    connect_protocol::config_topic::base64_encode(bytes)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+/// A minimal OAuth 2 token endpoint on 127.0.0.1 (client credentials grant, RFC 6749 §4.4):
+/// it checks the client's id and secret (HTTP basic) and answers an unsigned JWT for `sub`
+/// (the stack's OAUTHBEARER listener checks tokens with Kafka's unsecured validator). Returns
+/// its URL and the count of tokens it handed out.
+fn token_endpoint(
+    client: &'static str,
+    secret: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/oauth2/token", listener.local_addr().unwrap());
+    let issued = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&issued);
+    let expected = format!(
+        "Basic {}",
+        connect_protocol::config_topic::base64_encode(format!("{client}:{secret}").as_bytes())
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let (mut length, mut authorized) = (0usize, false);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let header = line.trim_end().to_owned();
+                line.clear();
+                if header.is_empty() {
+                    break;
+                }
+                let (name, value) = header.split_once(':').unwrap_or((&header, ""));
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().unwrap_or(0),
+                    "authorization" => authorized = value.trim() == expected,
+                    _ => {}
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let body = String::from_utf8_lossy(&body);
+            let (status, answer) = if authorized && body.contains("grant_type=client_credentials") {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                let claims = serde_json::json!({"sub": "wharf-oidc", "iat": now, "exp": now + 3600, "scope": "kafka"});
+                let token = format!(
+                    "{}.{}.",
+                    base64url(br#"{"alg":"none"}"#),
+                    base64url(claims.to_string().as_bytes())
+                );
+                count.fetch_add(1, Ordering::SeqCst);
+                (
+                    "200 OK",
+                    serde_json::json!({"access_token": token, "token_type": "bearer", "expires_in": 3600}),
+                )
+            } else {
+                (
+                    "401 Unauthorized",
+                    serde_json::json!({"error": "invalid_client"}),
+                )
+            };
+            let answer = answer.to_string();
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, issued)
+}
+
+#[test]
+fn a_file_pipeline_runs_over_oauthbearer_with_tokens_from_a_token_endpoint() {
+    let (url, issued) = token_endpoint("wharf-client", "wharf-client-secret");
+    let jaas = "clientId=\"wharf-client\" clientSecret=\"wharf-client-secret\" scope=\"kafka\"";
+    let extra = [
+        ("sasl.oauthbearer.token.endpoint.url", url.as_str()),
+        (
+            "sasl.login.callback.handler.class",
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+        ),
+    ];
+    let keys = oauth_keys("producer.", jaas, &extra) + &oauth_keys("consumer.", jaas, &extra);
+    pipeline("oauth-oidc", &oauth_bootstrap(), &keys);
+    let tokens = issued.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        tokens >= 2,
+        "each client fetched its token ({tokens} issued)"
+    );
+    println!("oauth-oidc: {tokens} tokens issued by the token endpoint");
+}
+
+#[test]
+fn a_client_secret_the_token_endpoint_refuses_fails_the_tasks_naming_it() {
+    let (url, issued) = token_endpoint("wharf-client", "wharf-client-secret");
+    let jaas = "clientId=\"wharf-client\" clientSecret=\"not-the-secret\"";
+    let extra = [("sasl.oauthbearer.token.endpoint.url", url.as_str())];
+    let keys = oauth_keys("producer.", jaas, &extra) + &oauth_keys("consumer.", jaas, &extra);
+    refused(
+        "oauth-refused",
+        &oauth_bootstrap(),
+        &keys,
+        Some("not-the-secret"),
+        "failed to acquire sasl oauthbearer token",
+    );
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
