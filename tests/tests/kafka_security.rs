@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use integration_tests::distributed::{Api, free_port, wait_for};
-use integration_tests::{ChildGuard, temp_dir, unique, wharf_bin};
+use integration_tests::{ChildGuard, consume_n, temp_dir, unique, wharf_bin};
 
 /// The stack's SASL_SSL listener, CA and login (`eval "$(scripts/stack env)"`).
 struct Secured {
@@ -563,4 +563,44 @@ fn a_client_secret_the_token_endpoint_refuses_fails_the_tasks_naming_it() {
         "failed to acquire sasl oauthbearer token",
     );
     assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// A sink's dead letter queue on the SASL_SSL listener: its topic is created by the task's admin
+/// client, which takes the worker's `admin.*` keys as Kafka Connect's does (without them, and
+/// with no top-level security keys, it would speak plaintext to a TLS port), and its records are
+/// written by the task's producer (`producer.*`).
+#[test]
+fn a_dead_letter_queue_is_created_and_written_over_sasl_ssl_with_the_admin_keys() {
+    let s = secured();
+    let dir = temp_dir("sasl-dlq");
+    let topic = unique("sasl-dlq");
+    let dlq = unique("sasl-dlq-dead");
+    integration_tests::distributed::create_topic(&topic, 1, vec![]);
+    std::fs::write(dir.join("in.txt"), "not json 1\nnot json 2\nnot json 3\n").unwrap();
+    let (_, sink) = connectors(&dir, &topic);
+    let mut sink_props = std::fs::read_to_string(dir.join("sink.properties")).unwrap();
+    sink_props.push_str(&format!(
+        "value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         value.converter.schemas.enable=false\nerrors.tolerance=all\n\
+         errors.deadletterqueue.topic.name={dlq}\n\
+         errors.deadletterqueue.topic.replication.factor=1\n"
+    ));
+    std::fs::write(dir.join("sink.properties"), sink_props).unwrap();
+    let keys = scram_keys(&s, &s.password, &s.ca) + &client_keys("admin.", &s, &s.password, &s.ca);
+    let port = free_port();
+    let mut process = worker(&dir, port, &s.bootstrap, &keys);
+    let dead = consume_n(&dlq, 3, Duration::from_secs(60));
+    let mut values: Vec<String> = dead
+        .iter()
+        .map(|(_, v, _)| String::from_utf8_lossy(v.as_deref().unwrap_or_default()).into_owned())
+        .collect();
+    values.sort();
+    assert_eq!(values, ["not json 1", "not json 2", "not json 3"]);
+    let (code, status) = Api::new(port).get(&format!("/connectors/{sink}/status"));
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{code} {status}");
+    println!("sasl-dlq: 3 records in {dlq}, created through admin.* over SASL_SSL");
+    let pid = process.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = process.0.wait();
+    let _ = std::fs::remove_dir_all(&dir);
 }

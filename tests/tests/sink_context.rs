@@ -248,6 +248,7 @@ fn a_task_seeks_on_open_pauses_and_resumes_partitions() {
                 dlq_context_headers: false,
             },
             producer_config: kafka::producer_config(&bootstrap()),
+            admin_config: kafka::producer_config(&bootstrap()),
             config: Properties::new(),
             spec: Arc::new(ConfigDef::default()),
             flush_interval: Duration::from_secs(3600),

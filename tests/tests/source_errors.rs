@@ -402,6 +402,7 @@ mod pairing {
                 config,
                 spec: Arc::new(connect_api::ConfigDef::default()),
                 producer_config: kafka::producer_config(&bootstrap()),
+                admin_config: kafka::producer_config(&bootstrap()),
                 flush_interval: Duration::ZERO,
                 stop: StopSignal::default(),
                 stats: Arc::new(TaskStats::default()),

@@ -78,7 +78,10 @@ impl std::fmt::Debug for WorkerContext {
     }
 }
 
-/// The settings of connector `c`'s `kind` clients (`producer`, `consumer`): wharf's client
+/// The `kind` of a task's admin client (the DLQ topic's creation).
+pub const ADMIN: &str = "admin";
+
+/// The settings of connector `c`'s `kind` clients (`producer`, `consumer`, `admin`): wharf's client
 /// defaults, then the worker's `<kind>.*` keys, then the connector's own `<kind>.override.*`
 /// keys (Kafka Connect's per-connector client overrides, e.g.
 /// `consumer.override.isolation.level`), which win — Kafka Connect's security keys among them
@@ -102,15 +105,24 @@ pub fn connector_client_config(
             c.set("statistics.interval.ms", "5000");
             c
         }
+        None if kind == ADMIN => kafka::producer_config(&ctx.bootstrap),
         None => {
             let mut c = kafka::producer_config(&ctx.bootstrap);
             c.set("queue.buffering.max.kbytes", &kib);
             c
         }
     };
-    let mut keys: Properties = worker_config::prefixed(&ctx.worker_props, &format!("{kind}."))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    // An admin client also takes the worker's top-level keys (its security ones here), as Kafka
+    // Connect's `Worker.adminConfigs` does; producers and consumers take only their prefix.
+    let mut keys: Properties = if kind == ADMIN {
+        kafka::security::worker_security_keys(&ctx.worker_props)
+    } else {
+        Properties::new()
+    };
+    keys.extend(
+        worker_config::prefixed(&ctx.worker_props, &format!("{kind}."))
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
     keys.extend(
         worker_config::prefixed(&c.props, &format!("{kind}.override."))
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
@@ -148,7 +160,22 @@ pub fn spawn(
         .and_then(|providers| providers.resolve_tracked(&task_props))
         .map_err(|e| e.message)
         .and_then(|(resolved, substituted)| {
-            let producer = connector_client_config(ctx, c, "producer", None);
+            // Without any admin or top-level security keys the admin client takes the
+            // producer's settings: Kafka Connect would speak plaintext there and fail to
+            // create the DLQ topic of a secured cluster.
+            let admin_keys = !kafka::security::worker_security_keys(&ctx.worker_props).is_empty()
+                || worker_config::prefixed(&ctx.worker_props, "admin.")
+                    .any(|(k, _)| !k.starts_with("listeners"))
+                || worker_config::prefixed(&c.props, "admin.override.")
+                    .next()
+                    .is_some();
+            let producer = connector_client_config(ctx, c, "producer", None).and_then(|p| {
+                if admin_keys {
+                    connector_client_config(ctx, c, ADMIN, None).map(|admin| (p, admin))
+                } else {
+                    Ok((p.clone(), p))
+                }
+            });
             let consumer = match c.plugin.task {
                 TaskFactory::Sink(_) => connector_client_config(
                     ctx,
@@ -167,7 +194,7 @@ pub fn spawn(
                 })
                 .map_err(|e| e.to_string())
         });
-    let (resolved, secrets, producer_config, consumer_config) = match setup {
+    let (resolved, secrets, (producer_config, admin_config), consumer_config) = match setup {
         Ok(setup) => setup,
         Err(message) => {
             let error = TaskError::new(ErrorClass::Config, format!("{id}: {message}"));
@@ -182,12 +209,13 @@ pub fn spawn(
         }
     };
     // What every task gets; the producer settings serve a source's records and any task's
-    // dead letter queue.
+    // dead letter queue, the admin ones create the DLQ's topic.
     let env = TaskEnv {
         id: id.clone(),
         converters: c.converters.clone(),
         errors: c.errors.clone(),
         producer_config,
+        admin_config,
         config: resolved,
         spec: Arc::new((c.plugin.connector)().config_def()),
         flush_interval: ctx.flush_interval,

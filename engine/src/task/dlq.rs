@@ -55,6 +55,7 @@ impl DeadLetterQueue {
         id: &TaskId,
         policy: &ErrorPolicy,
         producer_config: &rdkafka::ClientConfig,
+        admin_config: &rdkafka::ClientConfig,
         stats: &Arc<TaskStats>,
     ) -> Result<Self, TaskError> {
         let mut dlq = Self {
@@ -76,7 +77,7 @@ impl DeadLetterQueue {
             replication_factor: policy.dlq_replication_factor,
             configs: Vec::new(),
         };
-        kafka::ensure_topic_with(producer_config, &spec)
+        kafka::ensure_topic_with(admin_config, &spec)
             .await
             .map_err(|e| {
                 error(

@@ -54,6 +54,8 @@ pub struct TaskEnv {
     pub errors: ErrorPolicy,
     /// A source's producer; any task's dead letter queue.
     pub producer_config: rdkafka::ClientConfig,
+    /// The admin client that creates the DLQ's topic (`admin.*`, `admin.override.*`).
+    pub admin_config: rdkafka::ClientConfig,
     /// The task's config as the connector planned it; parsed with `spec` before `start`.
     pub config: connect_api::config::Properties,
     /// The connector's config spec ([`Connector::config_def`](connect_api::Connector::config_def)).
@@ -91,7 +93,14 @@ impl TaskEnv {
 
     /// The task's dead letter queue (on its shard; does nothing when none is configured).
     pub(crate) async fn open_dlq(&self) -> Result<dlq::DeadLetterQueue, connect_api::TaskError> {
-        dlq::DeadLetterQueue::open(&self.id, &self.errors, &self.producer_config, &self.stats).await
+        dlq::DeadLetterQueue::open(
+            &self.id,
+            &self.errors,
+            &self.producer_config,
+            &self.admin_config,
+            &self.stats,
+        )
+        .await
     }
 
     /// The task's transform chain, built on its shard: a chain caches derived schemas and is

@@ -321,6 +321,7 @@ fn env(stop: &StopSignal) -> TaskEnv {
             dlq_context_headers: false,
         },
         producer_config: rdkafka::ClientConfig::new(),
+        admin_config: rdkafka::ClientConfig::new(),
         config: Properties::new(),
         spec: Arc::new(ConfigDef::default()),
         // Commits happen on request, on revocation and at the end only.
