@@ -101,6 +101,15 @@ impl SourceTaskContext {
         self.offsets
             .get(&OffsetKey::new(&self.connector, partition))
     }
+
+    /// Every committed offset of the connector, by source partition: for a task that finds its
+    /// partitions after `start` (the mirror source).
+    pub fn offsets(&self) -> impl Iterator<Item = (JsonMap, &JsonMap)> + '_ {
+        self.offsets
+            .iter()
+            .filter(|(key, _)| key.connector == self.connector)
+            .map(|(key, offset)| (key.partition_map(), offset))
+    }
 }
 
 /// A source task: brings records from a system into Kafka.

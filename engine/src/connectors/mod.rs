@@ -4,3 +4,4 @@
 
 pub mod datagen;
 pub mod file;
+pub mod mirror;

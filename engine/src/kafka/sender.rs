@@ -189,11 +189,31 @@ impl Sender {
         K: ToBytes + ?Sized,
         P: ToBytes + ?Sized,
     {
+        self.send_timestamped(topic, key, payload, partition, None, headers)
+            .await
+    }
+
+    /// [`send_with_headers`](Self::send_with_headers) with the record's timestamp (`None`: the
+    /// producer's clock, or the broker's under `LogAppendTime`).
+    pub async fn send_timestamped<K, P>(
+        &mut self,
+        topic: &Rc<str>,
+        key: Option<&K>,
+        payload: Option<&P>,
+        partition: Option<i32>,
+        timestamp: Option<i64>,
+        headers: &[Header],
+    ) -> Result<(), SendError>
+    where
+        K: ToBytes + ?Sized,
+        P: ToBytes + ?Sized,
+    {
         self.check_failed()?;
         let mut record = BaseRecord::<K, P>::to(topic);
         record.key = key;
         record.payload = payload;
         record.partition = partition;
+        record.timestamp = timestamp;
         if !headers.is_empty() {
             let mut owned = OwnedHeaders::new_with_capacity(headers.len());
             for h in headers {

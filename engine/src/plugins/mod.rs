@@ -35,7 +35,7 @@ use connect_api::{Connector, ConnectorType, SinkConnector, SinkTask, SourceConne
 use converters::catalog::ConverterClass;
 use transforms::catalog::{self as transform_catalog, PluginInfo};
 
-use crate::connectors::{datagen, file};
+use crate::connectors::{datagen, file, mirror};
 
 /// Kafka Connect's default header converter, which wharf's header handling follows.
 pub const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
@@ -129,6 +129,7 @@ impl Plugins {
         }
         .with_source::<file::FileSourceConnector>()
         .with_source::<datagen::DatagenConnector>()
+        .with_source::<mirror::MirrorSourceConnector>()
         .with_sink::<file::FileSinkConnector>()
     }
 

@@ -332,13 +332,17 @@ impl<'a> SourceDriver<'a> {
             .entry(Arc::clone(&record.topic))
             .or_insert_with(|| Rc::from(&*record.topic));
         let size = key.as_ref().map_or(0, Bytes::len) + value.as_ref().map_or(0, Bytes::len);
+        // The record's timestamp and headers go with it, as Kafka Connect's WorkerSourceTask
+        // sends them (they were dropped before: a mirrored record lost both).
         let sent = self
             .sender
-            .send(
+            .send_timestamped(
                 topic,
                 key.as_deref(),
                 value.as_deref(),
                 record.kafka_partition,
+                record.timestamp,
+                &record.headers,
             )
             .await;
         match sent {
