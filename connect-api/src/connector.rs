@@ -46,6 +46,21 @@ pub trait Connector: Send + Sync {
     /// shown as returned, and each is parsed with the same spec (defaults filled in) before its
     /// task gets it.
     fn task_configs(&self, config: &Properties, max_tasks: usize) -> Vec<Properties>;
+
+    /// Kafka Connect's `SourceConnector.exactlyOnceSupport`: whether, with `config`, a source
+    /// connector's tasks can be run exactly once (a restarted task, given the last committed
+    /// offsets, produces again exactly the records that were not committed). `None`: it does not
+    /// say, and `exactly.once.support=required` is refused.
+    fn exactly_once_support(&self, _config: &Properties) -> Option<bool> {
+        None
+    }
+
+    /// Kafka Connect's `SourceConnector.canDefineTransactionBoundaries`: whether, with
+    /// `config`, its tasks say where transactions end (`transaction.boundary=connector`, through
+    /// [`SourceTask::commit_requested`]).
+    fn can_define_transaction_boundaries(&self, _config: &Properties) -> bool {
+        false
+    }
 }
 
 /// A source connector a worker can register with one call (`Plugins::with_source::<C>()`): the
@@ -130,6 +145,13 @@ pub trait SourceTask {
     /// Offsets up to these records are durable (informational).
     async fn commit(&mut self) -> Result<(), TaskError> {
         Ok(())
+    }
+
+    /// With `transaction.boundary=connector`: whether the records polled so far end a
+    /// transaction (Kafka Connect's `TransactionContext.commitTransaction()`). Asked after each
+    /// batch is sent; the open transaction, records and offsets, is committed when it says yes.
+    fn commit_requested(&mut self) -> bool {
+        false
     }
 
     async fn stop(&mut self) -> Result<(), TaskError> {

@@ -190,7 +190,7 @@ fn exactly_once_settings_that_cannot_work_are_refused_naming_the_key() {
     .expect_err("refused")
     .to_string();
     assert!(refused.contains("exactly.once.support"), "{refused}");
-    // Connector-defined boundaries: no built-in connector defines them.
+    // Connector-defined boundaries: datagen does not define them.
     let refused = Standalone::start(
         &file_worker,
         &[datagen(("transaction.boundary", "connector"))],
@@ -205,5 +205,114 @@ fn exactly_once_settings_that_cannot_work_are_refused_naming_the_key() {
         .expect_err("refused")
         .to_string();
     assert!(refused.contains("offset.storage.topic"), "{refused}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `transaction.boundary=connector` with the file source's `wharf.transaction.lines=100`: each
+/// transaction holds exactly 100 lines. Seen in the topic's offsets: a transaction's commit
+/// marker takes an offset of its own, so in a one-partition topic line `k` sits at offset
+/// `k + k / 100`. And the file source on standard input, which cannot be read again, is refused
+/// `exactly.once.support=required` with Kafka Connect's message.
+#[test]
+fn the_file_source_ends_a_transaction_every_n_lines_when_asked() {
+    use rdkafka::Message;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    const LINES: i64 = 1_000;
+    let dir = temp_dir("eos-boundary");
+    let (topic, offsets_topic) = (unique("eos-boundary"), unique("eos-boundary-offsets"));
+    integration_tests::distributed::create_topic(&topic, 1, Vec::new());
+    let text: String = (0..LINES).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(dir.join("in.txt"), text).unwrap();
+    let worker = format!(
+        "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n\
+         value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+         offset.storage.topic={offsets_topic}\noffset.storage.replication.factor=1\n\
+         exactly.once.source.support=enabled\nlisteners=http://127.0.0.1:0\n",
+        bootstrap()
+    );
+    std::fs::write(dir.join("worker.properties"), &worker).unwrap();
+    std::fs::write(
+        dir.join("source.properties"),
+        format!(
+            "name={}\nconnector.class=FileStreamSource\ntopic={topic}\nfile={}\nbatch.size=64\n\
+             exactly.once.support=required\ntransaction.boundary=connector\n\
+             wharf.transaction.lines=100\n",
+            unique("eos-boundary"),
+            dir.join("in.txt").display()
+        ),
+    )
+    .unwrap();
+    let mut process = ChildGuard(
+        Command::new(wharf_bin())
+            .arg("standalone")
+            .arg(dir.join("worker.properties"))
+            .arg(dir.join("source.properties"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("wharf starts"),
+    );
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("eos-boundary-reader"))
+        .set("isolation.level", "read_committed")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .expect("consumer");
+    let mut list = rdkafka::TopicPartitionList::new();
+    list.add_partition_offset(&topic, 0, rdkafka::Offset::Beginning)
+        .unwrap();
+    consumer.assign(&list).unwrap();
+    let mut placed = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (placed.len() as i64) < LINES && Instant::now() < deadline {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            let line = String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned();
+            placed.push((line, m.offset()));
+        }
+    }
+    let pid = process.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = process.0.wait();
+    assert_eq!(placed.len() as i64, LINES, "every line, committed");
+    for (k, (line, offset)) in placed.iter().enumerate() {
+        let k = k as i64;
+        assert_eq!(line, &format!("line {k}"));
+        assert_eq!(
+            *offset,
+            k + k / 100,
+            "line {k}: a commit marker after every 100 lines"
+        );
+    }
+    println!("{LINES} lines in {} transactions of 100", LINES / 100);
+
+    // Standard input cannot be read again: exactly once is refused for it.
+    use engine::modes::standalone::Standalone;
+    let mut enabled: connect_api::config::Properties = [
+        ("bootstrap.servers", bootstrap()),
+        ("offset.storage.topic", offsets_topic.clone()),
+        ("exactly.once.source.support", "enabled".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    enabled.insert("offset.storage.replication.factor".into(), "1".into());
+    let stdin: connect_api::config::Properties = [
+        ("name", unique("eos-stdin")),
+        ("connector.class", "FileStreamSource".to_owned()),
+        ("topic", topic.clone()),
+        ("exactly.once.support", "required".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let refused = Standalone::start(&enabled, &[stdin])
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        refused.contains("does not support exactly-once semantics with the provided configuration"),
+        "{refused}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -227,6 +227,7 @@ pub fn validate(
         errors.extend(crate::task::exactly_once::check_connector(
             props,
             worker_props,
+            &*(plugin.connector)(),
         ));
     }
     // `parse` fails on exactly the field errors collected above.

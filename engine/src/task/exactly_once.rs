@@ -15,9 +15,10 @@
 //! tasks start (`modes::distributed::fencing`), since a generation with fewer tasks never
 //! registers some old ids again.
 //!
-//! `transaction.boundary`: `poll` (a transaction per non-empty poll, Kafka Connect's default) or
-//! `interval` (`transaction.boundary.interval.ms`, default `offset.flush.interval.ms`).
-//! `connector` is refused: no built-in connector defines its own boundaries.
+//! `transaction.boundary`: `poll` (a transaction per non-empty poll, Kafka Connect's default),
+//! `interval` (`transaction.boundary.interval.ms`, default `offset.flush.interval.ms`) or
+//! `connector` (the task says when, [`SourceTask::commit_requested`](connect_api::SourceTask);
+//! for connectors that say they can: the file source with `wharf.transaction.lines`).
 //!
 //! Not covered: records a task's converter or transforms reject under `errors.tolerance=all` go
 //! to the dead letter queue through its own, non-transactional producer (at least once there).
@@ -70,18 +71,46 @@ pub fn check_worker(worker: &Properties, has_offsets_topic: bool) -> Option<Fiel
     }
 }
 
-/// What a source connector's exactly-once keys ask for, checked against the worker. (Their values'
-/// form is checked with the other framework keys.)
-pub fn check_connector(props: &Properties, worker: &Properties) -> Vec<FieldError> {
+/// What a source connector's exactly-once keys ask for, checked against the worker and what the
+/// connector says it can do, with Kafka Connect's messages. (Their values' form is checked with
+/// the other framework keys.)
+pub fn check_connector(
+    props: &Properties,
+    worker: &Properties,
+    connector: &dyn connect_api::Connector,
+) -> Vec<FieldError> {
     let value = |key: &str| props.get(key).map(|v| v.trim().to_ascii_lowercase());
     let mut errors = Vec::new();
-    if value(SUPPORT).as_deref() == Some("required") && !worker_enabled(worker) {
-        errors.push(FieldError {
-            key: SUPPORT.to_owned(),
-            message: "This worker does not have exactly-once source support enabled.".to_owned(),
-        });
+    if value(SUPPORT).as_deref() == Some("required") {
+        let message = if !worker_enabled(worker) {
+            Some("This worker does not have exactly-once source support enabled.")
+        } else {
+            match connector.exactly_once_support(props) {
+                Some(true) => None,
+                Some(false) => Some(
+                    "The connector does not support exactly-once semantics with the provided \
+                     configuration.",
+                ),
+                None => Some(
+                    "The connector does not implement the API required for preflight validation \
+                     of exactly-once source support. Please consult the documentation for the \
+                     connector to determine whether it supports exactly-once guarantees, and then \
+                     consider reconfiguring the connector to use the value \"requested\" for this \
+                     property (which will disable this preflight check and allow the connector to \
+                     be created).",
+                ),
+            }
+        };
+        if let Some(message) = message {
+            errors.push(FieldError {
+                key: SUPPORT.to_owned(),
+                message: message.to_owned(),
+            });
+        }
     }
-    if value(BOUNDARY).as_deref() == Some("connector") {
+    if value(BOUNDARY).as_deref() == Some("connector")
+        && !connector.can_define_transaction_boundaries(props)
+    {
         errors.push(FieldError {
             key: BOUNDARY.to_owned(),
             message: "The connector does not support connector-defined transaction boundaries \
@@ -143,6 +172,8 @@ pub enum Boundary {
     Poll,
     /// Once this long has passed since the transaction began.
     Interval(Duration),
+    /// When the task asks.
+    Connector,
 }
 
 /// A source task's exactly-once settings.
@@ -172,6 +203,7 @@ impl ExactlyOnce {
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .map_or(flush_interval, Duration::from_millis),
             ),
+            Some(b) if b == "connector" => Boundary::Connector,
             _ => Boundary::Poll,
         };
         Some(Self {
@@ -249,12 +281,17 @@ impl Transactions {
         self.open_since.is_some()
     }
 
+    pub fn boundary(&self) -> Boundary {
+        self.boundary
+    }
+
     /// Whether the open transaction should be committed now, after a poll.
     pub fn due(&self) -> bool {
         match (self.boundary, self.open_since) {
             (_, None) => false,
             (Boundary::Poll, Some(_)) => true,
             (Boundary::Interval(every), Some(since)) => since.elapsed() >= every,
+            (Boundary::Connector, Some(_)) => false,
         }
     }
 
@@ -326,16 +363,64 @@ mod tests {
         assert!(ExactlyOnce::for_task(&props(&[]), &config, "o", 0, Duration::ZERO).is_none());
     }
 
+    /// A connector that says what it can do: exactly once when `can` says, boundaries of its
+    /// own when `bounds`.
+    struct Says {
+        can: Option<bool>,
+        bounds: bool,
+    }
+
+    impl connect_api::Connector for Says {
+        fn config_def(&self) -> connect_api::ConfigDef {
+            connect_api::ConfigDef::default()
+        }
+        fn task_configs(&self, _: &Properties, _: usize) -> Vec<Properties> {
+            Vec::new()
+        }
+        fn exactly_once_support(&self, _: &Properties) -> Option<bool> {
+            self.can
+        }
+        fn can_define_transaction_boundaries(&self, _: &Properties) -> bool {
+            self.bounds
+        }
+    }
+
     #[test]
-    fn connector_keys_are_checked_against_the_worker() {
+    fn connector_keys_are_checked_against_the_worker_and_the_connector() {
+        let able = Says {
+            can: Some(true),
+            bounds: true,
+        };
         let disabled = props(&[]);
         let required = props(&[(SUPPORT, "required")]);
-        let errors = check_connector(&required, &disabled);
+        let errors = check_connector(&required, &disabled, &able);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].key, SUPPORT);
         let enabled = props(&[(WORKER_SUPPORT, "enabled")]);
-        assert!(check_connector(&required, &enabled).is_empty());
+        assert!(check_connector(&required, &enabled, &able).is_empty());
+        let unable = Says {
+            can: Some(false),
+            bounds: false,
+        };
+        let refused = check_connector(&required, &enabled, &unable);
+        assert!(
+            refused[0].message.contains("does not support exactly-once"),
+            "{refused:?}"
+        );
+        let silent = Says {
+            can: None,
+            bounds: false,
+        };
+        let refused = check_connector(&required, &enabled, &silent);
+        assert!(
+            refused[0].message.contains("preflight validation"),
+            "{refused:?}"
+        );
         let connector = props(&[(BOUNDARY, "connector")]);
-        assert_eq!(check_connector(&connector, &enabled)[0].key, BOUNDARY);
+        assert_eq!(
+            check_connector(&connector, &enabled, &unable)[0].key,
+            BOUNDARY
+        );
+        assert!(check_connector(&connector, &enabled, &able).is_empty());
     }
 }

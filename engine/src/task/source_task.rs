@@ -190,7 +190,9 @@ impl<'a> SourceDriver<'a> {
     async fn maybe_commit(&mut self) -> Result<(), TaskError> {
         if let Some((transactions, _)) = &self.transactions {
             let offsets_only = !transactions.is_open() && !self.pending.is_empty();
-            if transactions.due() || offsets_only {
+            let asked = transactions.boundary() == crate::task::exactly_once::Boundary::Connector
+                && self.task.commit_requested();
+            if transactions.due() || offsets_only || asked {
                 self.commit_transaction().await?;
                 self.task.commit().await?;
             }

@@ -42,4 +42,9 @@ impl Connector for DatagenConnector {
             })
             .collect()
     }
+
+    /// The records are a function of the index the offsets hold.
+    fn exactly_once_support(&self, _config: &Properties) -> Option<bool> {
+        Some(true)
+    }
 }

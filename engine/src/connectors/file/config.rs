@@ -11,6 +11,9 @@ pub const EXACTLY_ONCE: &str = "wharf.exactly.once";
 /// `batch.size`: most lines one source poll returns.
 pub const BATCH_SIZE: &str = "batch.size";
 
+/// `wharf.transaction.lines`: with `transaction.boundary=connector`, lines per transaction.
+pub const TRANSACTION_LINES: &str = "wharf.transaction.lines";
+
 /// Kafka Connect's FileStreamSource default.
 pub const DEFAULT_BATCH_SIZE: &str = "2000";
 
@@ -33,6 +36,14 @@ pub fn source_def() -> ConfigDef {
         )
         .importance(Importance::Low)
         .validate(Validator::Range { min: 1, max: 1_000_000 }),
+        ConfigKey::optional(
+            TRANSACTION_LINES,
+            ConfigType::Int,
+            "0",
+            "With exactly-once source support and transaction.boundary=connector: each transaction holds this many lines (wharf). 0: the connector defines no boundaries.",
+        )
+        .importance(Importance::Low)
+        .validate(Validator::Range { min: 0, max: i32::MAX as i64 }),
     ])
 }
 

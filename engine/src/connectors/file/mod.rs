@@ -39,6 +39,22 @@ impl Connector for FileSourceConnector {
     fn task_configs(&self, config: &Properties, _max_tasks: usize) -> Vec<Properties> {
         vec![config.clone()]
     }
+
+    /// A file can be read again from a committed position; standard input cannot.
+    fn exactly_once_support(&self, config: &Properties) -> Option<bool> {
+        Some(
+            config
+                .get(config::FILE)
+                .is_some_and(|f| !f.trim().is_empty()),
+        )
+    }
+
+    fn can_define_transaction_boundaries(&self, config: &Properties) -> bool {
+        config
+            .get(config::TRANSACTION_LINES)
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0)
+    }
 }
 
 /// Plans `tasks.max` sink tasks, all appending to the same file as Kafka Connect's FileStreamSink

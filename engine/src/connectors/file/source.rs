@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use connect_api::data::{Schema, SchemaAndValue, Str, Value as DataValue};
 use serde_json::Value;
 
-use super::config::{BATCH_SIZE, DEFAULT_BATCH_SIZE, FILE, TOPIC};
+use super::config::{BATCH_SIZE, DEFAULT_BATCH_SIZE, FILE, TOPIC, TRANSACTION_LINES};
 use crate::offsets::JsonMap;
 use connect_api::config::Config;
 use connect_api::{ErrorClass, Payload, SourceRecord, SourceTask, SourceTaskContext, TaskError};
@@ -94,6 +94,11 @@ pub struct FileSourceTask {
     /// Read but not yet emitted bytes (at most one partial line between polls).
     pending: BytesMut,
     filename: Option<String>,
+    /// `wharf.transaction.lines` (0: none), the lines emitted since the last boundary, and
+    /// whether the batch just returned ended a transaction.
+    transaction_lines: usize,
+    lines_in_transaction: usize,
+    boundary_reached: bool,
 }
 
 impl std::fmt::Debug for FileSourceTask {
@@ -116,6 +121,9 @@ impl Default for FileSourceTask {
             position: 0,
             pending: BytesMut::new(),
             filename: None,
+            transaction_lines: 0,
+            lines_in_transaction: 0,
+            boundary_reached: false,
         }
     }
 }
@@ -187,7 +195,14 @@ impl FileSourceTask {
     /// Puts the position after the batch on its last record: all of a batch's records are
     /// acknowledged before its offset is committed, so one offset per batch is enough and
     /// saves a map per line.
-    fn positioned(&self, mut records: Vec<SourceRecord>) -> Vec<SourceRecord> {
+    fn positioned(&mut self, mut records: Vec<SourceRecord>) -> Vec<SourceRecord> {
+        if self.transaction_lines > 0 {
+            self.lines_in_transaction += records.len();
+            if self.lines_in_transaction >= self.transaction_lines {
+                self.lines_in_transaction = 0;
+                self.boundary_reached = true;
+            }
+        }
         if let Some(last) = records.last_mut() {
             last.source_offset
                 .insert("position".to_owned(), Value::from(self.position));
@@ -214,6 +229,10 @@ impl SourceTask for FileSourceTask {
             .map_err(|_| {
                 TaskError::new(ErrorClass::Config, format!("{BATCH_SIZE} is not a number"))
             })?;
+        self.transaction_lines = config
+            .get(TRANSACTION_LINES)
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
         self.filename = config
             .get(FILE)
             .map(|f| f.trim().to_owned())
@@ -244,9 +263,14 @@ impl SourceTask for FileSourceTask {
 
     async fn poll(&mut self) -> Result<Option<Vec<SourceRecord>>, TaskError> {
         let mut records = Vec::new();
+        // A batch never crosses a transaction boundary the connector defines.
+        let limit = match self.transaction_lines {
+            0 => self.batch_size,
+            n => self.batch_size.min(n - self.lines_in_transaction),
+        };
         loop {
             // Emit complete lines already buffered.
-            while records.len() < self.batch_size {
+            while records.len() < limit {
                 let Some(newline) = memchr::memchr(b'\n', &self.pending) else {
                     break;
                 };
@@ -258,7 +282,7 @@ impl SourceTask for FileSourceTask {
                 }
                 records.push(self.record(line));
             }
-            if records.len() >= self.batch_size {
+            if records.len() >= limit {
                 return Ok(Some(self.positioned(records)));
             }
             if self.fill().await? == 0 {
@@ -273,5 +297,9 @@ impl SourceTask for FileSourceTask {
                 return Ok(Some(records));
             }
         }
+    }
+
+    fn commit_requested(&mut self) -> bool {
+        std::mem::take(&mut self.boundary_reached)
     }
 }

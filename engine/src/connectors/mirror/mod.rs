@@ -115,6 +115,11 @@ impl Connector for MirrorSourceConnector {
             })
             .collect()
     }
+
+    /// A source partition is read again from the offset after the last committed one.
+    fn exactly_once_support(&self, _config: &Properties) -> Option<bool> {
+        Some(true)
+    }
 }
 
 /// Which task of `tasks` mirrors `partition` of `topic`: a hash that stays the same as topics
