@@ -470,11 +470,22 @@ mod tests {
         assert!(
             validate(
                 &Plugins::builtin(),
-                &file_source(&[("exactly.once.support", "REQUIRED")]),
+                &file_source(&[
+                    ("exactly.once.support", "REQUIRED"),
+                    ("file", "/data/in.txt")
+                ]),
                 &exactly_once
             )
             .is_ok()
         );
+        // Standard input cannot be read again: the file source says it cannot.
+        let stdin = validate(
+            &Plugins::builtin(),
+            &file_source(&[("exactly.once.support", "required")]),
+            &exactly_once,
+        )
+        .unwrap_err();
+        assert_eq!(stdin.errors[0].key, "exactly.once.support");
         let refused = validate(
             &Plugins::builtin(),
             &file_source(&[("exactly.once.support", "required")]),
