@@ -316,3 +316,143 @@ fn the_file_source_ends_a_transaction_every_n_lines_when_asked() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The keys of every committed record of `topic`, read to its end.
+fn keys_in(topic: &str) -> Vec<String> {
+    use rdkafka::Message;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("eos-keys"))
+        .set("isolation.level", "read_committed")
+        .set("enable.partition.eof", "true")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let partitions = metadata.topics()[0].partitions().len();
+    let mut list = rdkafka::TopicPartitionList::new();
+    for p in 0..partitions as i32 {
+        list.add_partition_offset(topic, p, rdkafka::Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&list).unwrap();
+    let (mut keys, mut at_end) = (Vec::new(), 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while at_end < partitions && Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => {
+                keys.push(String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned())
+            }
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => at_end += 1,
+            _ => {}
+        }
+    }
+    keys
+}
+
+/// A connector's own `offsets.storage.topic` (KIP-618): its exactly-once tasks commit their
+/// offsets there, in their transactions, and resume from there after kill -9 (every record once);
+/// the worker's offsets topic gets a copy.
+#[test]
+fn a_connector_with_its_own_offsets_topic_resumes_from_it_exactly_once() {
+    const N: u64 = 200_000;
+    let dir = temp_dir("eos-own-offsets");
+    let (topic, worker_offsets, own_offsets) = (
+        unique("eos-own"),
+        unique("eos-own-worker-offsets"),
+        unique("eos-own-connector-offsets"),
+    );
+    let connector = unique("eos-own-datagen");
+    std::fs::write(
+        dir.join("worker.properties"),
+        format!(
+            "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+             value.converter.schemas.enable=false\n\
+             offset.storage.topic={worker_offsets}\noffset.storage.partitions=3\n\
+             offset.storage.replication.factor=1\noffset.flush.interval.ms=200\n\
+             exactly.once.source.support=enabled\nlisteners=http://127.0.0.1:0\n",
+            bootstrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("datagen.properties"),
+        format!(
+            "name={connector}\nconnector.class=DatagenConnector\nkafka.topic={topic}\n\
+             quickstart=orders\niterations={N}\nmax.interval=0\nrandom.seed=3\n\
+             records.per.second=50000\nexactly.once.support=required\n\
+             transaction.boundary=interval\ntransaction.boundary.interval.ms=100\n\
+             offsets.storage.topic={own_offsets}\n"
+        ),
+    )
+    .unwrap();
+    let start = || {
+        ChildGuard(
+            Command::new(wharf_bin())
+                .arg("standalone")
+                .arg(dir.join("worker.properties"))
+                .arg(dir.join("datagen.properties"))
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("wharf starts"),
+        )
+    };
+    for delay in [1500, 2500] {
+        let mut worker = start();
+        std::thread::sleep(Duration::from_millis(delay));
+        worker.0.kill().unwrap();
+        worker.0.wait().unwrap();
+    }
+    let mut worker = start();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let ids = loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let ids = committed_ids(&topic);
+        if ids.len() as u64 >= N || Instant::now() > deadline {
+            break ids;
+        }
+    };
+    std::thread::sleep(Duration::from_secs(1)); // the last copy to the worker's topic
+    let pid = worker.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = worker.0.wait();
+    let (missing, repeated) = tally(ids.iter().copied(), N);
+    let prefix = format!("[\"{connector}\",");
+    let own = keys_in(&own_offsets);
+    let copied = keys_in(&worker_offsets);
+    println!(
+        "own offsets topic: {} records ({} of the connector); worker's: {} of the connector; \
+         topic: {} read_committed, {} missing, {} repeated",
+        own.len(),
+        own.iter().filter(|k| k.starts_with(&prefix)).count(),
+        copied.iter().filter(|k| k.starts_with(&prefix)).count(),
+        ids.len(),
+        missing.len(),
+        repeated.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "missing {:?}",
+        &missing[..missing.len().min(10)]
+    );
+    assert!(
+        repeated.is_empty(),
+        "repeated {:?}",
+        &repeated[..repeated.len().min(10)]
+    );
+    assert!(
+        !own.is_empty() && own.iter().all(|k| k.starts_with(&prefix)),
+        "the connector's topic holds its offsets: {own:?}"
+    );
+    assert!(
+        copied.iter().any(|k| k.starts_with(&prefix)),
+        "the worker's topic has a copy"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,6 +1,7 @@
 //! Starting one task of a connector on a shard, under the restart supervisor.
 
 use crate::keys::secrets::Secrets;
+use crate::offsets::{ConnectorOffsetStore, TopicOffsetStore};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -136,6 +137,50 @@ pub fn connector_client_config(
     Ok(config)
 }
 
+/// A source connector's own offsets topic (the worker's key is `offset.storage.topic`).
+const CONNECTOR_OFFSETS_TOPIC: &str = "offsets.storage.topic";
+
+/// Where a source task of `c` keeps its offsets: the worker's store, or the connector's own
+/// `offsets.storage.topic` (created like the worker's, with its partitions and replication
+/// factor, on the worker's cluster) backed by the worker's store ([`ConnectorOffsetStore`]).
+fn connector_offsets(
+    ctx: &WorkerContext,
+    c: &ConnectorConfig,
+) -> Result<Arc<dyn OffsetStore>, String> {
+    let worker_topic = ctx
+        .worker_props
+        .get(worker_config::OFFSET_TOPIC)
+        .map(|t| t.trim());
+    let Some(topic) = c
+        .props
+        .get(CONNECTOR_OFFSETS_TOPIC)
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty() && Some(*t) != worker_topic)
+    else {
+        return Ok(Arc::clone(&ctx.offsets));
+    };
+    let number = |key: &str, default: i32| {
+        ctx.worker_props
+            .get(key)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(default)
+    };
+    let client =
+        kafka::security::worker_client_settings(&ctx.worker_props).map_err(|e| e.to_string())?;
+    let own = TopicOffsetStore::open(
+        &ctx.bootstrap,
+        topic,
+        number(worker_config::OFFSET_PARTITIONS, 25),
+        number(worker_config::OFFSET_REPLICATION, 3),
+        &client,
+    )
+    .map_err(|e| format!("{CONNECTOR_OFFSETS_TOPIC}: {e}"))?;
+    Ok(Arc::new(ConnectorOffsetStore::new(
+        own,
+        Arc::clone(&ctx.offsets),
+    )))
+}
+
 /// Starts task `n` of connector `c` with `task_props` on `shard`.
 pub fn spawn(
     pool: &ShardPool,
@@ -225,9 +270,23 @@ pub fn spawn(
     };
     let result: TaskResult = match c.plugin.task {
         TaskFactory::Source(make) => {
+            let offsets = match connector_offsets(ctx, c) {
+                Ok(offsets) => offsets,
+                Err(message) => {
+                    let error = TaskError::new(ErrorClass::Config, format!("{id}: {message}"));
+                    tracing::error!(message = "Cannot start the task.", task = %id, error = %message);
+                    return Ok(RunningTask {
+                        id,
+                        stats,
+                        config: task_props,
+                        stop,
+                        result: Some(Box::pin(async move { Ok(Err(error)) })),
+                    });
+                }
+            };
             let setup = SourceTaskSetup {
                 env,
-                offsets: Arc::clone(&ctx.offsets),
+                offsets,
                 exactly_once: crate::task::exactly_once::ExactlyOnce::for_task(
                     &ctx.worker_props,
                     &c.props,

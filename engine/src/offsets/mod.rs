@@ -9,11 +9,13 @@
 //! partition map (`["<connector>",{..}]` in the offsets topic), the value is the source offset
 //! map; `None` deletes.
 
+pub mod connector;
 pub mod file;
 pub mod topic;
 
 use std::collections::BTreeMap;
 
+pub use connector::ConnectorOffsetStore;
 pub use file::FileOffsetStore;
 pub use topic::TopicOffsetStore;
 
