@@ -11,12 +11,15 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use super::{JsonMap, OffsetError, OffsetKey, OffsetStore, TopicOffsetStore};
 
+/// Offsets committed together: `None` removes a partition.
+type Updates = Vec<(OffsetKey, Option<JsonMap>)>;
+
 /// See the module docs.
 pub struct ConnectorOffsetStore {
     own: Arc<TopicOffsetStore>,
     worker: Arc<dyn OffsetStore>,
     /// To the one thread that copies offsets to the worker's store, in commit order.
-    copies: Mutex<Option<mpsc::Sender<Vec<(OffsetKey, Option<JsonMap>)>>>>,
+    copies: Mutex<Option<mpsc::Sender<Updates>>>,
 }
 
 impl std::fmt::Debug for ConnectorOffsetStore {
@@ -29,7 +32,7 @@ impl std::fmt::Debug for ConnectorOffsetStore {
 
 impl ConnectorOffsetStore {
     pub fn new(own: TopicOffsetStore, worker: Arc<dyn OffsetStore>) -> Self {
-        let (tx, rx) = mpsc::channel::<Vec<(OffsetKey, Option<JsonMap>)>>();
+        let (tx, rx) = mpsc::channel::<Updates>();
         let target = Arc::clone(&worker);
         let spawned = std::thread::Builder::new()
             .name("wharf-offsets-copy".to_owned())
@@ -57,7 +60,7 @@ impl ConnectorOffsetStore {
 
     /// Queues `updates` for the worker's store; a failure there is logged (the connector's
     /// topic, the one read first, has them).
-    fn copy_to_worker(&self, updates: Vec<(OffsetKey, Option<JsonMap>)>) {
+    fn copy_to_worker(&self, updates: Updates) {
         if let Some(tx) = self
             .copies
             .lock()
