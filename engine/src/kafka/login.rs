@@ -9,10 +9,11 @@
 //! (at info level) "127.0.0.1:9094/bootstrap: Disconnected: connection closed by peer: receive 0
 //! after POLLIN (after 1ms in state APIVERSION_QUERY)" and retries forever. The same line can
 //! come from a broker that went away mid-request (a restart), so the watch checks before it
-//! believes it: it sends that broker a plaintext ApiVersions request of its own. A broker that
-//! answers, or a port nobody listens on, is no TLS listener; one that takes the connection and
-//! closes it without an answer is. Only lines about plaintext connections count: librdkafka names
-//! a TLS one `ssl://host:port/..`.
+//! believes it: it sends that broker a plaintext ApiVersions request of its own, and only a TLS
+//! alert in answer (a record starting `0x15 0x03`, which Kafka's TLS listeners send to bytes
+//! that are no TLS handshake) counts. A broker that answers, one that hangs up or is starting or
+//! stopping, a port nobody listens on: none of them sends that. Only lines about plaintext
+//! connections count: librdkafka names a TLS one `ssl://host:port/..`.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -71,11 +72,11 @@ impl LoginWatch {
         let Some(addr) = failed_plaintext_broker(line) else {
             return false;
         };
-        if self.failure().is_some() || !closes_plaintext_requests(addr) {
+        if self.failure().is_some() || !answers_with_a_tls_alert(addr) {
             return false;
         }
         let reason = format!(
-            "{addr} is a TLS listener: it closed the connection on a plaintext request \
+            "{addr} is a TLS listener: it answered a plaintext request with a TLS alert \
              (security.protocol is PLAINTEXT or SASL_PLAINTEXT; this listener needs SSL or SASL_SSL)"
         );
         self.failure
@@ -120,22 +121,30 @@ fn failed_plaintext_broker(line: &str) -> Option<&str> {
         .then_some(addr)
 }
 
-/// Whether `addr` accepts a connection and closes it on a plaintext ApiVersions request.
-fn closes_plaintext_requests(addr: &str) -> bool {
-    use super::wire::{Connection, WireError};
-    match Connection::open(
+/// Whether `addr` answers a plaintext ApiVersions request (v0) with a TLS alert record.
+fn answers_with_a_tls_alert(addr: &str) -> bool {
+    use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
+    let Some(socket) = addr.to_socket_addrs().ok().and_then(|mut a| a.next()) else {
+        return false;
+    };
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&socket, PROBE_TIMEOUT) else {
+        return false;
+    };
+    // Size, then api key 18 (ApiVersions), version 0, correlation id 1, client id "wharf".
+    let mut request = vec![0, 0, 0, 15, 0, 18, 0, 0, 0, 0, 0, 1, 0, 5];
+    request.extend_from_slice(b"wharf");
+    let mut answer = [0u8; 2];
+    let alert = stream.set_read_timeout(Some(PROBE_TIMEOUT)).is_ok()
+        && stream.write_all(&request).is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && answer == [0x15, 0x03];
+    tracing::debug!(
+        message = "Probed a listener with a plaintext ApiVersions request.",
         addr,
-        PROBE_TIMEOUT,
-        &super::wire_auth::WireSecurity::default(),
-    ) {
-        Ok(_) => false,
-        // Nobody listens (a broker restarting): nothing learned.
-        Err(WireError::Connect { .. }) => false,
-        Err(error) => {
-            tracing::debug!(message = "A plaintext ApiVersions request got no answer.", addr, %error);
-            true
-        }
-    }
+        tls_alert = alert
+    );
+    alert
 }
 
 /// librdkafka's log line at the level it gave it, as rdkafka's default `ClientContext::log`
@@ -219,23 +228,41 @@ mod tests {
         assert!(watch.failure().is_none());
     }
 
-    #[test]
-    fn a_listener_that_closes_plaintext_requests_is_a_tls_listener() {
-        use std::io::Read;
+    /// A listener that reads the request and then sends `answer` and hangs up.
+    fn listener_answering(answer: &'static [u8]) -> (String, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let addr = listener.local_addr().expect("addr").to_string();
         let server = std::thread::spawn(move || {
-            // As a TLS listener does: read what looks like no ClientHello, then hang up.
             let (mut socket, _) = listener.accept().expect("accept");
             let mut buf = [0u8; 64];
             let _ = socket.read(&mut buf);
+            let _ = socket.write_all(answer);
         });
+        (addr, server)
+    }
+
+    #[test]
+    fn a_listener_that_answers_with_a_tls_alert_is_a_tls_listener() {
+        // What Kafka's TLS listener sends to a plaintext request: a fatal internal_error alert.
+        let (addr, server) = listener_answering(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50]);
         let watch = LoginWatch::default();
         let line = format!("{addr}/bootstrap: Disconnected (after 1ms {CLOSED_IN_APIVERSION})");
         assert!(watch.observe_log("FAIL", &line));
         let (_, reason) = watch.failure().expect("a failure");
         assert!(reason.contains("is a TLS listener"), "{reason}");
         assert!(!watch.observe_log("BROKER", &line), "only FAIL lines count");
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn a_listener_that_only_hangs_up_is_not_taken_for_a_tls_one() {
+        // A broker going away mid-request closes without a word.
+        let (addr, server) = listener_answering(&[]);
+        let watch = LoginWatch::default();
+        let line = format!("{addr}/bootstrap: Disconnected (after 1ms {CLOSED_IN_APIVERSION})");
+        assert!(!watch.observe_log("FAIL", &line));
+        assert!(watch.failure().is_none());
         server.join().expect("server");
     }
 }
