@@ -62,3 +62,63 @@ pub fn committed_ids(topic: &str) -> Vec<u64> {
     }
     ids
 }
+
+/// Asserts that `ids` hold each of `0..expected` exactly once, printing and naming `what` (the
+/// topic, the file); returns how many ids there were.
+pub fn assert_each_once(what: &str, ids: impl IntoIterator<Item = u64>, expected: u64) -> usize {
+    let ids: Vec<u64> = ids.into_iter().collect();
+    let (missing, repeated) = tally(ids.iter().copied(), expected);
+    println!(
+        "{what}: {} records, {} missing, {} repeated",
+        ids.len(),
+        missing.len(),
+        repeated.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "{what} misses {:?}",
+        &missing[..missing.len().min(10)]
+    );
+    assert!(
+        repeated.is_empty(),
+        "{what} repeats {:?}",
+        &repeated[..repeated.len().min(10)]
+    );
+    ids.len()
+}
+
+/// The `orderid` of every line of a file sink's output (JSON lines of datagen's orders).
+pub fn file_order_ids(path: &std::path::Path) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            value["orderid"].as_u64().expect("orderid")
+        })
+        .collect()
+}
+
+/// Starts a worker with `spawn` and kills it with SIGKILL (no flush, no commit, an open
+/// transaction) `times` times, each after a delay from a sequence seeded with `seed`, between
+/// `min` and `min + spread`. Returns the number of kills.
+pub fn kill_repeatedly(
+    times: usize,
+    seed: u64,
+    min: Duration,
+    spread: Duration,
+    mut spawn: impl FnMut() -> crate::ChildGuard,
+) -> usize {
+    let mut state = seed.max(1);
+    let spread_ms = (spread.as_millis() as u64).max(1);
+    for _ in 0..times {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut worker = spawn();
+        std::thread::sleep(min + Duration::from_millis(state % spread_ms));
+        worker.0.kill().expect("SIGKILL");
+        worker.0.wait().expect("the killed worker is reaped");
+    }
+    times
+}
