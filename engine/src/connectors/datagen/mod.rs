@@ -32,7 +32,15 @@ impl Connector for DatagenConnector {
     }
 
     fn task_configs(&self, props: &Properties, max_tasks: usize) -> Vec<Properties> {
-        super::indexed_task_configs(props, max_tasks, config::TASK_INDEX, config::TASK_COUNT)
+        let tasks = max_tasks.max(1);
+        (0..tasks)
+            .map(|i| {
+                let mut p = props.clone();
+                p.insert(config::TASK_INDEX.to_owned(), i.to_string());
+                p.insert(config::TASK_COUNT.to_owned(), tasks.to_string());
+                p
+            })
+            .collect()
     }
 
     /// The records are a function of the index the offsets hold.

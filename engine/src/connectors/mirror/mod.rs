@@ -105,7 +105,15 @@ impl Connector for MirrorSourceConnector {
     }
 
     fn task_configs(&self, props: &Properties, max_tasks: usize) -> Vec<Properties> {
-        super::indexed_task_configs(props, max_tasks, config::TASK_INDEX, config::TASK_COUNT)
+        let tasks = max_tasks.max(1);
+        (0..tasks)
+            .map(|i| {
+                let mut p = props.clone();
+                p.insert(config::TASK_INDEX.to_owned(), i.to_string());
+                p.insert(config::TASK_COUNT.to_owned(), tasks.to_string());
+                p
+            })
+            .collect()
     }
 
     /// A source partition is read again from the offset after the last committed one.
